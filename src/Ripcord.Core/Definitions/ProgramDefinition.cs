@@ -1,0 +1,162 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+
+namespace Ripcord.Core.Definitions;
+
+/// <summary>
+/// A program (e.g. <c>groups</c>) as written in its YAML definition: flags, cohorts,
+/// stage profiles, kill-switch levels, tiers and thresholds. Immutable; validated once
+/// when applied (<see cref="DefinitionValidator"/>), then compiled for evaluation.
+/// </summary>
+public sealed record ProgramDefinition
+{
+    public required string Key { get; init; }
+    public string Description { get; init; } = "";
+    /// <summary>Key of the program's emergency flag (monotone, see SPEC §2), if it has one.</summary>
+    public string? EmergencyFlag { get; init; }
+    public ImmutableArray<FlagDefinition> Flags { get; init; } = [];
+    public ImmutableArray<CohortDefinition> Cohorts { get; init; } = [];
+    public ImmutableArray<StageProfile> Stages { get; init; } = [];
+    public ImmutableArray<KillSwitchLevel> KillSwitchLevels { get; init; } = [];
+    public ImmutableArray<TierDefinition> Tiers { get; init; } = [];
+    public StageThresholds Thresholds { get; init; } = StageThresholds.Defaults;
+
+    /// <summary>Finds a flag by key or alias (ordinal).</summary>
+    public FlagDefinition? FindFlag(string keyOrAlias)
+    {
+        foreach (var flag in Flags)
+        {
+            if (string.Equals(flag.Key, keyOrAlias, StringComparison.Ordinal)
+                || string.Equals(flag.Alias, keyOrAlias, StringComparison.Ordinal))
+            {
+                return flag;
+            }
+        }
+        return null;
+    }
+
+    public CohortDefinition? FindCohort(string id)
+    {
+        foreach (var cohort in Cohorts)
+        {
+            if (string.Equals(cohort.Id, id, StringComparison.Ordinal))
+            {
+                return cohort;
+            }
+        }
+        return null;
+    }
+
+    public StageProfile? FindStage(string id)
+    {
+        foreach (var stage in Stages)
+        {
+            if (string.Equals(stage.Id, id, StringComparison.Ordinal))
+            {
+                return stage;
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>A boolean flag. <see cref="Safe"/> is the value that lowers risk.</summary>
+public sealed record FlagDefinition
+{
+    public required string Key { get; init; }
+    public string? Alias { get; init; }
+    public string Type { get; init; } = "boolean";
+    public bool Default { get; init; }
+    public bool Safe { get; init; }
+    /// <summary>Keys (not aliases) of flags that must be on for this one to be on.</summary>
+    public ImmutableArray<string> Prerequisites { get; init; } = [];
+    public string Description { get; init; } = "";
+
+    /// <summary>The alias when there is one, else the key: how operators name the flag.</summary>
+    [JsonIgnore]
+    public string DisplayName => Alias ?? Key;
+}
+
+/// <summary>
+/// A named set of workspaces or users. Exactly one kind of membership: an explicit list
+/// (workspaces and/or users), a rule over context attributes, a stable percentage bucket
+/// of workspace ids, or everyone.
+/// </summary>
+public sealed record CohortDefinition
+{
+    public required string Id { get; init; }
+    public string Description { get; init; } = "";
+    public ImmutableArray<string> Workspaces { get; init; } = [];
+    public ImmutableArray<string> Users { get; init; } = [];
+    public string? Rule { get; init; }
+    /// <summary>0–100, with up to two decimals (basis-point resolution).</summary>
+    public decimal? Percentage { get; init; }
+    /// <summary>Bucketing seed; defaults to <c>{program}.{cohort}</c> so it survives percentage changes.</summary>
+    public string? Seed { get; init; }
+    public bool Everyone { get; init; }
+
+    [JsonIgnore]
+    public CohortKind Kind =>
+        Everyone ? CohortKind.Everyone
+        : Rule is not null ? CohortKind.Rule
+        : Percentage is not null ? CohortKind.Percentage
+        : CohortKind.Explicit;
+}
+
+public enum CohortKind
+{
+    Explicit,
+    Rule,
+    Percentage,
+    Everyone,
+}
+
+/// <summary>A stage profile: the value each flag takes at this stage, possibly only for some cohorts.</summary>
+public sealed record StageProfile
+{
+    /// <summary><c>0</c>…<c>3</c> or <c>freeze</c>.</summary>
+    public required string Id { get; init; }
+    public string Name { get; init; } = "";
+    public ImmutableArray<StageAssignment> Assignments { get; init; } = [];
+}
+
+/// <summary>
+/// At this stage, <see cref="Flag"/> takes <see cref="Value"/> for members of any of
+/// <see cref="Cohorts"/>, or for everyone when the list is empty.
+/// </summary>
+public sealed record StageAssignment
+{
+    public required string Flag { get; init; }
+    public bool Value { get; init; }
+    public ImmutableArray<string> Cohorts { get; init; } = [];
+}
+
+/// <summary>A graded kill switch (KS1…KS5): a set of safe-direction flag effects.</summary>
+public sealed record KillSwitchLevel
+{
+    public required string Id { get; init; }
+    public string Meaning { get; init; } = "";
+    public ImmutableArray<KillSwitchEffect> Effects { get; init; } = [];
+}
+
+public sealed record KillSwitchEffect(string Flag, bool Value);
+
+public sealed record TierDefinition
+{
+    public required int Id { get; init; }
+    public string Name { get; init; } = "";
+    public string Description { get; init; } = "";
+}
+
+/// <summary>Stage exit thresholds (SPEC §3), policy in the definition file.</summary>
+public sealed record StageThresholds
+{
+    public static readonly StageThresholds Defaults = new();
+
+    /// <summary>Maximum send error rate (failures / sends), exclusive. Default 1%.</summary>
+    public decimal MaxErrorRate { get; init; } = 0.01m;
+    public decimal MinFallbackRate { get; init; }
+    public decimal MaxFallbackRate { get; init; } = 0.05m;
+    public decimal SoakHours { get; init; } = 24m;
+    public long MinOperations { get; init; } = 1000;
+}

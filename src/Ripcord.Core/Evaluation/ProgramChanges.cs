@@ -1,0 +1,184 @@
+using System.Collections.Immutable;
+using Ripcord.Core.Definitions;
+
+namespace Ripcord.Core.Evaluation;
+
+/// <summary>A change that cannot be made, with the field at fault. The server maps it to a 4xx.</summary>
+public sealed class ChangeRejectedException(ChangeError kind, string field, string message) : Exception(message)
+{
+    public ChangeError Kind { get; } = kind;
+    public string Field { get; } = field;
+}
+
+public enum ChangeError
+{
+    Invalid,
+    NotFound,
+}
+
+/// <summary>A request to set a flag at a scope.</summary>
+public sealed record OverrideRequest(string Flag, string Scope, bool Value, string Reason, DateTimeOffset? ExpiresAt);
+
+/// <summary>What applying a new definition did to the live state.</summary>
+public sealed record DefinitionApplyReport(
+    ImmutableArray<string> DroppedOverrides,
+    ImmutableArray<string> DroppedKillSwitches,
+    string? StageReset);
+
+/// <summary>
+/// The pure write side: each method validates one change against a state and returns the
+/// next state. No IO, no clock of its own: the caller passes <c>now</c> and new ids.
+/// </summary>
+public static class ProgramChanges
+{
+    /// <summary>How far away a user-scope (diagnostic) override may expire.</summary>
+    public static readonly TimeSpan MaxDiagnosticLifetime = TimeSpan.FromHours(72);
+
+    public const int MaxReasonLength = 1000;
+
+    public static (ProgramState State, FlagOverride Created, FlagOverride? Replaced) AddOverride(
+        ProgramState state, OverrideRequest request, string id, string actor, DateTimeOffset now)
+    {
+        var flag = state.Definition.FindFlag(request.Flag ?? "")
+            ?? throw new ChangeRejectedException(ChangeError.Invalid, "flag", $"unknown flag '{request.Flag}' in program '{state.Program}'");
+        if (!Scope.TryParse(request.Scope, out var scope, out var scopeError))
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "scope", scopeError!);
+        }
+        if (scope.Kind == ScopeKind.Cohort && state.FindCohort(scope.Id!) is null)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "scope", $"unknown cohort '{scope.Id}'");
+        }
+        if (string.IsNullOrWhiteSpace(request.Reason))
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "reason", "every override needs a reason");
+        }
+        if (request.Reason.Length > MaxReasonLength)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "reason", $"reason is longer than {MaxReasonLength} characters");
+        }
+        if (request.ExpiresAt is { } expires && expires <= now)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "expiresAt", "expiresAt is in the past");
+        }
+        if (scope.Kind == ScopeKind.User)
+        {
+            if (request.ExpiresAt is not { } userExpiry)
+            {
+                throw new ChangeRejectedException(ChangeError.Invalid, "expiresAt", "a user-scope override is diagnostic and must carry expiresAt (at most 72 h away)");
+            }
+            if (userExpiry - now > MaxDiagnosticLifetime)
+            {
+                throw new ChangeRejectedException(ChangeError.Invalid, "expiresAt", "a user-scope override may expire at most 72 h from now");
+            }
+        }
+
+        var created = new FlagOverride
+        {
+            Id = id,
+            Flag = flag.Key,
+            Scope = scope,
+            Value = request.Value,
+            Reason = request.Reason.Trim(),
+            CreatedAt = now,
+            CreatedBy = actor,
+            ExpiresAt = request.ExpiresAt,
+        };
+        // One override per (flag, scope): setting it again replaces the previous one.
+        FlagOverride? replaced = null;
+        var kept = ImmutableArray.CreateBuilder<FlagOverride>(state.Overrides.Length + 1);
+        foreach (var o in state.Overrides)
+        {
+            if (string.Equals(o.Flag, flag.Key, StringComparison.Ordinal) && o.Scope == scope)
+            {
+                replaced = o;
+                continue;
+            }
+            kept.Add(o);
+        }
+        kept.Add(created);
+        return (state with { Overrides = kept.ToImmutable() }, created, replaced);
+    }
+
+    public static (ProgramState State, FlagOverride Removed) RemoveOverride(ProgramState state, string id)
+    {
+        var existing = state.FindOverride(id)
+            ?? throw new ChangeRejectedException(ChangeError.NotFound, "id", $"no override '{id}' in program '{state.Program}'");
+        return (state with { Overrides = state.Overrides.Remove(existing) }, existing);
+    }
+
+    public static ProgramState SetStage(ProgramState state, string stage)
+    {
+        if (state.Definition.FindStage(stage) is null)
+        {
+            var known = string.Join(", ", state.Definition.Stages.Select(s => s.Id));
+            throw new ChangeRejectedException(ChangeError.Invalid, "stage", $"unknown stage '{stage}' (this program has: {known})");
+        }
+        return state with { Stage = stage };
+    }
+
+    public static (ProgramState State, CohortDefinition? Previous) PutCohort(ProgramState state, CohortDefinition cohort)
+    {
+        var errors = DefinitionValidator.ValidateCohort(cohort, "cohort").ToList();
+        if (errors.Count > 0)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, errors[0].Path, string.Join("; ", errors.Select(e => e.Message)));
+        }
+        var previous = state.FindCohort(cohort.Id);
+        if (previous is not null && cohort.Seed is null)
+        {
+            // Keep the bucketing seed so widening a percentage keeps everyone already in.
+            cohort = cohort with { Seed = previous.Seed };
+        }
+        var cohorts = previous is null ? state.Cohorts.Add(cohort) : state.Cohorts.Replace(previous, cohort);
+        return (state with { Cohorts = cohorts }, previous);
+    }
+
+    public static ProgramState ActivateKillSwitch(ProgramState state, KillSwitchActivation activation)
+    {
+        if (!state.Definition.KillSwitchLevels.Any(l => string.Equals(l.Id, activation.Level, StringComparison.Ordinal)))
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "level", $"unknown kill-switch level '{activation.Level}'");
+        }
+        if (activation.Scope.Kind == ScopeKind.User)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "scope", "kill switches apply globally, to a workspace or to a cohort");
+        }
+        if (activation.Scope.Kind == ScopeKind.Cohort && state.FindCohort(activation.Scope.Id!) is null)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "scope", $"unknown cohort '{activation.Scope.Id}'");
+        }
+        return state with { KillSwitches = state.KillSwitches.Add(activation) };
+    }
+
+    /// <summary>
+    /// Replaces the definition. Cohorts become the file's; overrides and kill switches that
+    /// name a flag, cohort or level the new definition lacks are dropped (and reported);
+    /// the stage is kept when it still exists, else reset to the first.
+    /// </summary>
+    public static (ProgramState State, DefinitionApplyReport Report) ApplyDefinition(ProgramState? current, ProgramDefinition definition)
+    {
+        if (current is null)
+        {
+            return (ProgramState.Initial(definition), new DefinitionApplyReport([], [], null));
+        }
+        var cohortIds = definition.Cohorts.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        bool ScopeExists(Scope s) => s.Kind != ScopeKind.Cohort || cohortIds.Contains(s.Id!);
+
+        var keptOverrides = current.Overrides.Where(o => definition.FindFlag(o.Flag) is not null && ScopeExists(o.Scope)).ToImmutableArray();
+        var dropped = current.Overrides.Except(keptOverrides).Select(o => o.Id).ToImmutableArray();
+        var keptKs = current.KillSwitches.Where(k => ScopeExists(k.Scope)
+            && definition.KillSwitchLevels.Any(l => string.Equals(l.Id, k.Level, StringComparison.Ordinal))).ToImmutableArray();
+        var droppedKs = current.KillSwitches.Except(keptKs).Select(k => k.Id).ToImmutableArray();
+        var stageKept = definition.FindStage(current.Stage) is not null;
+        var state = new ProgramState
+        {
+            Definition = definition,
+            Cohorts = definition.Cohorts,
+            Overrides = keptOverrides,
+            KillSwitches = keptKs,
+            Stage = stageKept ? current.Stage : definition.Stages[0].Id,
+        };
+        return (state, new DefinitionApplyReport(dropped, droppedKs, stageKept ? null : state.Stage));
+    }
+}
