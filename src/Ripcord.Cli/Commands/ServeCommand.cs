@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using Ripcord.Server;
+
+namespace Ripcord.Cli.Commands;
+
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Directory for the SQLite database (default ./ripcord-data)", DefaultValueFactory = _ => "./ripcord-data" };
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string; runs on PostgreSQL instead of SQLite (multi-node)" };
+        var urls = new Option<string>("--urls") { Description = "Address(es) to listen on", DefaultValueFactory = _ => GlobalOptions.DefaultServer };
+        var command = new Command("serve", """
+            Start the Ripcord server: REST API under /api/v1, OpenAPI at /openapi/v1.json, /healthz and /readyz.
+            The built-in 'groups' program is installed on first start. The admin token is RIPCORD_ADMIN_TOKEN
+            if set; otherwise one is generated on first start, printed once, and stored only as a hash.
+            """)
+        {
+            data, postgres, urls,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new ServerOptions
+            {
+                DataDirectory = parse.GetValue(data)!,
+                PostgresConnectionString = parse.GetValue(postgres),
+                Urls = parse.GetValue(urls)!,
+                AdminToken = Environment.GetEnvironmentVariable("RIPCORD_ADMIN_TOKEN"),
+                OnAdminTokenGenerated = token =>
+                {
+                    Console.WriteLine("An admin token was generated. It is shown now and never again; store it safely:");
+                    Console.WriteLine();
+                    Console.WriteLine("    " + token);
+                    Console.WriteLine();
+                },
+            };
+            try
+            {
+                await using var app = RipcordServer.Build(options);
+                await RipcordServer.InitializeAsync(app, ct);
+                await app.StartAsync(ct);
+                Console.WriteLine($"Ripcord is serving on {string.Join(", ", app.Urls)} with {(options.PostgresConnectionString is null ? "SQLite in " + Path.GetFullPath(options.DataDirectory) : "PostgreSQL")}.");
+                await app.WaitForShutdownAsync(ct);
+                return 0;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or System.Data.Common.DbException)
+            {
+                Console.Error.WriteLine($"ripcord serve: {ex.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Ripcord.Core.Definitions;
+
+/// <summary>
+/// Writes a definition back as YAML in the same shape <see cref="DefinitionReader"/> reads
+/// (aliases where flags have them), so export → edit → apply round-trips.
+/// </summary>
+public static class DefinitionWriter
+{
+    public static string Write(ProgramDefinition d)
+    {
+        var y = new StringBuilder();
+        string Name(string key) => Q(d.FindFlag(key)?.DisplayName ?? key);
+
+        y.Append("program: ").AppendLine(Q(d.Key));
+        if (d.Description.Length > 0)
+        {
+            y.Append("description: ").AppendLine(Q(d.Description));
+        }
+        if (d.EmergencyFlag is not null)
+        {
+            y.Append("emergencyFlag: ").AppendLine(Name(d.EmergencyFlag));
+        }
+
+        y.AppendLine().AppendLine("flags:");
+        foreach (var f in d.Flags)
+        {
+            y.Append("  - key: ").AppendLine(Q(f.Key));
+            if (f.Alias is not null)
+            {
+                y.Append("    alias: ").AppendLine(Q(f.Alias));
+            }
+            y.Append("    default: ").AppendLine(B(f.Default));
+            y.Append("    safe: ").AppendLine(B(f.Safe));
+            if (f.Prerequisites.Length > 0)
+            {
+                y.Append("    prerequisites: [").Append(string.Join(", ", f.Prerequisites.Select(Name))).AppendLine("]");
+            }
+            if (f.Description.Length > 0)
+            {
+                y.Append("    description: ").AppendLine(Q(f.Description));
+            }
+        }
+
+        if (d.Cohorts.Length > 0)
+        {
+            y.AppendLine().AppendLine("cohorts:");
+            foreach (var c in d.Cohorts)
+            {
+                y.Append("  - id: ").AppendLine(Q(c.Id));
+                if (c.Description.Length > 0)
+                {
+                    y.Append("    description: ").AppendLine(Q(c.Description));
+                }
+                switch (c.Kind)
+                {
+                    case CohortKind.Everyone:
+                        y.AppendLine("    everyone: true");
+                        break;
+                    case CohortKind.Rule:
+                        y.Append("    rule: ").AppendLine(Q(c.Rule!));
+                        break;
+                    case CohortKind.Percentage:
+                        y.Append("    percentage: ").AppendLine(c.Percentage!.Value.ToString(CultureInfo.InvariantCulture));
+                        break;
+                    default:
+                        y.Append("    workspaces: ").AppendLine(List(c.Workspaces));
+                        if (c.Users.Length > 0)
+                        {
+                            y.Append("    users: ").AppendLine(List(c.Users));
+                        }
+                        break;
+                }
+                if (c.Seed is not null)
+                {
+                    y.Append("    seed: ").AppendLine(Q(c.Seed));
+                }
+            }
+        }
+
+        y.AppendLine().AppendLine("stages:");
+        foreach (var s in d.Stages)
+        {
+            y.Append("  - id: ").AppendLine(Q(s.Id));
+            if (s.Name.Length > 0)
+            {
+                y.Append("    name: ").AppendLine(Q(s.Name));
+            }
+            y.AppendLine(s.Assignments.Length == 0 ? "    flags: {}" : "    flags:");
+            foreach (var a in s.Assignments)
+            {
+                y.Append("      ").Append(Name(a.Flag)).Append(": ");
+                y.AppendLine(a.Cohorts.Length == 0 ? B(a.Value) : $"{{ value: {B(a.Value)}, cohorts: {List(a.Cohorts)} }}");
+            }
+        }
+
+        if (d.KillSwitchLevels.Length > 0)
+        {
+            y.AppendLine().AppendLine("killSwitches:");
+            foreach (var k in d.KillSwitchLevels)
+            {
+                y.Append("  - id: ").AppendLine(Q(k.Id));
+                if (k.Meaning.Length > 0)
+                {
+                    y.Append("    meaning: ").AppendLine(Q(k.Meaning));
+                }
+                y.Append("    effects: { ").Append(string.Join(", ", k.Effects.Select(e => $"{Name(e.Flag)}: {B(e.Value)}"))).AppendLine(" }");
+            }
+        }
+
+        if (d.Tiers.Length > 0)
+        {
+            y.AppendLine().AppendLine("tiers:");
+            foreach (var t in d.Tiers)
+            {
+                y.Append("  - id: ").AppendLine(t.Id.ToString(CultureInfo.InvariantCulture));
+                if (t.Name.Length > 0)
+                {
+                    y.Append("    name: ").AppendLine(Q(t.Name));
+                }
+                if (t.Description.Length > 0)
+                {
+                    y.Append("    description: ").AppendLine(Q(t.Description));
+                }
+            }
+        }
+
+        var th = d.Thresholds;
+        y.AppendLine().AppendLine("thresholds:");
+        y.Append("  maxErrorRate: ").AppendLine(N(th.MaxErrorRate));
+        y.Append("  fallbackBand: [").Append(N(th.MinFallbackRate)).Append(", ").Append(N(th.MaxFallbackRate)).AppendLine("]");
+        y.Append("  soakHours: ").AppendLine(N(th.SoakHours));
+        y.Append("  minOperations: ").AppendLine(th.MinOperations.ToString(CultureInfo.InvariantCulture));
+        return y.ToString();
+    }
+
+    // JSON string syntax is valid YAML double-quoted scalar syntax.
+    private static string Q(string s) => JsonSerializer.Serialize(s);
+
+    private static string B(bool b) => b ? "true" : "false";
+
+    private static string N(decimal n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string List(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(Q)) + "]";
+}

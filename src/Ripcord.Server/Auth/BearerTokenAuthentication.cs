@@ -1,0 +1,80 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.Options;
+using Ripcord.Server.Http;
+using Ripcord.Server.Storage;
+
+namespace Ripcord.Server.Auth;
+
+/// <summary>Reads <c>Authorization: Bearer …</c> and turns a known, unrevoked token into a principal.</summary>
+public sealed class BearerTokenAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenService tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Bearer";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+        {
+            return AuthenticateResult.NoResult();
+        }
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.Fail("the Authorization header must be 'Bearer <token>'");
+        }
+        var actor = await tokens.AuthenticateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        if (actor is null)
+        {
+            return AuthenticateResult.Fail("unknown or revoked token");
+        }
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, actor.Name), new Claim(ClaimTypes.Role, actor.Role), new Claim("token", actor.TokenId)], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+}
+
+public static class ActorExtensions
+{
+    public static Actor Actor(this HttpContext context)
+    {
+        var user = context.User;
+        return new Actor(user.Identity?.Name ?? "anonymous", user.FindFirstValue(ClaimTypes.Role) ?? "none", user.FindFirstValue("token") ?? "");
+    }
+}
+
+/// <summary>
+/// Turns authorization failures into RFC 9457 problems: 401 without a valid token, 403 with
+/// the wrong role — and every 403 is written to the audit log (an anomaly signal).
+/// </summary>
+public sealed class ProblemAuthorizationResultHandler(IAuditLog audit, TimeProvider clock) : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+    {
+        if (result.Challenged)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await Problems.Write(context, StatusCodes.Status401Unauthorized, "Unauthorized",
+                "This endpoint needs a bearer token: 'Authorization: Bearer <token>'. Tokens are made with 'ripcord token create'.");
+            return;
+        }
+        if (result.Forbidden)
+        {
+            var actor = context.Actor();
+            var needed = policy.Requirements.OfType<RolesAuthorizationRequirement>().SelectMany(r => r.AllowedRoles).ToList();
+            await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), actor.Name, actor.Role, "denied",
+                $"{context.Request.Method} {context.Request.Path}", null, null, "denied"), context.RequestAborted);
+            await Problems.Write(context, StatusCodes.Status403Forbidden, "Forbidden",
+                $"Role '{actor.Role}' may not do this; it needs one of: {string.Join(", ", needed)}.");
+            return;
+        }
+        await _default.HandleAsync(next, context, policy, result);
+    }
+}

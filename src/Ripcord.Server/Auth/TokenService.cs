@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Ripcord.Server.Storage;
+
+namespace Ripcord.Server.Auth;
+
+/// <summary>Who made a request: the token's name, role and id.</summary>
+public sealed record Actor(string Name, string Role, string TokenId)
+{
+    public static readonly Actor System = new("ripcord", "system", "system");
+}
+
+/// <summary>
+/// Issues and checks bearer tokens. A token is 32 random bytes (base64url) behind a short
+/// prefix; only its SHA-256 hash is stored — enough for a high-entropy secret, and constant
+/// work per request. Lookups are cached briefly; revocation clears the cache.
+/// </summary>
+public sealed class TokenService(ITokenStore store, TimeProvider clock)
+{
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, (TokenRecord? Token, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+
+    public static string Hash(string token) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    public static string NewSecret(string role) =>
+        $"rc_{(role == Roles.Sdk ? "sdk" : "usr")}_{Base64Url(RandomNumberGenerator.GetBytes(32))}";
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public async Task<Actor?> AuthenticateAsync(string token, CancellationToken ct)
+    {
+        if (token.Length is < 16 or > 256)
+        {
+            return null;
+        }
+        var hash = Hash(token);
+        var now = clock.GetUtcNow();
+        if (!_cache.TryGetValue(hash, out var cached) || cached.Until < now)
+        {
+            cached = (await store.FindByHashAsync(hash, ct), now + CacheFor);
+            _cache[hash] = cached;
+        }
+        return cached.Token is { RevokedAt: null } t ? new Actor(t.Name, t.Role, t.Id) : null;
+    }
+
+    /// <summary>Creates a token and returns its secret, which is never stored or shown again.</summary>
+    public async Task<(TokenRecord Record, string Secret)> CreateAsync(string name, string role, Actor by, CancellationToken ct, string? secret = null)
+    {
+        secret ??= NewSecret(role);
+        var record = new TokenRecord("tok_" + Guid.NewGuid().ToString("N")[..16], name, role, Hash(secret), clock.GetUtcNow(), by.Name, null);
+        var after = System.Text.Json.JsonSerializer.Serialize(new { record.Id, record.Name, record.Role });
+        await store.CreateAsync(record, new AuditDraft(record.CreatedAt, by.Name, by.Role, "token.create", "token:" + record.Id, null, after), ct);
+        return (record, secret);
+    }
+
+    public async Task<TokenRecord?> RevokeAsync(string id, Actor by, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var revoked = await store.RevokeAsync(id, now, new AuditDraft(now, by.Name, by.Role, "token.revoke", "token:" + id, null, null), ct);
+        _cache.Clear();
+        return revoked;
+    }
+
+    /// <summary>
+    /// Makes sure an admin can log in: RIPCORD_ADMIN_TOKEN is registered (hashed) if new;
+    /// otherwise, on a store with no admin token, one is generated and returned to print once.
+    /// </summary>
+    public async Task<string?> BootstrapAdminAsync(string? configuredToken, CancellationToken ct)
+    {
+        var tokens = await store.ListAsync(ct);
+        if (!string.IsNullOrEmpty(configuredToken))
+        {
+            if (configuredToken.Length < 16)
+            {
+                throw new InvalidOperationException("RIPCORD_ADMIN_TOKEN must be at least 16 characters");
+            }
+            var hash = Hash(configuredToken);
+            if (!tokens.Any(t => t.Hash == hash))
+            {
+                await CreateAsync("admin (RIPCORD_ADMIN_TOKEN)", Roles.Admin, Actor.System, ct, configuredToken);
+            }
+            return null;
+        }
+        if (tokens.Any(t => t.Role == Roles.Admin && t.RevokedAt is null))
+        {
+            return null;
+        }
+        var (_, secret) = await CreateAsync("admin (generated at first start)", Roles.Admin, Actor.System, ct);
+        return secret;
+    }
+}

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ripcord.Core.Definitions;
+using Ripcord.Core.Evaluation;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Http;
+using Ripcord.Server.Programs;
+
+namespace Ripcord.Server.Cohorts;
+
+/// <summary>Body of PUT …/cohorts/{id}: exactly one kind of membership.</summary>
+public sealed record CohortBody(string[]? Workspaces, string[]? Users, string? Rule, decimal? Percentage, bool? Everyone,
+    string? Description, string? Seed);
+
+public sealed record CohortView(string Id, string Kind, string Description, IReadOnlyList<string> Workspaces,
+    IReadOnlyList<string> Users, string? Rule, decimal? Percentage);
+
+public sealed record CohortWritten(CohortView Cohort, long Revision, bool Created);
+
+public static class CohortsApi
+{
+    public const int MaxMembers = 100_000;
+
+    public static RouteGroupBuilder MapCohorts(this RouteGroupBuilder api)
+    {
+        api.MapGet("/programs/{program}/cohorts", (string program, ProgramRegistry registry) =>
+                TypedResults.Ok(registry.Current(program).State.Cohorts.Select(View).ToList()))
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+
+        api.MapPut("/programs/{program}/cohorts/{id}", PutAsync)
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.CohortsWrite));
+        return api;
+    }
+
+    private static async Task<Results<Ok<CohortWritten>, ProblemHttpResult>> PutAsync(
+        string program, string id, HttpRequest request, ProgramWriter writer, ProgramRegistry registry)
+    {
+        registry.Current(program);
+        var (ifMatch, badIfMatch) = RequestReading.IfMatch(request);
+        if (badIfMatch is not null)
+        {
+            return badIfMatch;
+        }
+        var (body, problem) = await RequestReading.ReadJsonAsync<CohortBody>(request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        var given = (body.Workspaces is not null || body.Users is not null ? 1 : 0) + (body.Rule is not null ? 1 : 0)
+            + (body.Percentage is not null ? 1 : 0) + (body.Everyone == true ? 1 : 0);
+        if (given != 1)
+        {
+            return Problems.BadRequest("give exactly one of: workspaces and/or users (lists), rule (expression), percentage (0–100), everyone (true)");
+        }
+        if ((body.Workspaces?.Length ?? 0) + (body.Users?.Length ?? 0) > MaxMembers)
+        {
+            return Problems.BadRequest($"a cohort lists at most {MaxMembers} members; use a rule or percentage for larger sets");
+        }
+        var cohort = new CohortDefinition
+        {
+            Id = id,
+            Description = body.Description ?? registry.Current(program).State.FindCohort(id)?.Description ?? "",
+            Workspaces = body.Workspaces is null ? [] : [.. body.Workspaces.Distinct(StringComparer.Ordinal)],
+            Users = body.Users is null ? [] : [.. body.Users.Distinct(StringComparer.Ordinal)],
+            Rule = body.Rule,
+            Percentage = body.Percentage,
+            Everyone = body.Everyone == true,
+            Seed = body.Seed,
+        };
+        var outcome = await writer.ChangeAsync(program, ifMatch, request.HttpContext.Actor(), "cohort.put", $"cohort:{program}/{id}",
+            (state, _) =>
+            {
+                var (next, previous) = ProgramChanges.PutCohort(state, cohort);
+                var written = next.FindCohort(id)!;
+                return new ProgramChange<(CohortDefinition, bool)>(next, (written, previous is null),
+                    previous is null ? null : View(previous), View(written),
+                    $"{(previous is null ? "created" : "replaced")} cohort '{id}'");
+            }, request.HttpContext.RequestAborted);
+        RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
+        return TypedResults.Ok(new CohortWritten(View(outcome.Result.Item1), outcome.Revision, outcome.Result.Item2));
+    }
+
+    public static CohortView View(CohortDefinition c) => new(
+        c.Id, c.Kind.ToString().ToLowerInvariant(), c.Description, c.Workspaces, c.Users, c.Rule, c.Percentage);
+}

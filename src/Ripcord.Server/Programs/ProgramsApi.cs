@@ -1,0 +1,112 @@
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Ripcord.Core.Definitions;
+using Ripcord.Core.Evaluation;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Http;
+
+namespace Ripcord.Server.Programs;
+
+public sealed record ProgramSummary(string Key, string Description, long Revision, string Stage, int Flags, int Cohorts,
+    int Overrides, int ActiveKillSwitches);
+
+public sealed record FlagView(string Key, string? Alias, string Type, bool Default, bool Safe, IReadOnlyList<string> Prerequisites,
+    string Description, bool Emergency);
+
+public sealed record DefinitionApplied(string Program, long Revision, IReadOnlyList<string> DroppedOverrides,
+    IReadOnlyList<string> DroppedKillSwitches, string? StageReset);
+
+public sealed record DefinitionRefused(IReadOnlyList<DefinitionError> Errors);
+
+/// <summary>Programs, their flags, and their definitions (YAML in, YAML out).</summary>
+public static class ProgramsApi
+{
+    public const long MaxDefinitionBytes = 4 * 1024 * 1024;
+
+    public static RouteGroupBuilder MapPrograms(this RouteGroupBuilder api)
+    {
+        api.MapGet("/programs", (ProgramRegistry registry) =>
+                TypedResults.Ok(registry.All.Select(Summary).ToList()))
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+
+        api.MapGet("/programs/{program}", (string program, ProgramRegistry registry) =>
+                TypedResults.Ok(Summary(registry.Current(program))))
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+
+        api.MapGet("/programs/{program}/flags", (string program, ProgramRegistry registry) =>
+            {
+                var compiled = registry.Current(program);
+                var definition = compiled.State.Definition;
+                return TypedResults.Ok(definition.Flags.Select(f => View(definition, f)).ToList());
+            })
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+
+        api.MapGet("/programs/{program}/definition", (string program, ProgramRegistry registry, HttpResponse response) =>
+            {
+                var compiled = registry.Current(program);
+                RequestReading.SetRevision(response, compiled.Revision);
+                // Exports the live cohorts too, so export → edit → apply keeps operators' membership changes.
+                var live = compiled.State.Definition with { Cohorts = compiled.State.Cohorts };
+                return TypedResults.Text(DefinitionWriter.Write(live), "application/yaml", Encoding.UTF8);
+            })
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+
+        api.MapPost("/programs/{program}/definition", (string program, HttpRequest request, ProgramWriter writer) =>
+                ApplyAsync(program, request, writer))
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.DefinitionWrite))
+            .WithMetadata(new RequestSizeLimitAttribute(MaxDefinitionBytes))
+            .Accepts<string>("application/yaml");
+
+        api.MapPost("/definitions", (HttpRequest request, ProgramWriter writer) => ApplyAsync(null, request, writer))
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.DefinitionWrite))
+            .WithMetadata(new RequestSizeLimitAttribute(MaxDefinitionBytes))
+            .Accepts<string>("application/yaml");
+
+        return api;
+    }
+
+    private static async Task<Results<Ok<DefinitionApplied>, ProblemHttpResult>> ApplyAsync(string? program, HttpRequest request, ProgramWriter writer)
+    {
+        var type = request.ContentType ?? "";
+        if (!(type.Contains("yaml", StringComparison.OrdinalIgnoreCase) || type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase)))
+        {
+            return Problems.Result(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "send the definition as YAML with Content-Type: application/yaml");
+        }
+        var (ifMatch, badIfMatch) = RequestReading.IfMatch(request);
+        if (badIfMatch is not null)
+        {
+            return badIfMatch;
+        }
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var yaml = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        var result = DefinitionReader.Read(yaml);
+        if (!result.IsValid)
+        {
+            return Refused(result.Errors);
+        }
+        var definition = result.Definition!;
+        if (program is not null && !string.Equals(program, definition.Key, StringComparison.Ordinal))
+        {
+            return Refused([new DefinitionError(1, "program", $"the file defines '{definition.Key}' but was sent to '{program}'")]);
+        }
+        var outcome = await writer.ApplyDefinitionAsync(definition, ifMatch, request.HttpContext.Actor(), request.HttpContext.RequestAborted);
+        RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
+        var report = outcome.Result;
+        return TypedResults.Ok(new DefinitionApplied(definition.Key, outcome.Revision, report.DroppedOverrides, report.DroppedKillSwitches, report.StageReset));
+    }
+
+    private static ProblemHttpResult Refused(IReadOnlyList<DefinitionError> errors) =>
+        Problems.Result(StatusCodes.Status422UnprocessableEntity, "Invalid definition",
+            $"the definition has {errors.Count} error(s); nothing was changed: " + string.Join("; ", errors.Take(5)),
+            new Dictionary<string, object?> { ["errors"] = errors });
+
+    private static ProgramSummary Summary(CompiledProgram p) => new(
+        p.Program, p.State.Definition.Description, p.Revision, p.State.Stage, p.State.Definition.Flags.Length,
+        p.State.Cohorts.Length, p.State.Overrides.Length, p.State.KillSwitches.Length);
+
+    private static FlagView View(ProgramDefinition d, FlagDefinition f) => new(
+        f.Key, f.Alias, f.Type, f.Default, f.Safe, f.Prerequisites, f.Description,
+        string.Equals(d.EmergencyFlag, f.Key, StringComparison.Ordinal));
+}

@@ -1,0 +1,157 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
+using Ripcord.Core.Definitions;
+using Ripcord.Server.Audit;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Cohorts;
+using Ripcord.Server.Evaluation;
+using Ripcord.Server.Http;
+using Ripcord.Server.Overrides;
+using Ripcord.Server.Programs;
+using Ripcord.Server.Revisions;
+using Ripcord.Server.Stages;
+using Ripcord.Server.Storage;
+
+namespace Ripcord.Server;
+
+/// <summary>How to start a server: where data lives, which address, which admin token.</summary>
+public sealed record ServerOptions
+{
+    public string DataDirectory { get; init; } = "./ripcord-data";
+    public string? PostgresConnectionString { get; init; }
+    public string Urls { get; init; } = "http://127.0.0.1:7070";
+    public string? AdminToken { get; init; }
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+    /// <summary>Called with a freshly generated admin token, which is shown once and never again.</summary>
+    public Action<string>? OnAdminTokenGenerated { get; init; }
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+}
+
+public static class RipcordServer
+{
+    /// <summary>Builds the server; call <see cref="InitializeAsync"/> before starting it.</summary>
+    public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(RipcordServer).Assembly.GetName().Name });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
+        SqlStore store = options.PostgresConnectionString is { } pg
+            ? new PostgresStore(pg)
+            : new SqliteStore(options.DataDirectory);
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(options.Clock);
+        services.AddSingleton(store);
+        services.AddSingleton<IRevisionStore>(store);
+        services.AddSingleton<IAuditLog>(store);
+        services.AddSingleton<ITokenStore>(store);
+        services.AddSingleton<IStorageHealth>(store);
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<ProgramRegistry>();
+        services.AddSingleton<ProgramWriter>();
+        services.AddSingleton<OverridePermission>();
+        services.AddHostedService<ProgramRefreshService>();
+        services.AddProblemDetails();
+        services.AddOpenApi();
+
+        services.AddAuthentication(BearerTokenAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenAuthentication>(BearerTokenAuthentication.SchemeName, null);
+        services.AddAuthorization(auth =>
+        {
+            foreach (var (permission, roles) in RoleMatrix.Allowed)
+            {
+                auth.AddPolicy(RoleMatrix.PolicyName(permission), p => p.RequireAuthenticatedUser().RequireRole(roles));
+            }
+        });
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+
+        configure?.Invoke(builder);
+        var app = builder.Build();
+
+        app.UseExceptionHandler(errors => errors.Run(async context =>
+        {
+            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            if (error is BadHttpRequestException bad)
+            {
+                var title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload too large" : "Bad request";
+                await Problems.Write(context, bad.StatusCode, title, bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? "the request body is larger than this endpoint accepts"
+                    : "the request could not be read");
+                return;
+            }
+            context.RequestServices.GetRequiredService<ILogger<ServerOptions>>()
+                .LogError("Unhandled {Error} on {Method} {Path}", error?.GetType().Name, context.Request.Method, context.Request.Path);
+            await Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal error",
+                "the server failed; the error is logged and nothing was half-written");
+        }));
+        app.UseStatusCodePages(async status =>
+        {
+            if (!status.HttpContext.Response.HasStarted && status.HttpContext.Response.ContentLength is null)
+            {
+                var code = status.HttpContext.Response.StatusCode;
+                await Problems.Write(status.HttpContext, code, ReasonPhrase(code), code == 404
+                    ? $"no endpoint at {status.HttpContext.Request.Method} {status.HttpContext.Request.Path}"
+                    : ReasonPhrase(code));
+            }
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "live" })).AllowAnonymous();
+        app.MapGet("/readyz", async Task<IResult> (IStorageHealth health, CancellationToken ct) =>
+            await health.PingAsync(ct)
+                ? TypedResults.Ok(new { status = "ready" })
+                : Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", "storage is unreachable")).AllowAnonymous();
+
+        var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
+        api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens();
+        return app;
+    }
+
+    /// <summary>Creates the schema, loads every program, installs the built-in <c>groups</c>, makes sure an admin exists.</summary>
+    public static async Task InitializeAsync(WebApplication app, CancellationToken ct = default)
+    {
+        var options = app.Services.GetRequiredService<ServerOptions>();
+        var store = app.Services.GetRequiredService<SqlStore>();
+        await store.InitializeAsync(ct);
+        var registry = app.Services.GetRequiredService<ProgramRegistry>();
+        await registry.RefreshAsync(ct);
+        if (!registry.TryGet("groups", out _))
+        {
+            var result = DefinitionReader.Read(BuiltInGroupsYaml());
+            if (!result.IsValid)
+            {
+                throw new InvalidOperationException("the built-in groups definition is invalid: " + string.Join("; ", result.Errors));
+            }
+            try
+            {
+                await app.Services.GetRequiredService<ProgramWriter>().ApplyDefinitionAsync(result.Definition!, 0, Actor.System, ct);
+            }
+            catch (RevisionConflictException)
+            {
+                // Another node installed it first.
+                await registry.RefreshAsync(ct);
+            }
+        }
+        var generated = await app.Services.GetRequiredService<TokenService>().BootstrapAdminAsync(options.AdminToken, ct);
+        if (generated is not null)
+        {
+            options.OnAdminTokenGenerated?.Invoke(generated);
+        }
+    }
+
+    public static string BuiltInGroupsYaml()
+    {
+        using var stream = typeof(RipcordServer).Assembly.GetManifestResourceStream("Ripcord.Server.groups.yaml")
+            ?? throw new InvalidOperationException("groups.yaml is not embedded");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static string ReasonPhrase(int code) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code) is { Length: > 0 } p ? p : "Error";
+}
