@@ -40,12 +40,13 @@ public sealed record Scenario(ProgramState State, EvaluationContext Context, Dat
         from workspace in Gen.Elements(Workspaces.Append(null).ToArray())
         from user in Gen.Elements(Users.Append(null).ToArray())
         from tier in Gen.Elements<int?>(0, 1, 2, null)
-        select Build(stage, members, overrides, kills, workspace, user, tier);
+        from tag in Gen.Choose(0, 1_000_000_000)
+        select Build(stage, members, overrides, kills, workspace, user, tier, tag);
 
     public static Arbitrary<Scenario> Arbitrary => Generator.ToArbitrary();
 
     private static Scenario Build(string stage, IList<(string, string)> members, List<OverrideSpec> overrides,
-        List<(string, string)> kills, string? workspace, string? user, int? tier)
+        List<(string, string)> kills, string? workspace, string? user, int? tier, int tag)
     {
         var now = Groups.Now;
         var created = now.AddDays(-3);
@@ -64,13 +65,13 @@ public sealed record Scenario(ProgramState State, EvaluationContext Context, Dat
             {
                 expires ??= now.AddHours(24);
             }
-            state = ProgramChanges.AddOverride(state, new OverrideRequest(o.Flag, o.Scope, o.Value, "p", expires), $"o{i++}", "p", at).State;
+            state = ProgramChanges.AddOverride(state, new OverrideRequest(o.Flag, o.Scope, o.Value, "p", expires), $"o{tag}-{i++}", "p", at).State;
         }
         foreach (var (level, scope) in kills)
         {
             state = ProgramChanges.ActivateKillSwitch(state, new KillSwitchActivation
             {
-                Id = $"k{i++}", Level = level, Scope = Scope.Parse(scope), Reason = "p", ActivatedAt = now, ActivatedBy = "p",
+                Id = $"k{tag}-{i++}", Level = level, Scope = Scope.Parse(scope), Reason = "p", ActivatedAt = now, ActivatedBy = "p",
             });
         }
         var story = $"stage {stage}; cohorts [{string.Join(",", members)}]; overrides [{string.Join(", ", overrides.Select(o => $"{o.Flag}={o.Value}@{o.Scope}/{o.ExpiryHours}h"))}]; " +
