@@ -52,6 +52,19 @@ public static class RequestReading
         }
     }
 
+    /// <summary>What every write endpoint reads first: the optional If-Match revision, then the JSON body.</summary>
+    public static async Task<(long? IfMatch, T? Body, ProblemHttpResult? Problem)> ReadWriteAsync<T>(HttpRequest request)
+        where T : class
+    {
+        var (ifMatch, badIfMatch) = IfMatch(request);
+        if (badIfMatch is not null)
+        {
+            return (null, null, badIfMatch);
+        }
+        var (body, problem) = await ReadJsonAsync<T>(request);
+        return (ifMatch, body, problem);
+    }
+
     // "The JSON value could not be converted to System.Nullable`1[System.Boolean]" → ", expected true or false"
     private static string Expected(string message) =>
         message.Contains("Boolean", StringComparison.Ordinal) ? " (expected true or false)"
