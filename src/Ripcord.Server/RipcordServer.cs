@@ -110,6 +110,7 @@ public static class RipcordServer
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens();
+        app.MapOfrep();
         return app;
     }
 
