@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
@@ -34,6 +35,9 @@ public static class OfrepApi
     public const string BulkRoute = "/ofrep/v1/evaluate/flags";
     private const string JsonType = "application/json; charset=utf-8";
 
+    // The bodies are application/json, never embedded in HTML: keep quotes and accents readable.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {
         var ofrep = app.MapGroup("").WithTags("OFREP")
@@ -65,7 +69,7 @@ public static class OfrepApi
         }
         var result = Evaluator.Evaluate(program, index, request.Context, clock.GetUtcNow());
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             WriteSuccess(writer, key, program, index, result);
         }
@@ -88,7 +92,7 @@ public static class OfrepApi
         }
         var results = Evaluator.EvaluateAll(program, request.Context, clock.GetUtcNow());
         var buffer = new ArrayBufferWriter<byte>(2048);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteStartArray("flags");
@@ -143,7 +147,7 @@ public static class OfrepApi
     private static ArrayBufferWriter<byte> WriteError(string? key, string errorCode, string details)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using var writer = new Utf8JsonWriter(buffer);
+        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
         writer.WriteStartObject();
         if (key is not null)
         {
