@@ -9,11 +9,20 @@ need_apt=()
 # PostgreSQL server binaries: the storage tests start a private cluster on 127.0.0.1.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v runuser >/dev/null 2>&1 || need_apt+=(util-linux)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} (apt)…"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# The OpenFeature JS client of the OFREP end-to-end tests: npm ci only when node_modules is
+# missing or package-lock.json changed since the last install.
+if ! cmp -s tests/ofrep-js/package-lock.json tests/ofrep-js/node_modules/.ripcord-installed-lock.json; then
+  echo "test.sh: npm ci in tests/ofrep-js…"
+  (cd tests/ofrep-js && npm ci --no-audit --no-fund --loglevel=error)
+  cp tests/ofrep-js/package-lock.json tests/ofrep-js/node_modules/.ripcord-installed-lock.json
 fi
 
 dotnet restore Ripcord.slnx --nologo -v quiet

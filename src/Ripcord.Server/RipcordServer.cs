@@ -114,6 +114,7 @@ public static class RipcordServer
             await health.PingAsync(ct)
                 ? TypedResults.Ok(new { status = "ready" })
                 : Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", "storage is unreachable")).AllowAnonymous();
+        app.MapOfrep();
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
