@@ -288,6 +288,19 @@ public sealed class OfrepHttpTests(GroupsScenario scenario) : IDisposable
     }
 
     [Fact]
+    public async Task The_sdk_key_may_come_as_OFREP_X_API_Key_and_a_bad_one_is_401()
+    {
+        using var client = scenario.Server.NewClient(null);
+        foreach (var (key, expected) in new[] { (scenario.SdkToken, HttpStatusCode.OK), ("rc_sdk_never-issued-000000000000", HttpStatusCode.Unauthorized) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, Single + "F1") { Content = Json("{}") };
+            request.Headers.TryAddWithoutValidation("X-API-Key", key);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(expected, response.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Every_role_that_may_evaluate_can_use_OFREP()
     {
         // 403 is for a role without Permission.Evaluate; today the matrix gives it to every role,

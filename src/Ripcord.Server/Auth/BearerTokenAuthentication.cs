@@ -10,7 +10,7 @@ using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Auth;
 
-/// <summary>Reads <c>Authorization: Bearer …</c> and turns a known, unrevoked token into a principal.</summary>
+/// <summary>Reads <c>Authorization: Bearer …</c> (or OFREP's <c>X-API-Key</c>) and turns a known, unrevoked token into a principal.</summary>
 public sealed class BearerTokenAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenService tokens)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
@@ -20,15 +20,25 @@ public sealed class BearerTokenAuthentication(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header))
+        string token;
+        if (!string.IsNullOrEmpty(header))
+        {
+            if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                return AuthenticateResult.Fail("the Authorization header must be 'Bearer <token>'");
+            }
+            token = header["Bearer ".Length..].Trim();
+        }
+        else if (Request.Headers["X-API-Key"].ToString() is { Length: > 0 } apiKey)
+        {
+            // OFREP lets providers send the key as X-API-Key instead of a bearer token.
+            token = apiKey.Trim();
+        }
+        else
         {
             return AuthenticateResult.NoResult();
         }
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return AuthenticateResult.Fail("the Authorization header must be 'Bearer <token>'");
-        }
-        var actor = await tokens.AuthenticateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        var actor = await tokens.AuthenticateAsync(token, Context.RequestAborted);
         if (actor is null)
         {
             return AuthenticateResult.Fail("unknown or revoked token");
