@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ripcord.Server.Tests.Infrastructure;
@@ -44,8 +45,7 @@ public sealed class RipcordTestServer : IAsyncDisposable
 
     public static async Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null, DateTimeOffset? clockStart = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "ripcord-test-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(directory);
+        var directory = TestPaths.NewDataDirectory("server");
         var clock = new FakeTimeProvider(clockStart ?? Epoch);
         var app = RipcordServer.Build(new ServerOptions
         {
@@ -54,7 +54,7 @@ public sealed class RipcordTestServer : IAsyncDisposable
             Urls = "http://127.0.0.1:0",
             AdminToken = AdminToken,
             Clock = clock,
-        });
+        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -73,7 +73,7 @@ public sealed class RipcordTestServer : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
-            TryDelete(directory);
+            TestPaths.TryDelete(directory);
             throw;
         }
     }
@@ -96,18 +96,7 @@ public sealed class RipcordTestServer : IAsyncDisposable
         }
         if (_ownsDirectory)
         {
-            TryDelete(DataDirectory);
-        }
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
+            TestPaths.TryDelete(DataDirectory);
         }
     }
 

@@ -1,12 +1,13 @@
 using Microsoft.Data.Sqlite;
 using Ripcord.Server.Storage;
+using Ripcord.Server.Tests.Infrastructure;
 
 namespace Ripcord.Server.Tests.Storage;
 
 /// <summary>The storage contract on the embedded SQLite backend, one temp directory per test.</summary>
 public sealed class SqliteStoreContractTests : StoreContractTests
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ripcord-store-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly string _directory = TestPaths.NewDataDirectory("store");
 
     private string ConnectionString => new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "ripcord.db"), Pooling = false }.ToString();
 
@@ -32,13 +33,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests
         {
             SqliteConnection.ClearPool(pooled);
         }
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TestPaths.TryDelete(_directory);
         return Task.CompletedTask;
     }
 }
