@@ -23,17 +23,14 @@ public sealed class RipcordTestServer : IAsyncDisposable
     /// <summary>Where every test clock starts: a fixed instant, so expiry arithmetic is exact.</summary>
     public static readonly DateTimeOffset Epoch = new(2030, 1, 1, 9, 0, 0, TimeSpan.Zero);
 
-    private RipcordTestServer(WebApplication app, FakeTimeProvider clock, Uri baseAddress, string dataDirectory, bool ownsDirectory)
+    private RipcordTestServer(WebApplication app, FakeTimeProvider clock, Uri baseAddress, string dataDirectory)
     {
         App = app;
         Clock = clock;
         BaseAddress = baseAddress;
         DataDirectory = dataDirectory;
-        _ownsDirectory = ownsDirectory;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
-
-    private readonly bool _ownsDirectory;
 
     public WebApplication App { get; }
     public FakeTimeProvider Clock { get; }
@@ -43,10 +40,10 @@ public sealed class RipcordTestServer : IAsyncDisposable
     public HttpClient Http { get; }
     public IServiceProvider Services => App.Services;
 
-    public static async Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null, DateTimeOffset? clockStart = null)
+    public static async Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null)
     {
         var directory = TestPaths.NewDataDirectory("server");
-        var clock = new FakeTimeProvider(clockStart ?? Epoch);
+        var clock = new FakeTimeProvider(Epoch);
         var app = RipcordServer.Build(new ServerOptions
         {
             DataDirectory = directory,
@@ -68,7 +65,7 @@ public sealed class RipcordTestServer : IAsyncDisposable
             {
                 throw new InvalidOperationException($"expected a bound loopback address, got {address}");
             }
-            return new RipcordTestServer(app, clock, uri, directory, ownsDirectory: true);
+            return new RipcordTestServer(app, clock, uri, directory);
         }
         catch
         {
@@ -85,7 +82,10 @@ public sealed class RipcordTestServer : IAsyncDisposable
         {
             await App.StopAsync(cts.Token);
         }
+        // The host does not own the store instance it was given: close PostgreSQL's pool here.
+        var store = App.Services.GetRequiredService<Ripcord.Server.Storage.SqlStore>();
         await App.DisposeAsync();
+        (store as IDisposable)?.Dispose();
         // Pooled SQLite connections would keep the deleted files open until the test run ends.
         using (var pooled = new SqliteConnection(new SqliteConnectionStringBuilder
                {
@@ -94,10 +94,7 @@ public sealed class RipcordTestServer : IAsyncDisposable
         {
             SqliteConnection.ClearPool(pooled);
         }
-        if (_ownsDirectory)
-        {
-            TestPaths.TryDelete(DataDirectory);
-        }
+        TestPaths.TryDelete(DataDirectory);
     }
 
     // ---- requests --------------------------------------------------------------------------
