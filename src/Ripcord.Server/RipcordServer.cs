@@ -5,12 +5,15 @@ using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Cohorts;
 using Ripcord.Server.Evaluation;
+using Ripcord.Server.Grants;
 using Ripcord.Server.Http;
 using Ripcord.Server.Overrides;
 using Ripcord.Server.Programs;
 using Ripcord.Server.Revisions;
 using Ripcord.Server.Stages;
 using Ripcord.Server.Storage;
+using Ripcord.Server.Streaming;
+using Ripcord.Server.Telemetry;
 
 namespace Ripcord.Server;
 
@@ -49,6 +52,10 @@ public static class RipcordServer
         services.AddSingleton<IAuditLog>(store);
         services.AddSingleton<ITokenStore>(store);
         services.AddSingleton<IStorageHealth>(store);
+        services.AddSingleton<ITelemetryStore>(store);
+        services.AddSingleton<TelemetryStats>();
+        services.AddSingleton<ClientRegistry>();
+        services.AddSingleton<StreamHub>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<ProgramRegistry>();
         services.AddSingleton<ProgramWriter>();
@@ -107,9 +114,11 @@ public static class RipcordServer
             await health.PingAsync(ct)
                 ? TypedResults.Ok(new { status = "ready" })
                 : Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", "storage is unreachable")).AllowAnonymous();
+        app.MapOfrep();
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
-        api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens();
+        api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
+            .MapStreaming().MapTelemetry().MapOverrideGrants();
         return app;
     }
 
@@ -120,6 +129,7 @@ public static class RipcordServer
         var store = app.Services.GetRequiredService<SqlStore>();
         await store.InitializeAsync(ct);
         var registry = app.Services.GetRequiredService<ProgramRegistry>();
+        app.Services.GetRequiredService<StreamHub>(); // subscribe before the first publish, so deltas start at once
         await registry.RefreshAsync(ct);
         if (!registry.TryGet("groups", out _))
         {
@@ -145,13 +155,7 @@ public static class RipcordServer
         }
     }
 
-    public static string BuiltInGroupsYaml()
-    {
-        using var stream = typeof(RipcordServer).Assembly.GetManifestResourceStream("Ripcord.Server.groups.yaml")
-            ?? throw new InvalidOperationException("groups.yaml is not embedded");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static string BuiltInGroupsYaml() => BuiltInPrograms.GroupsYaml;
 
     private static string ReasonPhrase(int code) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code) is { Length: > 0 } p ? p : "Error";
 }

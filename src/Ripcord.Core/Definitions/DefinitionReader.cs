@@ -99,7 +99,7 @@ public static class DefinitionReader
                 Errors.Add(new DefinitionError(root?.Line ?? 1, "$", "a definition is a YAML mapping with at least 'program' and 'flags'"));
                 return null;
             }
-            var f = Fields(map, "", "program", "description", "emergencyFlag", "flags", "cohorts", "stages", "killSwitches", "tiers", "thresholds");
+            var f = Fields(map, "", "program", "description", "emergencyFlag", "flags", "cohorts", "stages", "killSwitches", "tiers", "thresholds", "fallback", "messages");
             var key = RequiredString(f, map, "program", "program");
             var flags = ReadList(f, "flags", ReadFlag);
             var aliases = BuildAliasMap(flags);
@@ -115,6 +115,8 @@ public static class DefinitionReader
                 KillSwitchLevels = ReadList(f, "killSwitches", (n, p) => ReadKillSwitch(n, p, aliases)),
                 Tiers = ReadList(f, "tiers", ReadTier),
                 Thresholds = f.TryGetValue("thresholds", out var t) ? ReadThresholds(t) : StageThresholds.Defaults,
+                Fallback = f.TryGetValue("fallback", out var fb) ? ReadFallback(fb, aliases) : null,
+                Messages = f.TryGetValue("messages", out var m) ? ReadMessages(m) : ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty,
             };
             if (!f.ContainsKey("flags"))
             {
@@ -338,6 +340,60 @@ public static class DefinitionReader
                 Name = OptionalString(f, "name", path + ".name") ?? "",
                 Description = OptionalString(f, "description", path + ".description") ?? "",
             };
+        }
+
+        private FallbackFlags? ReadFallback(YNode node, Dictionary<string, string> aliases)
+        {
+            if (node is not YMapping map)
+            {
+                Error(node, "fallback", "must be a mapping with secure, baseline and strict flags");
+                return null;
+            }
+            var f = Fields(map, "fallback", "secure", "baseline", "strict");
+            var secure = RequiredString(f, map, "secure", "fallback.secure");
+            var baseline = RequiredString(f, map, "baseline", "fallback.baseline");
+            var strict = RequiredString(f, map, "strict", "fallback.strict");
+            return secure is null || baseline is null || strict is null
+                ? null
+                : new FallbackFlags(Resolve(aliases, secure)!, Resolve(aliases, baseline)!, Resolve(aliases, strict)!);
+        }
+
+        private ImmutableDictionary<string, ImmutableDictionary<string, string>> ReadMessages(YNode node)
+        {
+            var result = ImmutableDictionary.CreateBuilder<string, ImmutableDictionary<string, string>>(StringComparer.Ordinal);
+            if (node is not YMapping locales)
+            {
+                Error(node, "messages", "must be a mapping of locale → { code: text }");
+                return result.ToImmutable();
+            }
+            foreach (var (locale, catalogNode) in locales.Pairs)
+            {
+                var path = "messages." + locale.Value;
+                _lines[path] = locale.Line;
+                if (catalogNode is not YMapping catalog)
+                {
+                    Error(catalogNode, path, "must be a mapping of message code → text");
+                    continue;
+                }
+                var texts = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+                foreach (var (code, textNode) in catalog.Pairs)
+                {
+                    _lines[path + "." + code.Value] = code.Line;
+                    if (textNode is YScalar { IsNull: false } text)
+                    {
+                        texts[code.Value] = text.Value;
+                    }
+                    else
+                    {
+                        Error(textNode, path + "." + code.Value, "must be a text");
+                    }
+                }
+                if (!result.TryAdd(locale.Value, texts.ToImmutable()))
+                {
+                    Error(locale, path, $"duplicate locale '{locale.Value}'");
+                }
+            }
+            return result.ToImmutable();
         }
 
         private StageThresholds ReadThresholds(YNode node)

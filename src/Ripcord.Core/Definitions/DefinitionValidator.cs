@@ -184,6 +184,31 @@ public static partial class DefinitionValidator
             }
         }
 
+        if (d.Fallback is { } fb)
+        {
+            foreach (var (field, flag) in new[] { ("secure", fb.Secure), ("baseline", fb.Baseline), ("strict", fb.Strict) })
+            {
+                if (!names.ContainsKey(flag))
+                {
+                    yield return ("fallback." + field, $"unknown flag '{flag}'");
+                }
+            }
+        }
+        foreach (var (locale, catalog) in d.Messages)
+        {
+            if (!Fallback.FallbackCatalog.IsValidLocale(locale))
+            {
+                yield return ("messages." + locale, $"'{locale}' is not a locale tag such as fr or pt-BR");
+            }
+            foreach (var (code, text) in catalog)
+            {
+                if (Fallback.FallbackCatalog.CheckPlaceholders(code, text) is { } problem)
+                {
+                    yield return ($"messages.{locale}.{code}", problem);
+                }
+            }
+        }
+
         var t = d.Thresholds;
         if (t.MaxErrorRate is < 0 or > 1)
         {

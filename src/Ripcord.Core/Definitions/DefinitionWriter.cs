@@ -128,6 +128,26 @@ public static class DefinitionWriter
             }
         }
 
+        if (d.Fallback is { } fb)
+        {
+            y.AppendLine().AppendLine("fallback:");
+            y.Append("  secure: ").AppendLine(Name(fb.Secure));
+            y.Append("  baseline: ").AppendLine(Name(fb.Baseline));
+            y.Append("  strict: ").AppendLine(Name(fb.Strict));
+        }
+        if (d.Messages.Count > 0)
+        {
+            y.AppendLine().AppendLine("messages:");
+            foreach (var (locale, catalog) in d.Messages.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                y.Append("  ").Append(Q(locale)).AppendLine(":");
+                foreach (var (code, text) in catalog.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    y.Append("    ").Append(Q(code)).Append(": ").AppendLine(Q(text));
+                }
+            }
+        }
+
         var th = d.Thresholds;
         y.AppendLine().AppendLine("thresholds:");
         y.Append("  maxErrorRate: ").AppendLine(N(th.MaxErrorRate));

@@ -20,6 +20,11 @@ public sealed record ProgramDefinition
     public ImmutableArray<KillSwitchLevel> KillSwitchLevels { get; init; } = [];
     public ImmutableArray<TierDefinition> Tiers { get; init; } = [];
     public StageThresholds Thresholds { get; init; } = StageThresholds.Defaults;
+    /// <summary>Which flags the fallback policy reads (SPEC §4), when the program has one.</summary>
+    public FallbackFlags? Fallback { get; init; }
+    /// <summary>Locale → message code → text, overriding the built-in English catalog.</summary>
+    public ImmutableDictionary<string, ImmutableDictionary<string, string>> Messages { get; init; } =
+        ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty;
 
     /// <summary>Finds a flag by key or alias (ordinal).</summary>
     public FlagDefinition? FindFlag(string keyOrAlias)
@@ -160,3 +165,9 @@ public sealed record StageThresholds
     public decimal SoakHours { get; init; } = 24m;
     public long MinOperations { get; init; } = 1000;
 }
+
+/// <summary>
+/// The flags the fallback policy reads: the secure transport (F3), the baseline transport
+/// it may fall back to (F2), and strict tier enforcement (F4). Keys, never aliases.
+/// </summary>
+public sealed record FallbackFlags(string Secure, string Baseline, string Strict);

@@ -11,6 +11,8 @@ public enum EvaluationReason
     Prerequisite,
     /// <summary>The flag does not exist in the program: the value is false.</summary>
     FlagNotFound,
+    /// <summary>No configuration was ever received or cached: the flag holds its safe value.</summary>
+    NoConfiguration,
 }
 
 /// <summary>
@@ -32,6 +34,7 @@ public readonly record struct FlagResult(bool Value, EvaluationReason Reason, st
         EvaluationReason.Stage => "stage",
         EvaluationReason.Default => "default",
         EvaluationReason.Prerequisite => "prerequisite",
+        EvaluationReason.NoConfiguration => "no-configuration",
         _ => "flag-not-found",
     };
 }

@@ -32,6 +32,10 @@ public enum Permission
     DefinitionWrite,
     AuditRead,
     TokensManage,
+    ClientsRead,
+    TelemetryWrite,
+    TelemetryRead,
+    OverrideGrant,
 }
 
 /// <summary>
@@ -58,6 +62,11 @@ public static class RoleMatrix
         [Permission.DefinitionWrite] = [Roles.ReleaseManager, Roles.Admin],
         [Permission.AuditRead] = [Roles.OpsLead, Roles.ReleaseManager, Roles.SecurityLead, Roles.Admin],
         [Permission.TokensManage] = [Roles.Admin],
+        [Permission.ClientsRead] = Humans,
+        [Permission.TelemetryWrite] = [Roles.Sdk, Roles.Admin],
+        [Permission.TelemetryRead] = [Roles.Operator, Roles.OpsLead, Roles.ReleaseManager, Roles.SecurityLead, Roles.Admin],
+        // A tier-2 fallback override is an emergency action: security lead or admin only (SPEC §4, §9).
+        [Permission.OverrideGrant] = [Roles.SecurityLead, Roles.Admin],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet(StringComparer.Ordinal));
 
     public static bool Allows(Permission permission, string role) => Allowed[permission].Contains(role);

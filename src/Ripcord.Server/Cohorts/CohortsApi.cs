@@ -35,12 +35,7 @@ public static class CohortsApi
         string program, string id, HttpRequest request, ProgramWriter writer, ProgramRegistry registry)
     {
         registry.Current(program);
-        var (ifMatch, badIfMatch) = RequestReading.IfMatch(request);
-        if (badIfMatch is not null)
-        {
-            return badIfMatch;
-        }
-        var (body, problem) = await RequestReading.ReadJsonAsync<CohortBody>(request);
+        var (ifMatch, body, problem) = await RequestReading.ReadWriteAsync<CohortBody>(request);
         if (body is null)
         {
             return problem!;

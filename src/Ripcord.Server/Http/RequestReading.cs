@@ -45,12 +45,36 @@ public static class RequestReading
             var what = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
                 ? "unknown field"
                 : ex.Message.Contains("could not be converted", StringComparison.Ordinal)
-                    ? "wrong type"
+                    ? "wrong type" + Expected(ex.Message)
                     : "malformed JSON";
             var field = string.IsNullOrEmpty(ex.Path) ? null : ex.Path.TrimStart('$', '.');
             return (null, Problems.BadRequest($"{what}{where} (line {(ex.LineNumber ?? 0) + 1})", field));
         }
     }
+
+    /// <summary>What every write endpoint reads first: the optional If-Match revision, then the JSON body.</summary>
+    public static async Task<(long? IfMatch, T? Body, ProblemHttpResult? Problem)> ReadWriteAsync<T>(HttpRequest request)
+        where T : class
+    {
+        var (ifMatch, badIfMatch) = IfMatch(request);
+        if (badIfMatch is not null)
+        {
+            return (null, null, badIfMatch);
+        }
+        var (body, problem) = await ReadJsonAsync<T>(request);
+        return (ifMatch, body, problem);
+    }
+
+    // "The JSON value could not be converted to System.Nullable`1[System.Boolean]" → ", expected true or false"
+    private static string Expected(string message) =>
+        message.Contains("Boolean", StringComparison.Ordinal) ? " (expected true or false)"
+        : message.Contains("Int32", StringComparison.Ordinal) || message.Contains("Int64", StringComparison.Ordinal) ? " (expected a whole number)"
+        : message.Contains("Decimal", StringComparison.Ordinal) || message.Contains("Double", StringComparison.Ordinal) ? " (expected a number)"
+        : message.Contains("DateTimeOffset", StringComparison.Ordinal) ? " (expected an ISO-8601 time)"
+        : message.Contains("String[]", StringComparison.Ordinal) ? " (expected a list of strings)"
+        : message.Contains("System.String", StringComparison.Ordinal) ? " (expected a string)"
+        : message.Contains("Dictionary", StringComparison.Ordinal) || message.Contains("Body", StringComparison.Ordinal) ? " (expected an object)"
+        : "";
 
     /// <summary>
     /// The revision a write expects, from <c>If-Match</c> (<c>7</c>, <c>"7"</c> or <c>W/"7"</c>).

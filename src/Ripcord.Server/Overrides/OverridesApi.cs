@@ -41,12 +41,7 @@ public static class OverridesApi
         string program, HttpRequest request, ProgramWriter writer, ProgramRegistry registry, OverridePermission permission)
     {
         registry.Current(program);
-        var (ifMatch, badIfMatch) = RequestReading.IfMatch(request);
-        if (badIfMatch is not null)
-        {
-            return badIfMatch;
-        }
-        var (body, problem) = await RequestReading.ReadJsonAsync<OverrideBody>(request);
+        var (ifMatch, body, problem) = await RequestReading.ReadWriteAsync<OverrideBody>(request);
         if (body is null)
         {
             return problem!;

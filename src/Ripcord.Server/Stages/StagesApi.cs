@@ -32,12 +32,7 @@ public static class StagesApi
         string program, HttpRequest request, ProgramWriter writer, ProgramRegistry registry)
     {
         registry.Current(program);
-        var (ifMatch, badIfMatch) = RequestReading.IfMatch(request);
-        if (badIfMatch is not null)
-        {
-            return badIfMatch;
-        }
-        var (body, problem) = await RequestReading.ReadJsonAsync<StageBody>(request);
+        var (ifMatch, body, problem) = await RequestReading.ReadWriteAsync<StageBody>(request);
         if (body is null)
         {
             return problem!;

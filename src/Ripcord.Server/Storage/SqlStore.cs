@@ -10,7 +10,7 @@ namespace Ripcord.Server.Storage;
 /// so revision numbers and the audit chain stay serial across processes and nodes.
 /// Audit and revision rows are append-only, enforced by triggers in the database itself.
 /// </summary>
-public abstract class SqlStore : IRevisionStore, IAuditLog, ITokenStore, IStorageHealth
+public abstract class SqlStore : IRevisionStore, IAuditLog, ITokenStore, ITelemetryStore, IStorageHealth
 {
     protected abstract Task<DbConnection> OpenAsync(CancellationToken ct);
 
@@ -239,6 +239,42 @@ public abstract class SqlStore : IRevisionStore, IAuditLog, ITokenStore, IStorag
         return rows[0];
     }
 
+    // ---- telemetry -------------------------------------------------------------------------
+
+    /// <summary>Begins a plain transaction (no store-wide lock): telemetry never contends with configuration writes.</summary>
+    protected virtual async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken ct) =>
+        await connection.BeginTransactionAsync(ct);
+
+    public async Task AppendAsync(IReadOnlyList<TelemetryRecord> batch, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var tx = await BeginAsync(c, ct);
+        foreach (var e in batch)
+        {
+            await ExecAsync(c, tx,
+                "INSERT INTO telemetry_events (id, received_at, program, instance, type, at, payload) VALUES (@id, @r, @p, @i, @t, @a, @j)", ct,
+                ("@id", e.Id), ("@r", Iso(e.ReceivedAt)), ("@p", e.Program), ("@i", e.Instance), ("@t", e.Type), ("@a", Iso(e.At)), ("@j", e.PayloadJson));
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<long> CountAsync(string program, string? type = null, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var cmd = Command(c, null,
+            "SELECT COUNT(*) FROM telemetry_events WHERE program = @p AND (@t = '' OR type = @t)", ("@p", program), ("@t", type ?? ""));
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    public async Task<IReadOnlyList<TelemetryRecord>> ReadAsync(string program, int limit, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        return await QueryAsync(c, null,
+            "SELECT id, received_at, program, instance, type, at, payload FROM telemetry_events WHERE program = @p ORDER BY received_at DESC, id LIMIT @l",
+            r => new TelemetryRecord(r.GetString(0), ParseIso(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), ParseIso(r.GetString(5)), r.GetString(6)),
+            ct, ("@p", program), ("@l", (long)limit));
+    }
+
     /// <summary>The schema both backends share; each adds its own append-only triggers.</summary>
     protected static readonly string[] CommonSchema =
     [
@@ -258,5 +294,11 @@ public abstract class SqlStore : IRevisionStore, IAuditLog, ITokenStore, IStorag
             id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
             created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT NULL)
         """,
+        """
+        CREATE TABLE IF NOT EXISTS telemetry_events (
+            id TEXT PRIMARY KEY, received_at TEXT NOT NULL, program TEXT NOT NULL, instance TEXT NOT NULL,
+            type TEXT NOT NULL, at TEXT NOT NULL, payload TEXT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS telemetry_events_program ON telemetry_events (program, type)",
     ];
 }

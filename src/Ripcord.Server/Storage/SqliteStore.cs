@@ -33,6 +33,9 @@ public sealed class SqliteStore(string dataDirectory) : SqlStore
         // Not deferred: BEGIN IMMEDIATE, so the write lock is taken now, before the head is read.
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
 
+    // One writer at a time is SQLite's rule anyway; taking the lock up front avoids BUSY on upgrade.
+    protected override Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken ct) => BeginWriteAsync(connection, ct);
+
     public override async Task InitializeAsync(CancellationToken ct = default)
     {
         Directory.CreateDirectory(dataDirectory);

@@ -60,3 +60,15 @@ public interface IStorageHealth
 {
     Task<bool> PingAsync(CancellationToken ct = default);
 }
+
+/// <summary>One SDK telemetry event as stored: raw, for later aggregation.</summary>
+public sealed record TelemetryRecord(string Id, DateTimeOffset ReceivedAt, string Program, string Instance, string Type,
+    DateTimeOffset At, string PayloadJson);
+
+/// <summary>Raw SDK telemetry. A batch is stored whole or not at all.</summary>
+public interface ITelemetryStore
+{
+    Task AppendAsync(IReadOnlyList<TelemetryRecord> batch, CancellationToken ct = default);
+    Task<long> CountAsync(string program, string? type = null, CancellationToken ct = default);
+    Task<IReadOnlyList<TelemetryRecord>> ReadAsync(string program, int limit, CancellationToken ct = default);
+}

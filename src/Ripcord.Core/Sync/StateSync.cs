@@ -1,0 +1,91 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Ripcord.Core.Definitions;
+using Ripcord.Core.Evaluation;
+
+namespace Ripcord.Core.Sync;
+
+/// <summary>A full revision as sent to SDKs and kept on their disk: state, revision and digest.</summary>
+public sealed record StateSnapshot(string Program, long Revision, string Digest, ProgramState State);
+
+/// <summary>
+/// What changed from one revision to the next, small enough to stream: the definition only
+/// when it changed, cohorts upserted/removed by id, overrides and kill switches added/removed
+/// by id, the stage when it moved. <see cref="Digest"/> is the digest of the resulting state,
+/// so a client that applies a delta can prove it holds exactly the server's revision.
+/// </summary>
+public sealed record StateDelta
+{
+    public required string Program { get; init; }
+    public required long FromRevision { get; init; }
+    public required long ToRevision { get; init; }
+    public required string Digest { get; init; }
+    public ProgramDefinition? Definition { get; init; }
+    public ImmutableArray<CohortDefinition> CohortsUpserted { get; init; } = [];
+    public ImmutableArray<string> CohortsRemoved { get; init; } = [];
+    public ImmutableArray<FlagOverride> OverridesAdded { get; init; } = [];
+    public ImmutableArray<string> OverridesRemoved { get; init; } = [];
+    public ImmutableArray<KillSwitchActivation> KillSwitchesAdded { get; init; } = [];
+    public ImmutableArray<string> KillSwitchesRemoved { get; init; } = [];
+    public string? Stage { get; init; }
+}
+
+public static class StateSync
+{
+    /// <summary>SHA-256 (hex) of the state's canonical JSON (<see cref="CoreJson"/>).</summary>
+    public static string Digest(ProgramState state) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(state, CoreJson.Options)));
+
+    public static StateSnapshot Snapshot(ProgramState state, long revision) => new(state.Program, revision, Digest(state), state);
+
+    public static StateDelta Compute(ProgramState from, long fromRevision, ProgramState to, long toRevision)
+    {
+        static string J<T>(T value) => JsonSerializer.Serialize(value, CoreJson.Options);
+        var fromCohorts = from.Cohorts.ToDictionary(c => c.Id, J, StringComparer.Ordinal);
+        var toCohorts = to.Cohorts.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var fromOverrides = from.Overrides.Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
+        var toOverrides = to.Overrides.Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
+        var fromKills = from.KillSwitches.Select(k => k.Id).ToHashSet(StringComparer.Ordinal);
+        var toKills = to.KillSwitches.Select(k => k.Id).ToHashSet(StringComparer.Ordinal);
+        return new StateDelta
+        {
+            Program = to.Program,
+            FromRevision = fromRevision,
+            ToRevision = toRevision,
+            Digest = Digest(to),
+            Definition = J(from.Definition) == J(to.Definition) ? null : to.Definition,
+            CohortsUpserted = [.. to.Cohorts.Where(c => !fromCohorts.TryGetValue(c.Id, out var before) || before != J(c))],
+            CohortsRemoved = [.. from.Cohorts.Select(c => c.Id).Where(id => !toCohorts.Contains(id))],
+            OverridesAdded = [.. to.Overrides.Where(o => !fromOverrides.Contains(o.Id))],
+            OverridesRemoved = [.. from.Overrides.Select(o => o.Id).Where(id => !toOverrides.Contains(id))],
+            KillSwitchesAdded = [.. to.KillSwitches.Where(k => !fromKills.Contains(k.Id))],
+            KillSwitchesRemoved = [.. from.KillSwitches.Select(k => k.Id).Where(id => !toKills.Contains(id))],
+            Stage = from.Stage == to.Stage ? null : to.Stage,
+        };
+    }
+
+    /// <summary>
+    /// Applies a delta to the state it was computed from. Returns null when the result's
+    /// digest is not the delta's — the caller then re-hydrates from a full snapshot.
+    /// </summary>
+    public static ProgramState? Apply(ProgramState previous, StateDelta delta)
+    {
+        var removedCohorts = delta.CohortsRemoved.ToHashSet(StringComparer.Ordinal);
+        var upserted = delta.CohortsUpserted.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        var cohorts = previous.Cohorts.Where(c => !removedCohorts.Contains(c.Id))
+            .Select(c => upserted.Remove(c.Id, out var replaced) ? replaced : c)
+            .Concat(delta.CohortsUpserted.Where(c => upserted.ContainsKey(c.Id)));
+        var removedOverrides = delta.OverridesRemoved.ToHashSet(StringComparer.Ordinal);
+        var removedKills = delta.KillSwitchesRemoved.ToHashSet(StringComparer.Ordinal);
+        var state = previous with
+        {
+            Definition = delta.Definition ?? previous.Definition,
+            Cohorts = [.. cohorts],
+            Overrides = [.. previous.Overrides.Where(o => !removedOverrides.Contains(o.Id)), .. delta.OverridesAdded],
+            KillSwitches = [.. previous.KillSwitches.Where(k => !removedKills.Contains(k.Id)), .. delta.KillSwitchesAdded],
+            Stage = delta.Stage ?? previous.Stage,
+        };
+        return Digest(state) == delta.Digest ? state : null;
+    }
+}

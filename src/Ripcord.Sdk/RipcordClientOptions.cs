@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ripcord.Sdk;
+
+/// <summary>
+/// How a <see cref="RipcordClient"/> connects. Required: the server URL and an SDK key
+/// (<c>ripcord token create --role sdk</c>). Everything else has a production default.
+/// </summary>
+public sealed record RipcordClientOptions
+{
+    public required Uri ServerUrl { get; init; }
+    public required string SdkKey { get; init; }
+    public string Program { get; init; } = "groups";
+    /// <summary>Where the last-known-good revision is kept; null keeps nothing on disk.</summary>
+    public string? CacheDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "ripcord-sdk");
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+    public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>Identifies this process to the server (GET …/clients). Defaults to a fresh id.</summary>
+    public string? InstanceId { get; init; }
+    public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+    public int TelemetryQueueCapacity { get; init; } = 10_000;
+    public int TelemetryBatchSize { get; init; } = 500;
+    public TimeSpan TelemetryFlushInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan DisposeFlushTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Locale for fallback copy (e.g. fr-CA); English when null or not translated.</summary>
+    public string? Locale { get; init; }
+    /// <summary>For tests and custom transports; the SDK owns a pooled handler otherwise.</summary>
+    public HttpMessageHandler? HttpHandler { get; init; }
+}

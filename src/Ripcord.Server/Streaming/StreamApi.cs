@@ -1,0 +1,114 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Http;
+using Ripcord.Server.Programs;
+
+namespace Ripcord.Server.Streaming;
+
+public sealed record ClientsView(string Program, long HeadRevision, int Connected, int AtHead, IReadOnlyList<ClientView> Clients);
+
+/// <summary>
+/// GET …/stream: server-sent events carrying revisions (snapshot or delta), resumable with
+/// Last-Event-ID; GET …/clients: the SDK instances and the revision each has applied.
+/// </summary>
+public static class StreamApi
+{
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+    private static readonly byte[] HeartbeatFrame = ": heartbeat\n\n"u8.ToArray();
+    private static readonly byte[] RetryFrame = "retry: 1000\n\n"u8.ToArray();
+
+    public static RouteGroupBuilder MapStreaming(this RouteGroupBuilder api)
+    {
+        api.MapGet("/programs/{program}/stream", StreamAsync)
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+
+        api.MapGet("/programs/{program}/clients", (string program, ProgramRegistry registry, ClientRegistry clients) =>
+            {
+                var head = registry.Current(program).Revision;
+                var list = clients.For(program);
+                return TypedResults.Ok(new ClientsView(program, head, list.Count(c => c.Connected), list.Count(c => c.AppliedRevision >= head), list));
+            })
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ClientsRead));
+        return api;
+    }
+
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> StreamAsync(
+        string program, HttpContext context, StreamHub hub, ClientRegistry clients, ProgramRegistry registry, IHostApplicationLifetime lifetime)
+    {
+        registry.Current(program);
+        var request = context.Request;
+        long? last = null;
+        var lastText = request.Headers["Last-Event-ID"].ToString();
+        if (string.IsNullOrEmpty(lastText))
+        {
+            lastText = request.Query["lastEventId"].ToString();
+        }
+        if (lastText.Length > 0)
+        {
+            if (!long.TryParse(lastText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                return Problems.BadRequest("Last-Event-ID must be a revision number", "Last-Event-ID");
+            }
+            last = parsed;
+        }
+        var instance = request.Headers["X-Ripcord-Instance"].ToString();
+        if (instance.Length is 0 or > 64)
+        {
+            instance = "anon-" + context.Connection.Id;
+        }
+        var sdk = request.Headers["X-Ripcord-Sdk"].ToString() is { Length: > 0 and <= 64 } s ? s : null;
+
+        var (subscriber, catchUp, _) = hub.Subscribe(program, last);
+        clients.Connected(instance, program, context.Actor().Name, sdk, last);
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var ct = linked.Token;
+        try
+        {
+            await response.Body.WriteAsync(RetryFrame, ct);
+            foreach (var frame in catchUp)
+            {
+                await response.Body.WriteAsync(frame, ct);
+            }
+            await response.Body.FlushAsync(ct);
+            var reader = subscriber.Reader;
+            while (!ct.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(Heartbeat);
+                try
+                {
+                    if (!await reader.WaitToReadAsync(wait.Token))
+                    {
+                        break; // cut off for being too slow: the client reconnects and catches up
+                    }
+                    while (reader.TryRead(out var frame))
+                    {
+                        await response.Body.WriteAsync(frame, ct);
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    await response.Body.WriteAsync(HeartbeatFrame, ct);
+                }
+                await response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        finally
+        {
+            hub.Unsubscribe(program, subscriber);
+            clients.Disconnected(instance);
+        }
+        return TypedResults.Empty;
+    }
+}

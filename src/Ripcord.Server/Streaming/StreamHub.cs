@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Ripcord.Core;
+using Ripcord.Core.Evaluation;
+using Ripcord.Core.Sync;
+using Ripcord.Server.Programs;
+
+namespace Ripcord.Server.Streaming;
+
+/// <summary>One SDK connection's queue of frames. Bounded: a client that cannot keep up is cut off and resyncs.</summary>
+public sealed class StreamSubscriber
+{
+    internal StreamSubscriber() { }
+
+    internal Channel<byte[]> Frames { get; } = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(32)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    public ChannelReader<byte[]> Reader => Frames.Reader;
+}
+
+/// <summary>
+/// Fans each new revision out to every connected SDK stream. A revision is serialised once
+/// (one frame shared by all connections): a delta when it follows the previous revision, a
+/// snapshot otherwise. Reconnecting clients get the deltas they missed from the
+/// <see cref="DeltaCache"/>, or one snapshot when the gap is too old.
+/// </summary>
+public sealed class StreamHub : IDisposable
+{
+    private readonly ProgramRegistry _registry;
+    private readonly ConcurrentDictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
+
+    public StreamHub(ProgramRegistry registry)
+    {
+        _registry = registry;
+        registry.Published += OnPublished;
+    }
+
+    private sealed class Feed
+    {
+        public readonly Lock Gate = new();
+        public readonly DeltaCache Deltas = new(256);
+        public readonly List<StreamSubscriber> Subscribers = [];
+        public CompiledProgram? Head;
+        public byte[]? HeadSnapshot;
+    }
+
+    public int Connections => _feeds.Values.Sum(f => { lock (f.Gate) { return f.Subscribers.Count; } });
+
+    private void OnPublished(CompiledProgram compiled)
+    {
+        var feed = _feeds.GetOrAdd(compiled.Program, _ => new Feed());
+        lock (feed.Gate)
+        {
+            if (feed.Head is { } head && head.Revision >= compiled.Revision)
+            {
+                return;
+            }
+            byte[] frame;
+            if (feed.Head is { } previous && previous.Revision == compiled.Revision - 1)
+            {
+                frame = Frame(compiled.Revision, "delta", StateSync.Compute(previous.State, previous.Revision, compiled.State, compiled.Revision));
+                feed.Deltas.Add(compiled.Revision, frame);
+            }
+            else
+            {
+                frame = SnapshotFrame(compiled);
+            }
+            feed.Head = compiled;
+            feed.HeadSnapshot = null;
+            foreach (var subscriber in feed.Subscribers)
+            {
+                if (!subscriber.Frames.Writer.TryWrite(frame))
+                {
+                    // Too slow to keep up: end its stream; it reconnects with Last-Event-ID and catches up.
+                    subscriber.Frames.Writer.TryComplete();
+                }
+            }
+        }
+    }
+
+    /// <summary>Subscribes a connection; returns the frames that bring a client at <paramref name="lastRevision"/> to the head.</summary>
+    public (StreamSubscriber Subscriber, IReadOnlyList<byte[]> CatchUp, long Head) Subscribe(string program, long? lastRevision)
+    {
+        var current = _registry.Current(program);
+        var feed = _feeds.GetOrAdd(program, _ => new Feed());
+        lock (feed.Gate)
+        {
+            if (feed.Head is null || feed.Head.Revision < current.Revision)
+            {
+                feed.Head = current;
+                feed.HeadSnapshot = null;
+            }
+            var head = feed.Head;
+            IReadOnlyList<byte[]> catchUp;
+            if (lastRevision is long r && r == head.Revision)
+            {
+                catchUp = [];
+            }
+            else if (lastRevision is long from && from < head.Revision && feed.Deltas.Since(from, head.Revision) is { } deltas)
+            {
+                catchUp = deltas;
+            }
+            else
+            {
+                catchUp = [feed.HeadSnapshot ??= SnapshotFrame(head)];
+            }
+            var subscriber = new StreamSubscriber();
+            feed.Subscribers.Add(subscriber);
+            return (subscriber, catchUp, head.Revision);
+        }
+    }
+
+    public void Unsubscribe(string program, StreamSubscriber subscriber)
+    {
+        if (_feeds.TryGetValue(program, out var feed))
+        {
+            lock (feed.Gate)
+            {
+                feed.Subscribers.Remove(subscriber);
+            }
+        }
+    }
+
+    private static byte[] SnapshotFrame(CompiledProgram compiled) =>
+        Frame(compiled.Revision, "snapshot", StateSync.Snapshot(compiled.State, compiled.Revision));
+
+    private static byte[] Frame<T>(long revision, string type, T payload)
+    {
+        // SSE: one data line (JSON has no raw newlines), id = revision for Last-Event-ID resumption.
+        var json = JsonSerializer.Serialize(payload, CoreJson.Options);
+        return Encoding.UTF8.GetBytes($"id: {revision.ToString(CultureInfo.InvariantCulture)}\nevent: {type}\ndata: {json}\n\n");
+    }
+
+    public void Dispose() => _registry.Published -= OnPublished;
+}

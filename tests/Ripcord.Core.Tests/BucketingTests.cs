@@ -1,0 +1,74 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Ripcord.Core.Evaluation;
+using Ripcord.Core.Rules;
+
+namespace Ripcord.Core.Tests;
+
+public sealed class BucketingTests
+{
+    [Fact]
+    public void Murmur3_matches_the_reference_vectors()
+    {
+        // Reference values of MurmurHash3_x86_32 (Appleby's test vectors).
+        Assert.Equal(0u, Bucketing.Murmur3([], 0));
+        Assert.Equal(0x514E28B7u, Bucketing.Murmur3([], 1));
+        Assert.Equal(0x24884CBAu, Bucketing.Murmur3("Hello, world!"u8, 0x9747b28c));
+        Assert.Equal(0x2E4FF723u, Bucketing.Murmur3("The quick brown fox jumps over the lazy dog"u8, 0));
+    }
+
+    [Property(MaxTest = 500)]
+    [Invariant("BK-1", "raising a percentage keeps every workspace that was already in")]
+    public Property Widening_keeps_everyone_already_in() => Prop.ForAll(
+        ArbMap.Default.ArbFor<NonEmptyString>(), Gen.Choose(0, 10_000).ToArbitrary(), Gen.Choose(0, 10_000).ToArbitrary(),
+        (ws, a, b) =>
+        {
+            var (low, high) = (Math.Min(a, b), Math.Max(a, b));
+            return !Bucketing.IsInBucket("groups.limited-ga", ws.Get, low) || Bucketing.IsInBucket("groups.limited-ga", ws.Get, high);
+        });
+
+    [Fact]
+    public void Zero_admits_nobody_and_hundred_admits_everybody()
+    {
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.False(Bucketing.IsInBucket("s", "w" + i, 0));
+            Assert.True(Bucketing.IsInBucket("s", "w" + i, 10_000));
+        }
+    }
+
+    [Fact]
+    public void Ten_percent_admits_about_ten_percent()
+    {
+        var admitted = Enumerable.Range(0, 20_000).Count(i => Bucketing.IsInBucket("groups.limited-ga", $"workspace-{i}", 1000));
+        Assert.InRange(admitted, 1800, 2200);
+    }
+
+    [Theory]
+    [InlineData("tier >= 1", 1, null, true)]
+    [InlineData("tier >= 1", 0, null, false)]
+    [InlineData("tier >= 1", null, null, false)]
+    [InlineData("workspaceType == \"pilot\"", 0, "pilot", true)]
+    [InlineData("workspaceType != \"pilot\"", 0, null, false)]
+    [InlineData("workspaceType in [\"pilot\", \"beta\"] && tier < 2", 1, "beta", true)]
+    [InlineData("not (workspaceType == 'pilot') or tier == 2", 2, "pilot", true)]
+    [InlineData("attributes.workspaceType not in ['pilot']", 0, "ga", true)]
+    public void Rules_match_as_documented(string rule, int? tier, string? workspaceType, bool expected)
+    {
+        var attributes = workspaceType is null ? null : new Dictionary<string, AttributeValue> { ["workspaceType"] = workspaceType };
+        Assert.Equal(expected, CohortRule.Parse(rule).Matches(new EvaluationContext("w", "u", tier, attributes)));
+    }
+
+    [Theory]
+    [InlineData("tier >=")]
+    [InlineData("tier >= \"one\"")]
+    [InlineData("(tier >= 1")]
+    [InlineData("workspaceType == pilot")]
+    [InlineData("== 3")]
+    public void Bad_rules_are_refused_with_a_message(string rule)
+    {
+        Assert.Null(CohortRule.TryParse(rule, out var error));
+        Assert.StartsWith($"rule '{rule}':", error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,20 @@
+using Xunit.Sdk;
+
+namespace Ripcord.Core.Tests;
+
+/// <summary>Names the invariant (docs/invariants.md) a test guards, so a failure says what broke.</summary>
+[TraitDiscoverer("Ripcord.Core.Tests.InvariantDiscoverer", "Ripcord.Core.Tests")]
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class InvariantAttribute(string id, string description) : Attribute, ITraitAttribute
+{
+    public string Id { get; } = id;
+    public string Description { get; } = description;
+}
+
+public sealed class InvariantDiscoverer : ITraitDiscoverer
+{
+    public IEnumerable<KeyValuePair<string, string>> GetTraits(Xunit.Abstractions.IAttributeInfo traitAttribute)
+    {
+        yield return new("Invariant", traitAttribute.GetNamedArgument<string>("Id"));
+    }
+}

@@ -1,0 +1,154 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Ripcord.Core.Audit;
+using Ripcord.Core.Evaluation;
+using Ripcord.Core.Fallback;
+using Ripcord.Sdk.Internal;
+using Ripcord.Server.Storage;
+
+namespace Ripcord.Sdk.Tests;
+
+public sealed class TelemetryAndGrantTests
+{
+    private static async Task<long> StoredAsync(LiveServer server, string? type = null) =>
+        await server.Services.GetRequiredService<ITelemetryStore>().CountAsync("groups", type);
+
+    [Fact]
+    public async Task Telemetry_reaches_the_server_and_heartbeats_show_each_instance_revision()
+    {
+        await using var server = await LiveServer.StartAsync();
+        var head = await server.OverrideAsync("F1", "global", true);
+        await using var client = new RipcordClient(server.SdkOptions(await server.TokenAsync("sdk")));
+        await Eventually.TrueAsync(() => client.Revision == head, "the head");
+        var context = new EvaluationContext("w1", "u1", 0);
+        client.RecordSend(context, Transport.Secure, TimeSpan.FromMilliseconds(42), SendOutcome.Ok);
+        client.RecordMode(context, Transport.Baseline);
+        client.Decide(context, "relay-unsupported");
+
+        await Eventually.TrueAsync(async () => await StoredAsync(server, "send") == 1 && await StoredAsync(server, "fallback") == 1, "send and fallback events stored");
+        await Eventually.TrueAsync(async () =>
+        {
+            var view = await server.Admin.GetFromJsonAsync<JsonObject>("api/v1/programs/groups/clients");
+            return view!["clients"]!.AsArray().Any(c => c!["instance"]!.GetValue<string>() == client.InstanceId
+                && c["connected"]!.GetValue<bool>() && c["appliedRevision"]!.GetValue<long>() == head);
+        }, "the client listed as connected at the head");
+    }
+
+    public static TheoryData<string, string, int> BadBatches() => new()
+    {
+        { "malformed", "{\"program\":\"groups\",", 400 },
+        { "unknown-type", Batch("{\"type\":\"keystroke\",\"at\":\"2026-11-24T00:00:00Z\"}"), 400 },
+        { "forbidden-field", Batch("{\"type\":\"send\",\"at\":\"2026-11-24T00:00:00Z\",\"message\":\"hello there\"}"), 400 },
+        { "key-material", Batch("{\"type\":\"security-signal\",\"at\":\"2026-11-24T00:00:00Z\",\"kind\":\"-----BEGIN PRIVATE KEY-----\"}"), 400 },
+        { "key-material", Batch("{\"type\":\"mode\",\"at\":\"2026-11-24T00:00:00Z\",\"workspaceId\":\"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqaw==\"}"), 400 },
+        { "bad-value", Batch("{\"type\":\"send\",\"at\":\"2026-11-24T00:00:00Z\",\"ackLatencyMs\":\"fast\"}"), 400 },
+        { "too-large", Batch(string.Join(",", Enumerable.Repeat("{\"type\":\"mode\",\"at\":\"2026-11-24T00:00:00Z\"}", 501))), 400 },
+        { "oversized-body", Batch(string.Join(",", Enumerable.Repeat("{\"type\":\"mode\",\"at\":\"2026-11-24T00:00:00Z\",\"workspaceId\":\"" + new string('w', 120) + "\"}", 2500))), 413 },
+    };
+
+    private static string Batch(string events) =>
+        $"{{\"program\":\"groups\",\"instance\":\"i1\",\"events\":[{{\"type\":\"mode\",\"at\":\"2026-11-24T00:00:00Z\",\"tier\":1}},{events}]}}";
+
+    [Theory]
+    [MemberData(nameof(BadBatches))]
+    public async Task Bad_telemetry_is_refused_whole_and_counted(string code, string body, int status)
+    {
+        await using var server = await LiveServer.StartAsync();
+        using var sdk = server.Client(await server.TokenAsync("sdk"));
+        using var response = await sdk.PostAsync("api/v1/telemetry", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, await StoredAsync(server));
+        if (status == 400)
+        {
+            var stats = await server.Admin.GetFromJsonAsync<JsonObject>("api/v1/telemetry/stats");
+            Assert.Equal(1, stats!["rejectedBy"]![code]!.GetValue<long>());
+        }
+    }
+
+    [Fact]
+    public void The_telemetry_queue_is_bounded_and_drops_the_oldest()
+    {
+        var queue = new TelemetryQueue(3);
+        for (var i = 0; i < 5; i++)
+        {
+            queue.Enqueue(new() { ["n"] = i });
+        }
+        Assert.Equal(2, queue.Dropped);
+        Assert.Equal([2, 3, 4], queue.Take(10).Select(e => (int)e["n"]!));
+        queue.Requeue([new() { ["n"] = 7 }, new() { ["n"] = 8 }]);
+        queue.Enqueue(new() { ["n"] = 9 });
+        queue.Enqueue(new() { ["n"] = 10 });
+        Assert.Equal([8, 9, 10], queue.Take(10).Select(e => (int)e["n"]!));
+    }
+
+    [Fact]
+    public async Task A_full_queue_never_slows_evaluation_and_counts_its_drops()
+    {
+        await using var client = new RipcordClient(new RipcordClientOptions
+        {
+            ServerUrl = new Uri("http://127.0.0.1:9/"), SdkKey = "rc_sdk_unused_key_000000000000", CacheDirectory = null,
+            TelemetryQueueCapacity = 100, ReconnectMinDelay = TimeSpan.FromSeconds(5),
+        });
+        var context = new EvaluationContext("w1", "u1", 0);
+        for (var i = 0; i < 10_000; i++)
+        {
+            client.RecordSend(context, Transport.Secure, TimeSpan.FromMilliseconds(1), SendOutcome.Ok);
+        }
+        Assert.True(client.Telemetry.Dropped >= 9_900, $"dropped {client.Telemetry.Dropped}");
+        Assert.False(client.IsEnabled("F1", context));
+    }
+
+    [Fact]
+    public async Task A_security_lead_grant_lets_tier2_fall_back_for_that_workspace_and_action_only()
+    {
+        await using var server = await LiveServer.StartAsync();
+        await server.OverrideAsync("F1", "global", true);
+        var head = await server.OverrideAsync("F2", "global", true);
+        await using var client = new RipcordClient(server.SdkOptions(await server.TokenAsync("sdk")));
+        await Eventually.TrueAsync(() => client.Revision == head, "the head");
+        var context = new EvaluationContext("w1", "u1", 2);
+
+        var blocked = client.Decide(context, "key-unavailable");
+        Assert.Equal(FallbackOutcome.Blocked, blocked.Outcome);
+        Assert.Equal(IntentDisposition.Held, blocked.Intent);
+
+        var refused = await Assert.ThrowsAsync<OverrideRefusedException>(() =>
+            client.RequestOverrideAsync("w1", "send", "incident 12", approverToken: server.TokenAsync("operator").Result));
+        Assert.Equal(403, refused.Status);
+
+        var grant = await client.RequestOverrideAsync("w1", "send", "incident 12", await server.TokenAsync("security-lead"), TimeSpan.FromMinutes(10));
+        var allowed = client.Decide(context, "key-unavailable", grant: grant);
+        Assert.Equal(FallbackOutcome.FallbackPrompt, allowed.Outcome);
+        Assert.Equal(IntentDisposition.ReplayAfterConfirmation, allowed.Intent);
+        Assert.Equal(FallbackOutcome.Blocked, client.Decide(new EvaluationContext("w2", "u1", 2), "key-unavailable", grant: grant).Outcome);
+
+        var audit = await server.Admin.GetFromJsonAsync<JsonObject>("api/v1/audit?limit=1000");
+        Assert.Contains(audit!["entries"]!.AsArray(), e => e!["action"]!.GetValue<string>() == "tier2-override.grant"
+            && e["after"]!.GetValue<string>().Contains(grant.Id, StringComparison.Ordinal));
+    }
+
+    private sealed class FailingAudit(IAuditLog inner) : IAuditLog
+    {
+        public Task<AuditEntry> AppendAsync(AuditDraft draft, CancellationToken ct = default) =>
+            draft.Action == "tier2-override.grant" ? throw new IOException("disk full") : inner.AppendAsync(draft, ct);
+
+        public Task<IReadOnlyList<AuditEntry>> ReadAsync(long afterSeq, int limit, CancellationToken ct = default) => inner.ReadAsync(afterSeq, limit, ct);
+    }
+
+    [Fact]
+    public async Task No_audit_event_means_no_grant()
+    {
+        await using var server = await LiveServer.StartAsync(builder =>
+            builder.Services.AddSingleton<IAuditLog>(sp => new FailingAudit(sp.GetRequiredService<SqlStore>())));
+        using var security = server.Client(await server.TokenAsync("security-lead"));
+        using var response = await security.PostAsJsonAsync("api/v1/programs/groups/override-grants",
+            new { workspaceId = "w1", action = "send", reason = "incident 12" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("grt_", body, StringComparison.Ordinal);
+    }
+}
