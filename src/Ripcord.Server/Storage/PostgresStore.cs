@@ -40,7 +40,7 @@ public sealed class PostgresStore(string connectionString) : SqlStore, IDisposab
         {
             await ExecAsync(c, tx, $"""
                 DO $$ BEGIN
-                  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{table}_append_only') THEN
+                  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{table}_append_only' AND tgrelid = '{table}'::regclass) THEN
                     CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
                     FOR EACH ROW EXECUTE FUNCTION ripcord_append_only();
                   END IF;

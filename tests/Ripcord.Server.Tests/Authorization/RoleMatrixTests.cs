@@ -1,0 +1,221 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Tests.Infrastructure;
+using static Ripcord.Server.Tests.Infrastructure.RipcordTestServer;
+
+namespace Ripcord.Server.Tests.Authorization;
+
+/// <summary>
+/// SPEC §9 governance, held to docs/roles.md: every row of the documented matrix is called with
+/// a token of every role; allowed roles get through, denied roles get 403 and an audit entry
+/// with outcome "denied". No token or a revoked token is 401. No endpoint escapes the table.
+/// </summary>
+public sealed class RoleMatrixTests : IAsyncLifetime
+{
+    private RipcordTestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private delegate Task<HttpRequestMessage> Recipe(RipcordTestServer server, string? token);
+
+    private static Task<HttpRequestMessage> Send(HttpMethod method, string path, string? token, HttpContent? content = null) =>
+        Task.FromResult(Request(method, path, token, content));
+
+    private static HttpContent GroupsYaml() => Yaml(RipcordServer.BuiltInGroupsYaml());
+
+    /// <summary>
+    /// How to call each documented row: a request that an allowed role can make succeed, built
+    /// fresh per call (setup such as the override to delete is made as admin beforehand).
+    /// </summary>
+    private static readonly Dictionary<string, Recipe> Recipes = new(StringComparer.Ordinal)
+    {
+        ["GET /api/v1/programs"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs", t),
+        ["GET /api/v1/programs/{program}"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups", t),
+        ["GET /api/v1/programs/{program}/flags"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/flags", t),
+        ["GET /api/v1/programs/{program}/definition"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/definition", t),
+        ["POST /api/v1/programs/{program}/definition"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/definition", t, GroupsYaml()),
+        ["POST /api/v1/definitions"] = (_, t) => Send(HttpMethod.Post, "/api/v1/definitions", t, GroupsYaml()),
+        ["GET /api/v1/programs/{program}/cohorts"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/cohorts", t),
+        ["PUT /api/v1/programs/{program}/cohorts/{id}"] = (_, t) => Send(HttpMethod.Put, "/api/v1/programs/groups/cohorts/pilot", t,
+            Json(new { workspaces = new[] { "w-1" } })),
+        ["GET /api/v1/programs/{program}/overrides"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/overrides", t),
+        ["POST /api/v1/programs/{program}/overrides (user scope)"] = (s, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/overrides", t,
+            Json(new { flag = "F3", scope = "user:u-1", value = true, reason = "diagnose", expiresAt = s.Clock.GetUtcNow().AddHours(4) })),
+        ["POST /api/v1/programs/{program}/overrides (other scopes)"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/overrides", t,
+            Json(new { flag = "F3", scope = "workspace:w-1", value = true, reason = "pilot" })),
+        ["DELETE /api/v1/programs/{program}/overrides/{id} (user scope)"] = async (s, t) =>
+        {
+            var o = await s.SetOverrideAsync("F3", "user:u-1", true, s.Clock.GetUtcNow().AddHours(4));
+            return Request(HttpMethod.Delete, $"/api/v1/programs/groups/overrides/{o.GetProperty("override").GetProperty("id").GetString()}", t);
+        },
+        ["DELETE /api/v1/programs/{program}/overrides/{id} (other scopes)"] = async (s, t) =>
+        {
+            var o = await s.SetOverrideAsync("F3", "workspace:w-1", true);
+            return Request(HttpMethod.Delete, $"/api/v1/programs/groups/overrides/{o.GetProperty("override").GetProperty("id").GetString()}", t);
+        },
+        ["GET /api/v1/programs/{program}/stage"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/stage", t),
+        ["PUT /api/v1/programs/{program}/stage"] = (_, t) => Send(HttpMethod.Put, "/api/v1/programs/groups/stage", t, Json(new { stage = 1 })),
+        ["POST /api/v1/programs/{program}/evaluate"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/evaluate", t,
+            Json(new { context = new { workspaceId = "w-1", tier = 1 } })),
+        ["GET /api/v1/programs/{program}/revisions"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions", t),
+        ["GET /api/v1/programs/{program}/revisions/{revision}"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions/1", t),
+        ["GET /api/v1/audit"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit", t),
+        ["GET /api/v1/audit/verify"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit/verify", t),
+        ["GET /api/v1/tokens"] = (_, t) => Send(HttpMethod.Get, "/api/v1/tokens", t),
+        ["POST /api/v1/tokens"] = (_, t) => Send(HttpMethod.Post, "/api/v1/tokens", t, Json(new { name = "made in a test", role = "viewer" })),
+        ["DELETE /api/v1/tokens/{id}"] = async (s, t) =>
+        {
+            var victim = await s.MintTokenAsync("viewer", "to revoke");
+            return Request(HttpMethod.Delete, $"/api/v1/tokens/{victim.Id}", t);
+        },
+    };
+
+    public static TheoryData<string> Rows() => [.. RolesDocument.Rows.Select(r => r.Key)];
+
+    private static Recipe RecipeFor(string key) =>
+        Recipes.TryGetValue(key, out var recipe)
+            ? recipe
+            : throw new InvalidOperationException($"docs/roles.md lists '{key}' but RoleMatrixTests has no request recipe for it: add one");
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public async Task EveryRole_IsAllowedOrDeniedExactlyAsRolesMdSays_AndDenialsAreAudited(string key)
+    {
+        var row = RolesDocument.Rows.Single(r => r.Key == key);
+        var tokens = await _server.MintTokensAsync(RolesDocument.Roles);
+        foreach (var role in RolesDocument.Roles)
+        {
+            using var request = await RecipeFor(key)(_server, tokens[role]);
+            var path = request.RequestUri!.OriginalString;
+            var head = await _server.HeadAsync();
+            var auditHead = await _server.AuditHeadAsync();
+            using var response = await _server.Http.SendAsync(request);
+            var status = (int)response.StatusCode;
+            if (row.Allowed[role])
+            {
+                Assert.True(status is not (401 or 403) && status < 500,
+                    $"{key} as {role}: roles.md says ✓ but got {status}: {await response.Content.ReadAsStringAsync()}");
+                continue;
+            }
+            var problem = await ApiAssert.ProblemAsync(response, HttpStatusCode.Forbidden);
+            Assert.Contains(role, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            var appended = await _server.AuditAfterAsync(auditHead);
+            Assert.True(appended.Any(e => e.GetProperty("outcome").GetString() == "denied"
+                    && e.GetProperty("role").GetString() == role
+                    && e.GetProperty("target").GetString()!.StartsWith($"{row.Method} {path}", StringComparison.Ordinal)),
+                $"{key} as {role}: no 'denied' audit entry for {row.Method} {path}; appended: {string.Join(", ", appended.Select(e => e.GetRawText()))}");
+            Assert.Equal(head, await _server.HeadAsync());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public async Task WithoutAValidToken_EveryEndpointIs401Problem(string key)
+    {
+        var attempts = new (string Label, string? Token, string? RawAuthorization)[]
+        {
+            ("no token", null, null),
+            ("unknown token", "rc_usr_this-token-was-never-issued-000", null),
+            ("short token", "abc", null),
+            ("Basic credentials", null, "Basic YWRtaW46YWRtaW4="),
+        };
+        foreach (var (label, token, raw) in attempts)
+        {
+            using var request = await RecipeFor(key)(_server, token);
+            if (raw is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", raw);
+            }
+            var head = await _server.HeadAsync();
+            using var response = await _server.Http.SendAsync(request);
+            await ApiAssert.ProblemAsync(response, HttpStatusCode.Unauthorized);
+            Assert.True(response.Headers.WwwAuthenticate.Any(h => h.Scheme == "Bearer"), $"{key} with {label}: 401 names the Bearer scheme");
+            Assert.Equal(head, await _server.HeadAsync());
+        }
+    }
+
+    [Fact]
+    public async Task RevokedToken_Is401OnEveryEndpoint()
+    {
+        var token = await _server.MintTokenAsync("admin", "soon revoked");
+        using (var before = await _server.SendAsync(HttpMethod.Get, "/api/v1/tokens", token.Secret))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+        var revoked = await _server.OkAsync(HttpMethod.Delete, $"/api/v1/tokens/{token.Id}");
+        Assert.NotEqual(JsonValueKind.Null, revoked.GetProperty("revokedAt").ValueKind);
+
+        foreach (var row in RolesDocument.Rows)
+        {
+            using var request = await RecipeFor(row.Key)(_server, token.Secret);
+            using var response = await _server.Http.SendAsync(request);
+            await ApiAssert.ProblemAsync(response, HttpStatusCode.Unauthorized);
+        }
+    }
+
+    private static IEnumerable<(string Endpoint, RouteEndpoint Route)> AppEndpoints(IServiceProvider services)
+    {
+        foreach (var endpoint in services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            var path = "/" + (endpoint.RoutePattern.RawText ?? "").Trim('/');
+            if (path is "/healthz" or "/readyz" || path.StartsWith("/openapi/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
+            Assert.True(methods is { Count: > 0 }, $"{path} accepts any method; every API endpoint should name its method");
+            foreach (var method in methods!)
+            {
+                yield return ($"{method} {path}", endpoint);
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryEndpointOfTheApp_IsInRolesMd_AndEveryRowIsARealEndpoint()
+    {
+        var app = AppEndpoints(_server.Services).Select(e => e.Endpoint).ToHashSet(StringComparer.Ordinal);
+        var documented = RolesDocument.Rows.Select(r => r.Endpoint).ToHashSet(StringComparer.Ordinal);
+        var undocumented = app.Except(documented).Order(StringComparer.Ordinal).ToList();
+        var phantom = documented.Except(app).Order(StringComparer.Ordinal).ToList();
+        Assert.True(undocumented.Count == 0, "endpoints missing from docs/roles.md: " + string.Join(", ", undocumented));
+        Assert.True(phantom.Count == 0, "docs/roles.md lists endpoints the server does not have: " + string.Join(", ", phantom));
+        Assert.True(app.Count >= 20, $"expected the whole API, found {app.Count} endpoints");
+    }
+
+    [Fact]
+    public void RolesMd_MatchesRoleMatrix_ForEveryEndpointsPolicy()
+    {
+        var byEndpoint = AppEndpoints(_server.Services).ToDictionary(e => e.Endpoint, e => e.Route, StringComparer.Ordinal);
+        foreach (var row in RolesDocument.Rows)
+        {
+            Assert.True(byEndpoint.TryGetValue(row.Endpoint, out var route), $"no endpoint {row.Endpoint}");
+            var policies = route!.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).Where(p => p is not null).ToList();
+            var policy = Assert.Single(policies);
+            var permission = Enum.Parse<Permission>(policy!["perm:".Length..]);
+            var roles = RoleMatrix.Allowed[permission].ToHashSet(StringComparer.Ordinal);
+            if (row.Variant == "other scopes")
+            {
+                roles.IntersectWith(RoleMatrix.Allowed[Permission.OverridesWrite]);
+            }
+            var documented = row.Allowed.Where(kv => kv.Value).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+            Assert.True(roles.SetEquals(documented),
+                $"{row.Key}: RoleMatrix ({permission}) allows [{string.Join(", ", roles.Order())}], docs/roles.md says [{string.Join(", ", documented.Order())}]");
+        }
+    }
+
+    [Fact]
+    public void RolesMd_Parses_WithEveryRoleAsAColumn_AndEveryRowHasARecipe()
+    {
+        Assert.Equal(Roles.All, RolesDocument.Roles);
+        Assert.All(RolesDocument.Rows, row => Assert.True(Recipes.ContainsKey(row.Key), $"no recipe for {row.Key}"));
+        Assert.Contains(RolesDocument.Rows, r => r.Variant == "user scope" && r.Method == "POST");
+        Assert.Contains(RolesDocument.Rows, r => r.Variant == "other scopes" && r.Method == "POST");
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Data.Sqlite;
+using Ripcord.Server.Storage;
+using Ripcord.Server.Tests.Infrastructure;
+
+namespace Ripcord.Server.Tests.Storage;
+
+/// <summary>The storage contract on the embedded SQLite backend, one temp directory per test.</summary>
+public sealed class SqliteStoreContractTests : StoreContractTests
+{
+    private readonly string _directory = TestPaths.NewDataDirectory("store");
+
+    private string ConnectionString => new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "ripcord.db"), Pooling = false }.ToString();
+
+    protected override Task<SqlStore> CreateStoreAsync() => Task.FromResult<SqlStore>(new SqliteStore(_directory));
+
+    protected override string DisableAppendOnlyTriggersSql => "DROP TRIGGER audit_no_update";
+
+    protected override async Task ExecuteRawAsync(string sql)
+    {
+        await using var c = new SqliteConnection(ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override Task DestroyStoreAsync()
+    {
+        using (var pooled = new SqliteConnection(new SqliteConnectionStringBuilder
+               {
+                   DataSource = Path.Combine(_directory, "ripcord.db"), Pooling = true, DefaultTimeout = 30,
+               }.ToString()))
+        {
+            SqliteConnection.ClearPool(pooled);
+        }
+        TestPaths.TryDelete(_directory);
+        return Task.CompletedTask;
+    }
+}
