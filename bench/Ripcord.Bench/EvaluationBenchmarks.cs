@@ -18,6 +18,7 @@ public class EvaluationBenchmarks
     public const string Hit = "A: 1 flag, hit";
     public const string Miss = "B: 1 flag, miss";
     public const string All = "C: all flags";
+    public const string PerRequest = "D: context per request";
 
     private static readonly DateTimeOffset Now = SyntheticProgram.Now;
 
@@ -29,6 +30,8 @@ public class EvaluationBenchmarks
     private TargetingContext _fmMiss = null!;
     private FlagResult[] _groupsResults = null!;
     private FlagResult[] _largeResults = null!;
+    private Dictionary<string, AttributeValue> _attributes = null!;
+    private List<string> _fmGroups = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -39,6 +42,8 @@ public class EvaluationBenchmarks
         _fm = new FeatureManagementMirror(_large.FlagKey, _large.Audience());
         _fmHit = FeatureManagementMirror.Context(_large.Hit.WorkspaceId!, _large.GroupsOf(_large.Hit));
         _fmMiss = FeatureManagementMirror.Context(_large.Miss.WorkspaceId!, _large.GroupsOf(_large.Miss));
+        _attributes = new Dictionary<string, AttributeValue>(_large.Hit.Attributes, StringComparer.Ordinal);
+        _fmGroups = [.. _fmHit.Groups];
         _groupsResults = new FlagResult[_groups.Program.FlagCount];
         _largeResults = new FlagResult[_large.Program.FlagCount];
 
@@ -113,4 +118,16 @@ public class EvaluationBenchmarks
         Evaluator.EvaluateAll(_groups.Program, _groups.Context, Now, _groupsResults);
         return _groupsResults[_groups.FlagIndex];
     }
+
+    // ---- D: what a caller pays to build the context for each request (6 attributes / 17 groups) ----
+
+    [Benchmark(Baseline = true), BenchmarkCategory(PerRequest)]
+    public EvaluationContext Ripcord_NewContext() => new(_large.Hit.WorkspaceId, _large.Hit.UserId, _large.Hit.Tier, _attributes);
+
+    [Benchmark, BenchmarkCategory(PerRequest)]
+    public EvaluationContext Ripcord_NewContext_NoAttributes() => new(_large.Hit.WorkspaceId, _large.Hit.UserId, _large.Hit.Tier);
+
+    // The groups list is reused: an application computes it its own way, outside this figure.
+    [Benchmark, BenchmarkCategory(PerRequest)]
+    public TargetingContext FM_NewTargetingContext() => new() { UserId = _fmHit.UserId, Groups = _fmGroups };
 }
