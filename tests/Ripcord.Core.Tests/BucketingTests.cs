@@ -71,4 +71,15 @@ public sealed class BucketingTests
         Assert.Null(CohortRule.TryParse(rule, out var error));
         Assert.StartsWith($"rule '{rule}':", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(200_000, "longer than")]
+    [InlineData(1_000, "nesting deeper than")]
+    public void Hostile_rules_are_refused_not_a_stack_overflow(int bangs, string expected)
+    {
+        Assert.Null(CohortRule.TryParse(new string('!', bangs) + "x", out var error));
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Null(CohortRule.TryParse(new string('(', 1_000) + "x" + new string(')', 1_000), out error));
+        Assert.Contains("nesting deeper than", error, StringComparison.Ordinal);
+    }
 }

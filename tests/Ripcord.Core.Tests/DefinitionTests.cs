@@ -174,4 +174,20 @@ public sealed class DefinitionTests
         var errors = Errors(Minimal.Replace("alias: A", "alias: A\n    type: string", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Message.Contains("flags are boolean", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Hostile_nesting_is_refused_not_a_stack_overflow()
+    {
+        var deep = "program: demo\nflags: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
+        var e = Assert.Single(Errors(deep));
+        Assert.Contains("nesting deeper than", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Yaml_the_scanner_cannot_read_is_an_error_with_a_line_not_an_exception()
+    {
+        var e = Assert.Single(Errors("program: [a, b\nflags: []\n"));
+        Assert.Contains("invalid YAML", e.Message, StringComparison.Ordinal);
+        Assert.InRange(e.Line, 1, 2);
+    }
 }

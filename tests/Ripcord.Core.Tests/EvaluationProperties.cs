@@ -38,7 +38,9 @@ public sealed class EvaluationProperties
         var program = CompiledProgram.Compile(s.State, 1);
         var results = Evaluator.EvaluateAll(program, s.Context, s.Now);
         program.TryGetFlagIndex("F5", out var f5);
-        return !results[f5].Value || results.Select((r, i) => i == f5 || (r.Value == program.FlagAt(i).Safe && r.Reason == EvaluationReason.Emergency)).All(x => x);
+        // A kill switch on the flag itself comes first (SPEC §2) and also holds the safe value.
+        return !results[f5].Value || results.Select((r, i) => i == f5
+            || (r.Value == program.FlagAt(i).Safe && r.Reason is EvaluationReason.Emergency or EvaluationReason.KillSwitch)).All(x => x);
     });
 
     [Property(MaxTest = 300)]

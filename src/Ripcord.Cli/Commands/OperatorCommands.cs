@@ -37,11 +37,23 @@ public static class OperatorCommands
             }
             catch (CliException ex)
             {
-                Console.Error.WriteLine($"ripcord {name}: {ex.Message}");
+                Console.Error.WriteLine($"ripcord {CommandPath(parse)}: {ex.Message}");
                 return ex.ExitCode;
             }
         });
         return command;
+    }
+
+    /// <summary>"override set", not just "set": the words the user typed, without the root.</summary>
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result.Parent is CommandResult parent; result = parent)
+        {
+            names.Add(result.Command.Name);
+        }
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     private static Command Group(string name, string description, params Command[] verbs)

@@ -22,6 +22,13 @@ public static class DefinitionReader
             var line = (int)ex.Start.Line;
             return new DefinitionResult(null, [new DefinitionError(line, "$", "invalid YAML: " + TrimMark(ex.Message))]);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) on some malformed flow
+            // collections, e.g. "a: [b\nc: d".
+            return new DefinitionResult(null, [new DefinitionError(LineWhereYamlStops(yaml), "$",
+                "invalid YAML: the parser could not read past this line (an unclosed '[', '{' or quote?)")]);
+        }
 
         var reader = new Reading();
         var definition = reader.ReadProgram(root);
@@ -36,6 +43,24 @@ public static class DefinitionReader
         }
         var errors = reader.Errors.OrderBy(e => e.Line).ToList();
         return new DefinitionResult(errors.Count == 0 ? definition : null, errors);
+    }
+
+    /// <summary>The line of the last YAML event the parser could read (1 when it read none).</summary>
+    private static int LineWhereYamlStops(string yaml)
+    {
+        var line = 1;
+        var parser = new Parser(new StringReader(yaml));
+        try
+        {
+            while (parser.MoveNext())
+            {
+                line = (int)parser.Current!.End.Line;
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or YamlException)
+        {
+        }
+        return line;
     }
 
     private static string TrimMark(string message)

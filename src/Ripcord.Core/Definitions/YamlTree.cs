@@ -21,6 +21,9 @@ internal sealed record YMapping(int Line, IReadOnlyList<KeyValuePair<YScalar, YN
 
 internal static class YamlTree
 {
+    /// <summary>Deeper nesting than any definition needs; refusing it keeps a hostile file from exhausting the stack.</summary>
+    public const int MaxDepth = 32;
+
     /// <summary>Parses one YAML document. Throws <see cref="YamlException"/> on malformed YAML.</summary>
     public static YNode? Parse(string text)
     {
@@ -31,7 +34,7 @@ internal static class YamlTree
             return null;
         }
         parser.Consume<DocumentStart>();
-        var root = ReadNode(parser);
+        var root = ReadNode(parser, 0);
         parser.Consume<DocumentEnd>();
         if (!parser.Accept<StreamEnd>(out _))
         {
@@ -41,8 +44,13 @@ internal static class YamlTree
         return root;
     }
 
-    private static YNode ReadNode(IParser parser)
+    private static YNode ReadNode(IParser parser, int depth)
     {
+        if (depth > MaxDepth)
+        {
+            var at = parser.Current!;
+            throw new YamlException(at.Start, at.End, $"nesting deeper than {MaxDepth} levels");
+        }
         if (parser.TryConsume<Scalar>(out var scalar))
         {
             return new YScalar(Line(scalar), scalar.Value, scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted);
@@ -52,7 +60,7 @@ internal static class YamlTree
             var items = new List<YNode>();
             while (!parser.TryConsume<SequenceEnd>(out _))
             {
-                items.Add(ReadNode(parser));
+                items.Add(ReadNode(parser, depth + 1));
             }
             return new YSequence(Line(seqStart), items);
         }
@@ -61,8 +69,8 @@ internal static class YamlTree
             var pairs = new List<KeyValuePair<YScalar, YNode>>();
             while (!parser.TryConsume<MappingEnd>(out _))
             {
-                var keyNode = ReadNode(parser);
-                var value = ReadNode(parser);
+                var keyNode = ReadNode(parser, depth + 1);
+                var value = ReadNode(parser, depth + 1);
                 if (keyNode is not YScalar key)
                 {
                     throw new YamlException($"line {keyNode.Line}: mapping keys must be plain scalars");

@@ -14,8 +14,11 @@ public sealed class CompiledProgram
     private readonly FrozenDictionary<string, int> _flagIndex;
 
     private CompiledProgram(ProgramState state, long revision, CompiledFlag[] flags, CompiledCohort[] cohorts,
-        FrozenDictionary<string, int> flagIndex, int emergencyIndex)
+        FrozenDictionary<string, int> flagIndex, int emergencyIndex,
+        FrozenDictionary<string, IdEntry> workspaceIds, FrozenDictionary<string, IdEntry> userIds)
     {
+        WorkspaceIds = workspaceIds;
+        UserIds = userIds;
         State = state;
         Revision = revision;
         Flags = flags;
@@ -31,6 +34,9 @@ public sealed class CompiledProgram
     internal CompiledFlag[] Flags { get; }
     internal CompiledCohort[] Cohorts { get; }
     internal int EmergencyIndex { get; }
+    /// <summary>Per workspace id: its overrides by flag and its explicit cohorts, so one hash per evaluation serves all.</summary>
+    internal FrozenDictionary<string, IdEntry> WorkspaceIds { get; }
+    internal FrozenDictionary<string, IdEntry> UserIds { get; }
 
     public FlagDefinition FlagAt(int index) => Flags[index].Definition;
 
@@ -55,6 +61,26 @@ public sealed class CompiledProgram
             if (definition.Flags[i].Alias is { } alias)
             {
                 flagIndex.TryAdd(alias, i);
+            }
+        }
+
+        var workspaceIds = new Dictionary<string, IdEntry.Builder>(StringComparer.Ordinal);
+        var userIds = new Dictionary<string, IdEntry.Builder>(StringComparer.Ordinal);
+        IdEntry.Builder Entry(Dictionary<string, IdEntry.Builder> map, string id) =>
+            map.TryGetValue(id, out var b) ? b : map[id] = new IdEntry.Builder(cohorts.Length);
+        for (var c = 0; c < cohorts.Length; c++)
+        {
+            if (state.Cohorts[c].Kind != CohortKind.Explicit)
+            {
+                continue;
+            }
+            foreach (var w in state.Cohorts[c].Workspaces)
+            {
+                Entry(workspaceIds, w).AddCohort(c);
+            }
+            foreach (var u in state.Cohorts[c].Users)
+            {
+                Entry(userIds, u).AddCohort(c);
             }
         }
 
@@ -95,7 +121,20 @@ public sealed class CompiledProgram
             }
             var scopeText = o.Scope.ToString();
             var entry = new OverrideEntry(o.Id, o.Value, o.ExpiresAt?.UtcTicks ?? long.MaxValue, oCohort, scopeText, "override@" + scopeText);
-            flags[fi].AddOverride(o.Scope, entry);
+            switch (o.Scope.Kind)
+            {
+                case ScopeKind.Workspace:
+                    Entry(workspaceIds, o.Scope.Id!).SetOverride(fi, entry);
+                    flags[fi].HasWorkspaceOverrides = true;
+                    break;
+                case ScopeKind.User:
+                    Entry(userIds, o.Scope.Id!).SetOverride(fi, entry);
+                    flags[fi].HasUserOverrides = true;
+                    break;
+                default:
+                    flags[fi].AddOverride(o.Scope, entry);
+                    break;
+            }
         }
 
         if (stage is not null)
@@ -120,9 +159,38 @@ public sealed class CompiledProgram
         {
             flag.Freeze();
         }
-        var program = new CompiledProgram(state, revision, flags, cohorts, flagIndex.ToFrozenDictionary(StringComparer.Ordinal), emergencyIndex);
+        var program = new CompiledProgram(state, revision, flags, cohorts, flagIndex.ToFrozenDictionary(StringComparer.Ordinal), emergencyIndex,
+            workspaceIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal),
+            userIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal));
+        foreach (var flag in flags)
+        {
+            flag.NeedsPrerequisiteMemo = SharesPrerequisites(flags, flag.Index);
+        }
         Evaluator.FoldConstants(program);
         return program;
+    }
+
+    /// <summary>
+    /// True when some flag below this one is reachable along two prerequisite paths: evaluating
+    /// it naively would repeat work (exponentially on deep diamonds), so it gets a memo.
+    /// </summary>
+    private static bool SharesPrerequisites(CompiledFlag[] flags, int index)
+    {
+        var seen = new HashSet<int>();
+        var stack = new Stack<int>(flags[index].Prerequisites);
+        while (stack.Count > 0)
+        {
+            var next = stack.Pop();
+            if (!seen.Add(next))
+            {
+                return true;
+            }
+            foreach (var p in flags[next].Prerequisites)
+            {
+                stack.Push(p);
+            }
+        }
+        return false;
     }
 
     // A kill switch or override scoped to a cohort the state no longer has applies to nobody.
@@ -135,9 +203,6 @@ public sealed class CompiledProgram
 
 internal sealed class CompiledCohort
 {
-    private readonly CohortKind _kind;
-    private readonly FrozenSet<string> _workspaces;
-    private readonly FrozenSet<string> _users;
     private readonly CohortRule? _rule;
     private readonly string _seed;
     private readonly int _basisPoints;
@@ -145,9 +210,7 @@ internal sealed class CompiledCohort
     public CompiledCohort(string program, CohortDefinition definition)
     {
         Id = definition.Id;
-        _kind = definition.Kind;
-        _workspaces = definition.Workspaces.ToFrozenSet(StringComparer.Ordinal);
-        _users = definition.Users.ToFrozenSet(StringComparer.Ordinal);
+        Kind = definition.Kind;
         _rule = definition.Rule is null ? null : CohortRule.TryParse(definition.Rule, out _);
         _seed = definition.Seed ?? Bucketing.DefaultSeed(program, definition.Id);
         _basisPoints = (int)((definition.Percentage ?? 0) * 100);
@@ -155,14 +218,40 @@ internal sealed class CompiledCohort
 
     public string Id { get; }
 
-    public bool Matches(EvaluationContext c) => _kind switch
+    public CohortKind Kind { get; }
+
+    /// <summary>Membership for the kinds decided by the context itself; explicit lists are answered by <see cref="IdEntry"/>.</summary>
+    public bool Matches(EvaluationContext c) => Kind switch
     {
         CohortKind.Everyone => true,
         CohortKind.Rule => _rule is not null && _rule.Matches(c),
         CohortKind.Percentage => c.WorkspaceId is not null && Bucketing.IsInBucket(_seed, c.WorkspaceId, _basisPoints),
-        _ => (c.WorkspaceId is not null && _workspaces.Contains(c.WorkspaceId))
-            || (c.UserId is not null && _users.Contains(c.UserId)),
+        _ => false,
     };
+}
+
+/// <summary>What one workspace or user id touches: its overrides (sorted by flag index) and its explicit cohorts (a bitset).</summary>
+internal sealed class IdEntry(int[] flags, OverrideEntry[] overrides, ulong[] cohorts)
+{
+    public OverrideEntry? Override(int flag)
+    {
+        var at = Array.BinarySearch(flags, flag);
+        return at >= 0 ? overrides[at] : null;
+    }
+
+    public bool InCohort(int cohort) => (cohorts[cohort >> 6] & (1UL << (cohort & 63))) != 0;
+
+    internal sealed class Builder(int cohortCount)
+    {
+        private readonly SortedDictionary<int, OverrideEntry> _overrides = [];
+        private readonly ulong[] _cohorts = new ulong[(cohortCount + 63) / 64];
+
+        public void AddCohort(int cohort) => _cohorts[cohort >> 6] |= 1UL << (cohort & 63);
+
+        public void SetOverride(int flag, OverrideEntry entry) => _overrides[flag] = entry;
+
+        public IdEntry Build() => new([.. _overrides.Keys], [.. _overrides.Values], _cohorts);
+    }
 }
 
 internal sealed record KillSwitchEntry(ScopeKind Kind, string? ScopeId, int Cohort, bool Value, string Scope, string Source);
@@ -173,10 +262,8 @@ internal sealed record StageRule(bool Value, int[] Cohorts, string[] Sources, st
 
 internal sealed class CompiledFlag(int index, FlagDefinition definition, int[] prerequisites, string[] prerequisiteSources, string[] prerequisiteScopes)
 {
-    private static readonly FrozenDictionary<string, OverrideEntry> None = FrozenDictionary<string, OverrideEntry>.Empty;
-    private Dictionary<string, OverrideEntry>? _workspaceBuild;
-    private Dictionary<string, OverrideEntry>? _userBuild;
     private List<OverrideEntry>? _cohortBuild;
+    private System.Collections.Concurrent.ConcurrentDictionary<(EvaluationReason, string, string), FlagResult>? _conflicts;
 
     public int Index { get; } = index;
     public FlagDefinition Definition { get; } = definition;
@@ -192,9 +279,10 @@ internal sealed class CompiledFlag(int index, FlagDefinition definition, int[] p
     public KillSwitchEntry[] KillSwitchTable { get; private set; } = [];
     public StageRule[] StageTable { get; private set; } = [];
     public OverrideEntry? Global { get; private set; }
-    public FrozenDictionary<string, OverrideEntry> Workspaces { get; private set; } = None;
-    public FrozenDictionary<string, OverrideEntry> Users { get; private set; } = None;
+    public bool HasWorkspaceOverrides { get; set; }
+    public bool HasUserOverrides { get; set; }
     public OverrideEntry[] CohortOverrides { get; private set; } = [];
+    public bool NeedsPrerequisiteMemo { get; set; }
 
     /// <summary>Set when the result cannot depend on the context or the clock.</summary>
     public FlagResult? Constant { get; set; }
@@ -202,36 +290,34 @@ internal sealed class CompiledFlag(int index, FlagDefinition definition, int[] p
     /// <summary>Emergency-flag result prebuilt for "every other flag takes its safe value".</summary>
     public string EmergencySource { get; set; } = "";
 
-    public bool HasOverrides => Global is not null || Workspaces.Count > 0 || Users.Count > 0 || CohortOverrides.Length > 0;
+    public bool HasOverrides => Global is not null || HasWorkspaceOverrides || HasUserOverrides || CohortOverrides.Length > 0;
 
+    /// <summary>Global and cohort overrides; workspace and user overrides live in <see cref="IdEntry"/>.</summary>
     public void AddOverride(Scope scope, OverrideEntry entry)
     {
-        switch (scope.Kind)
+        if (scope.Kind == ScopeKind.Global)
         {
-            case ScopeKind.Global:
-                Global = entry;
-                break;
-            case ScopeKind.Workspace:
-                (_workspaceBuild ??= new(StringComparer.Ordinal))[scope.Id!] = entry;
-                break;
-            case ScopeKind.User:
-                (_userBuild ??= new(StringComparer.Ordinal))[scope.Id!] = entry;
-                break;
-            default:
-                (_cohortBuild ??= []).Add(entry);
-                break;
+            Global = entry;
         }
+        else
+        {
+            (_cohortBuild ??= []).Add(entry);
+        }
+    }
+
+    /// <summary>The result for a conflict between two scopes, built once per pair (a rare path, but not an allocating one).</summary>
+    public FlagResult Conflict(EvaluationReason reason, string scopeA, string scopeB)
+    {
+        var cache = LazyInitializer.EnsureInitialized(ref _conflicts);
+        return cache.GetOrAdd((reason, scopeA, scopeB), static (key, safe) =>
+            new FlagResult(safe, key.Item1, key.Item2 + "|" + key.Item3, FlagResult.ReasonText(key.Item1) + "@conflict", Conflict: true), Safe);
     }
 
     public void Freeze()
     {
-        Workspaces = _workspaceBuild?.ToFrozenDictionary(StringComparer.Ordinal) ?? None;
-        Users = _userBuild?.ToFrozenDictionary(StringComparer.Ordinal) ?? None;
         CohortOverrides = _cohortBuild?.ToArray() ?? [];
         KillSwitchTable = [.. KillSwitches];
         StageTable = [.. StageRules];
-        _workspaceBuild = null;
-        _userBuild = null;
         _cohortBuild = null;
     }
 }

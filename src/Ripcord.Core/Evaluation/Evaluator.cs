@@ -3,13 +3,14 @@ namespace Ripcord.Core.Evaluation;
 /// <summary>
 /// SPEC §2 evaluation, pure and total: same program, context and instant, same result;
 /// every flag always has a value and a reason. The server and the SDK both call this.
-/// <para>Order for one flag: (1) kill-switch effects matching the context, then the
+/// <para>Order for one flag: (1) kill-switch effects on it matching the context, then the
 /// emergency flag (if on, every other flag takes its safe value); (2) overrides
 /// user &gt; cohort &gt; workspace &gt; global; (3) the current stage profile; (4) the default.
 /// Then prerequisites: one that is off makes the flag safe. Two different values inside
 /// one layer give the safe value. The emergency flag is monotone: it is on if any layer
 /// that applies turns it on. Expired overrides never apply.</para>
-/// Single-flag evaluation allocates nothing: cohort membership is memoised on the stack.
+/// Single-flag evaluation allocates nothing: the context's workspace and user ids are hashed
+/// once, and cohort membership is memoised on the stack.
 /// </summary>
 public static class Evaluator
 {
@@ -25,6 +26,13 @@ public static class Evaluator
         Span<sbyte> memo = count <= StackCohorts ? stackalloc sbyte[StackCohorts] : new sbyte[count];
         memo = memo[..count];
         memo.Clear();
+        if (program.Flags[flagIndex].NeedsPrerequisiteMemo)
+        {
+            // Rare: shared prerequisites. Memoise every flag touched, so each is evaluated once.
+            var results = new FlagResult[program.Flags.Length];
+            var scopeWithMemo = new EvalScope(program, context, now.UtcTicks, memo, new bool[program.Flags.Length], results);
+            return Eval(ref scopeWithMemo, flagIndex);
+        }
         var scope = new EvalScope(program, context, now.UtcTicks, memo, null, default);
         return Eval(ref scope, flagIndex);
     }
@@ -72,6 +80,45 @@ public static class Evaluator
         public Span<FlagResult> Results = results;
         public bool HasEmergency;
         public FlagResult Emergency;
+        private bool _idsResolved;
+        private IdEntry? _workspace;
+        private IdEntry? _user;
+
+        /// <summary>The context's workspace entry: looked up once per evaluation, then reused for every flag and cohort.</summary>
+        public IdEntry? Workspace
+        {
+            get
+            {
+                ResolveIds();
+                return _workspace;
+            }
+        }
+
+        public IdEntry? User
+        {
+            get
+            {
+                ResolveIds();
+                return _user;
+            }
+        }
+
+        private void ResolveIds()
+        {
+            if (_idsResolved)
+            {
+                return;
+            }
+            _idsResolved = true;
+            if (Context.WorkspaceId is { } w && Program.WorkspaceIds.Count > 0)
+            {
+                Program.WorkspaceIds.TryGetValue(w, out _workspace);
+            }
+            if (Context.UserId is { } u && Program.UserIds.Count > 0)
+            {
+                Program.UserIds.TryGetValue(u, out _user);
+            }
+        }
     }
 
     private static FlagResult Eval(ref EvalScope s, int index)
@@ -96,6 +143,10 @@ public static class Evaluator
         if (flag.Constant is { } constant)
         {
             return constant;
+        }
+        if (flag.KillSwitchTable.Length > 0 && KillSwitch(ref s, flag) is { } killed)
+        {
+            return killed;
         }
         var emergencyIndex = program.EmergencyIndex;
         if (emergencyIndex >= 0 && index != emergencyIndex)
@@ -130,15 +181,15 @@ public static class Evaluator
     /// Kill switch → overrides (user, cohort, workspace, global) → stage → default. In monotone
     /// mode (the emergency flag) a layer's "off" does not stop the search: any layer's "on" wins.
     /// </summary>
-    private static FlagResult Layers(ref EvalScope s, CompiledFlag flag, bool monotone)
+    /// <summary>The first kill-switch effect on this flag whose scope matches the context.</summary>
+    private static FlagResult? KillSwitch(ref EvalScope s, CompiledFlag flag)
     {
-        var context = s.Context;
         foreach (var ks in flag.KillSwitchTable)
         {
             var applies = ks.Kind switch
             {
                 ScopeKind.Global => true,
-                ScopeKind.Workspace => string.Equals(ks.ScopeId, context.WorkspaceId, StringComparison.Ordinal),
+                ScopeKind.Workspace => string.Equals(ks.ScopeId, s.Context.WorkspaceId, StringComparison.Ordinal),
                 _ => InCohort(ref s, ks.Cohort),
             };
             if (applies)
@@ -147,11 +198,14 @@ public static class Evaluator
                 return new FlagResult(ks.Value, EvaluationReason.KillSwitch, ks.Scope, ks.Source);
             }
         }
+        return null;
+    }
 
+    private static FlagResult Layers(ref EvalScope s, CompiledFlag flag, bool monotone)
+    {
         FlagResult? firstOff = null;
 
-        if (flag.Users.Count > 0 && context.UserId is { } user
-            && flag.Users.TryGetValue(user, out var byUser) && byUser.ExpiresUtcTicks > s.Now)
+        if (flag.HasUserOverrides && s.User?.Override(flag.Index) is { } byUser && byUser.ExpiresUtcTicks > s.Now)
         {
             var r = FromOverride(byUser);
             if (!monotone || r.Value)
@@ -182,7 +236,7 @@ public static class Evaluator
             }
             if (hit is not null)
             {
-                var r = other is null ? FromOverride(hit) : Conflict(flag, EvaluationReason.Override, "override", hit.Scope, other.Scope);
+                var r = other is null ? FromOverride(hit) : flag.Conflict(EvaluationReason.Override, hit.Scope, other.Scope);
                 if (!monotone || r.Value)
                 {
                     return r;
@@ -191,8 +245,7 @@ public static class Evaluator
             }
         }
 
-        if (flag.Workspaces.Count > 0 && context.WorkspaceId is { } workspace
-            && flag.Workspaces.TryGetValue(workspace, out var byWorkspace) && byWorkspace.ExpiresUtcTicks > s.Now)
+        if (flag.HasWorkspaceOverrides && s.Workspace?.Override(flag.Index) is { } byWorkspace && byWorkspace.ExpiresUtcTicks > s.Now)
         {
             var r = FromOverride(byWorkspace);
             if (!monotone || r.Value)
@@ -262,7 +315,7 @@ public static class Evaluator
             }
             else if (hit.Value != rule.Value)
             {
-                return Conflict(flag, EvaluationReason.Stage, hit.Sources[hitAt], hit.Scopes[hitAt], rule.Scopes[at]);
+                return flag.Conflict(EvaluationReason.Stage, hit.Scopes[hitAt], rule.Scopes[at]);
             }
         }
         return hit is null ? null : new FlagResult(hit.Value, EvaluationReason.Stage, hit.Scopes[hitAt], hit.Sources[hitAt]);
@@ -270,10 +323,6 @@ public static class Evaluator
 
     private static FlagResult FromOverride(OverrideEntry o) =>
         new(o.Value, EvaluationReason.Override, o.Scope, o.Source);
-
-    // Rare path: the context sits in two scopes of one layer that disagree. Allocating here is fine.
-    private static FlagResult Conflict(CompiledFlag flag, EvaluationReason reason, string tag, string scopeA, string scopeB) =>
-        new(flag.Safe, reason, scopeA + "|" + scopeB, $"{(reason == EvaluationReason.Override ? "override" : tag)}@conflict", Conflict: true);
 
     private static bool InCohort(ref EvalScope s, int cohort)
     {
@@ -286,7 +335,10 @@ public static class Evaluator
         {
             return known > 0;
         }
-        var member = s.Program.Cohorts[cohort].Matches(s.Context);
+        var compiled = s.Program.Cohorts[cohort];
+        var member = compiled.Kind == Definitions.CohortKind.Explicit
+            ? (s.Workspace?.InCohort(cohort) ?? false) || (s.User?.InCohort(cohort) ?? false)
+            : compiled.Matches(s.Context);
         s.CohortMemo[cohort] = member ? (sbyte)1 : (sbyte)-1;
         return member;
     }

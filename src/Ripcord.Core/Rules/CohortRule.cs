@@ -28,8 +28,16 @@ public sealed class CohortRule
     public bool Matches(EvaluationContext context) => _root.Eval(context);
 
     /// <summary>Parses a rule; returns null and an error message when it is not valid.</summary>
+    public const int MaxLength = 2048;
+    public const int MaxDepth = 32;
+
     public static CohortRule? TryParse(string text, out string? error)
     {
+        if (text.Length > MaxLength)
+        {
+            error = $"rule is longer than {MaxLength} characters";
+            return null;
+        }
         try
         {
             var parser = new RuleParser(text);
@@ -198,6 +206,16 @@ public sealed class CohortRule
     private sealed class RuleParser(string text)
     {
         private int _pos;
+        private int _depth;
+
+        // Every recursion goes through ParseUnary; bounding it bounds the stack.
+        private void Enter()
+        {
+            if (++_depth > MaxDepth)
+            {
+                throw Fail($"nesting deeper than {MaxDepth} levels");
+            }
+        }
 
         public Node ParseExpression()
         {
@@ -229,6 +247,19 @@ public sealed class CohortRule
         }
 
         private Node ParseUnary()
+        {
+            Enter();
+            try
+            {
+                return ParseUnaryInner();
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        private Node ParseUnaryInner()
         {
             SkipSpace();
             if (Peek('!') && !PeekAt(1, '='))

@@ -81,18 +81,7 @@ public static class ProgramsApi
         }
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
         var yaml = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
-        DefinitionResult result;
-        try
-        {
-            result = DefinitionReader.Read(yaml);
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet's scanner throws this (not a YamlException) on some malformed flow
-            // collections, e.g. "a: [b\nc: d": invalid YAML, not a server failure.
-            return Refused([new DefinitionError(LineWhereYamlStops(yaml), "$",
-                "invalid YAML: the parser could not read past this line (an unclosed '[', '{' or quote?)")]);
-        }
+        var result = DefinitionReader.Read(yaml);
         if (!result.IsValid)
         {
             return Refused(result.Errors);
@@ -106,24 +95,6 @@ public static class ProgramsApi
         RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
         var report = outcome.Result;
         return TypedResults.Ok(new DefinitionApplied(definition.Key, outcome.Revision, report.DroppedOverrides, report.DroppedKillSwitches, report.StageReset));
-    }
-
-    /// <summary>The line of the last YAML event the parser could read (1 when it read none).</summary>
-    private static int LineWhereYamlStops(string yaml)
-    {
-        var line = 1;
-        var parser = new YamlDotNet.Core.Parser(new StringReader(yaml));
-        try
-        {
-            while (parser.MoveNext())
-            {
-                line = (int)parser.Current!.End.Line;
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or YamlDotNet.Core.YamlException)
-        {
-        }
-        return Math.Max(1, line);
     }
 
     private static ProblemHttpResult Refused(IReadOnlyList<DefinitionError> errors) =>
