@@ -288,6 +288,24 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         }
     }
 
+    private void FlushAfterJitter()
+    {
+        var max = _options.HeartbeatJitter;
+        if (max <= TimeSpan.Zero)
+        {
+            FlushSoon();
+            return;
+        }
+        var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * max.TotalMilliseconds);
+        _ = Task.Delay(delay, _stop.Token).ContinueWith(static (t, state) =>
+        {
+            if (!t.IsCanceled)
+            {
+                ((RipcordClient)state!).FlushSoon();
+            }
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
     private async Task TelemetryLoopAsync(CancellationToken ct)
     {
         var lastHeartbeat = _options.Clock.GetUtcNow();
@@ -478,7 +496,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         _live.TrySetResult();
         Log.Applied(_log, Program, snapshot.Revision, fromDelta ? "delta" : "snapshot");
         Heartbeat();
-        FlushSoon();
+        FlushAfterJitter();
         try
         {
             RevisionApplied?.Invoke(this, new RevisionAppliedEventArgs(snapshot.Revision, ClientState.Live, fromDelta));
