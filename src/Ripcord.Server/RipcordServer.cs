@@ -54,6 +54,8 @@ public static class RipcordServer
         services.AddSingleton<IStorageHealth>(store);
         services.AddSingleton<ITelemetryStore>(store);
         services.AddSingleton<TelemetryStats>();
+        services.AddSingleton<TelemetryWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<TelemetryWriter>());
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<StreamHub>();
         services.AddSingleton<TokenService>();

@@ -28,7 +28,7 @@ public static class TelemetryApi
     }
 
     private static async Task<Results<Accepted<TelemetryAccepted>, ProblemHttpResult>> IngestAsync(
-        HttpContext context, ProgramRegistry registry, ITelemetryStore store, TelemetryStats stats, ClientRegistry clients, TimeProvider clock)
+        HttpContext context, ProgramRegistry registry, TelemetryWriter writer, TelemetryStats stats, ClientRegistry clients, TimeProvider clock)
     {
         JsonDocument document;
         try
@@ -60,8 +60,16 @@ public static class TelemetryApi
                 return Problems.NotFound($"no program '{batch.Program}'; nothing was stored");
             }
             var now = clock.GetUtcNow();
-            await store.AppendAsync([.. batch.Events.Select(e => new TelemetryRecord(
-                "evt_" + Guid.NewGuid().ToString("N"), now, batch.Program, batch.Instance, e.Type, e.At, e.PayloadJson))], context.RequestAborted);
+            try
+            {
+                await writer.WriteAsync([.. batch.Events.Select(e => new TelemetryRecord(
+                    "evt_" + Guid.NewGuid().ToString("N"), now, batch.Program, batch.Instance, e.Type, e.At, e.PayloadJson))], context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException)
+            {
+                return Problems.Result(StatusCodes.Status503ServiceUnavailable, "Telemetry storage unavailable",
+                    "the batch could not be stored; nothing of it was kept; retry later");
+            }
             stats.Accepted(batch.Events.Count, batch.SdkDropped);
             foreach (var heartbeat in batch.Events.Where(e => e.Revision is not null))
             {
