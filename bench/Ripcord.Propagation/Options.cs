@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace Ripcord.Propagation;
+
+/// <summary>Command-line options; every run is bounded by --max-seconds.</summary>
+public sealed record HarnessOptions
+{
+    public int Clients { get; init; } = 1000;
+    public int Rounds { get; init; } = 20;
+    public int IntervalMs { get; init; } = 500;
+    public int Batch { get; init; } = 100;
+    public int RoundTimeoutMs { get; init; } = 10_000;
+    public int SettleMs { get; init; } = 3000;
+    public int MaxSeconds { get; init; } = 300;
+    /// <summary>child (default): the server runs in its own process; inproc: in this one.</summary>
+    public string Server { get; init; } = "child";
+    public bool SharedHandler { get; init; }
+    public bool DiskCache { get; init; }
+    public bool Json { get; init; }
+    public bool Verbose { get; init; }
+    public bool KeepMessages { get; init; }
+    public string Flag { get; init; } = "F3";
+    /// <summary>sdk (default): RipcordClient instances; raw: bare SSE socket readers (server fan-out alone).</summary>
+    public string ClientsKind { get; init; } = "sdk";
+
+    public const string Usage = """
+        Ripcord propagation harness: one server, N live SDK clients, K override writes; reports
+        write-acknowledged → RevisionApplied latency over every client × round, and server memory
+        per connected stream.
+
+        usage: dotnet run -c Release --project bench/Ripcord.Propagation -- [options]
+
+          --clients N           SDK clients to connect (default 1000)
+          --rounds K            override writes, one per round (default 20)
+          --interval-ms MS      round spacing, start to start (default 500)
+          --batch B             clients connected per batch (default 100)
+          --round-timeout-ms MS a client that has not applied a round's revision by then missed it (default 10000)
+          --settle-ms MS        quiet time before each memory sample (default 3000)
+          --server child|inproc child: the server in its own process (default; honest memory figures);
+                                inproc: in the harness process (memory figures then include the clients)
+          --clients-kind sdk|raw sdk: RipcordClient instances, latency to RevisionApplied (default);
+                                raw: bare SSE socket readers, latency to the frame's arrival — the server's
+                                fan-out alone, without SDK apply cost or SDK telemetry
+          --shared-handler      all clients share one SocketsHttpHandler (default: each SDK owns one)
+          --disk-cache          each client keeps its last-known-good file (default: CacheDirectory = null)
+          --flag KEY            flag whose workspace override is toggled each round (default F3)
+          --max-seconds S       hard bound on the whole run (default 300)
+          --json                machine-readable result on stdout (progress goes to stderr)
+          --verbose             SDK warnings (stream failures, resyncs) on stderr
+          --keep-messages       keep the groups definition's `messages` (locale catalog). By default a child-process
+                                run re-applies the built-in definition without it: with it, an SDK in another
+                                process than the server rejects every snapshot (the state digest depends on
+                                per-process string-hash order; see bench/README-sdk.md) and never goes live
+        """;
+
+    public static HarnessOptions Parse(string[] args)
+    {
+        var o = new HarnessOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Int(int min, int max)
+            {
+                var name = args[i];
+                var text = Next();
+                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+                    ? v
+                    : throw new ArgumentException($"{name} must be an integer in [{min}, {max}], not '{text}'");
+            }
+            o = args[i] switch
+            {
+                "--clients" => o with { Clients = Int(1, 20_000) },
+                "--rounds" => o with { Rounds = Int(1, 10_000) },
+                "--interval-ms" => o with { IntervalMs = Int(0, 600_000) },
+                "--batch" => o with { Batch = Int(1, 20_000) },
+                "--round-timeout-ms" => o with { RoundTimeoutMs = Int(10, 600_000) },
+                "--settle-ms" => o with { SettleMs = Int(0, 600_000) },
+                "--max-seconds" => o with { MaxSeconds = Int(10, 3600) },
+                "--server" => o with { Server = Next() is var s && s is "child" or "inproc" ? s : throw new ArgumentException("--server is child or inproc") },
+                "--clients-kind" => o with { ClientsKind = Next() is var k && k is "sdk" or "raw" ? k : throw new ArgumentException("--clients-kind is sdk or raw") },
+                "--shared-handler" => o with { SharedHandler = true },
+                "--disk-cache" => o with { DiskCache = true },
+                "--flag" => o with { Flag = Next() },
+                "--json" => o with { Json = true },
+                "--verbose" => o with { Verbose = true },
+                "--keep-messages" => o with { KeepMessages = true },
+                _ => throw new ArgumentException($"unknown option '{args[i]}'"),
+            };
+        }
+        return o;
+    }
+}
