@@ -26,6 +26,7 @@ public class SdkEvaluationBenchmarks
     private LoopbackServer _server = null!;
     private AdminApi _admin = null!;
     private RipcordClient _client = null!;
+    private RipcordClient _tinyQueue = null!;
     private EvaluationContext _hit = null!;
     private EvaluationContext _miss = null!;
     private FallbackRequest _request = null!;
@@ -55,16 +56,28 @@ public class SdkEvaluationBenchmarks
             TelemetryFlushInterval = TimeSpan.FromHours(1),
             HeartbeatInterval = TimeSpan.FromHours(1),
         });
-        if (!await _client.WaitUntilLiveAsync(TimeSpan.FromSeconds(30)))
+        // The same, with a telemetry queue of one: each Decide's event replaces the last, so it dies
+        // young. Decide on this client costs what building the event costs, without the GC cost of
+        // 10,000 queued events surviving into gen 1/2 (the default queue, full in a tight loop).
+        _tinyQueue = new RipcordClient(new RipcordClientOptions
+        {
+            ServerUrl = _server.Url,
+            SdkKey = key,
+            CacheDirectory = null,
+            TelemetryFlushInterval = TimeSpan.FromHours(1),
+            HeartbeatInterval = TimeSpan.FromHours(1),
+            TelemetryQueueCapacity = 1,
+        });
+        if (!await _client.WaitUntilLiveAsync(TimeSpan.FromSeconds(30)) || !await _tinyQueue.WaitUntilLiveAsync(TimeSpan.FromSeconds(30)))
         {
             throw new InvalidOperationException("the SDK did not go live within 30 s");
         }
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (_client.Revision < head && DateTime.UtcNow < deadline)
+        while ((_client.Revision < head || _tinyQueue.Revision < head) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
         }
-        if (_client.Revision < head)
+        if (_client.Revision < head || _tinyQueue.Revision < head)
         {
             throw new InvalidOperationException($"the SDK is at revision {_client.Revision}, expected {head}");
         }
@@ -89,6 +102,8 @@ public class SdkEvaluationBenchmarks
             WorkspaceId = Workspace,
         };
 
+        _telemetryTemplate = FallbackEngine.Decide(_request, _catalog, _now).Telemetry;
+
         // Sanity: the benchmarks measure the paths they claim to.
         Check(_client.IsEnabled("F3", _hit), "F3 for the override workspace is on");
         Check(!_client.IsEnabled("F3", _miss), "F3 for another workspace is off");
@@ -109,6 +124,7 @@ public class SdkEvaluationBenchmarks
     public void Cleanup()
     {
         _client.Dispose();
+        _tinyQueue.Dispose();
         _admin.Dispose();
         _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
@@ -153,5 +169,30 @@ public class SdkEvaluationBenchmarks
     public FallbackDecision Decide_FallbackRequest() => _client.Decide(_request);
 
     [Benchmark, BenchmarkCategory("Decide")]
+    public FallbackDecision Decide_FallbackRequest_TelemetryQueueOfOne() => _tinyQueue.Decide(_request);
+
+    [Benchmark, BenchmarkCategory("Decide")]
     public FallbackDecision Core_FallbackEngine_NoTelemetry() => FallbackEngine.Decide(_request, _catalog, _now);
+
+    /// <summary>
+    /// A line-for-line replica of what RipcordClient.Decide(FallbackRequest) adds after the engine
+    /// (src/Ripcord.Sdk/RipcordClient.cs, Decide + Record): a Dictionary of eleven boxed fields and
+    /// the clock formatted as ISO-8601 — built and dropped, not queued.
+    /// </summary>
+    [Benchmark, BenchmarkCategory("Decide")]
+    public Dictionary<string, object?> Replica_DecideTelemetryEvent()
+    {
+        var t = _telemetryTemplate;
+        var fields = new Dictionary<string, object?>
+        {
+            ["decision"] = t.Decision, ["reasonCode"] = t.ReasonCode, ["tier"] = t.Tier is >= 0 and <= 2 ? t.Tier : null, ["effectiveTier"] = t.EffectiveTier,
+            ["capability"] = t.Capability, ["transport"] = t.Transport, ["action"] = t.Action,
+            ["workspaceId"] = _request.WorkspaceId, ["grantId"] = t.GrantId,
+        };
+        fields["type"] = "fallback";
+        fields["at"] = TimeProvider.System.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        return fields;
+    }
+
+    private FallbackTelemetry _telemetryTemplate = null!;
 }
