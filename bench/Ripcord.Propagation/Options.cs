@@ -22,6 +22,11 @@ public sealed record HarnessOptions
     public string Flag { get; init; } = "F3";
     /// <summary>sdk (default): RipcordClient instances; raw: bare SSE socket readers (server fan-out alone).</summary>
     public string ClientsKind { get; init; } = "sdk";
+    /// <summary>Experiment: the server's telemetry store (sqlite as shipped, group-commit, discard).</summary>
+    public string ServerTelemetry { get; init; } = "sqlite";
+    /// <summary>raw clients answer each frame with a heartbeat POST, as the SDK does.</summary>
+    public bool RawTelemetry { get; init; }
+    public int RawTelemetryJitterMs { get; init; }
 
     public const string Usage = """
         Ripcord propagation harness: one server, N live SDK clients, K override writes; reports
@@ -41,6 +46,14 @@ public sealed record HarnessOptions
           --clients-kind sdk|raw sdk: RipcordClient instances, latency to RevisionApplied (default);
                                 raw: bare SSE socket readers, latency to the frame's arrival — the server's
                                 fan-out alone, without SDK apply cost or SDK telemetry
+          --raw-telemetry       with raw clients: answer every frame with one revision-heartbeat POST, as the SDK
+                                does after each applied revision (the fleet's server load, without SDK client CPU)
+          --raw-telemetry-jitter-ms MS
+                                delay each of those POSTs by a uniform random 0..MS (what a jittered SDK flush would do)
+          --server-telemetry sqlite|group-commit|discard
+                                experiment on the server's telemetry store, swapped in by the harness (src/ is
+                                untouched): sqlite = as shipped (default); group-commit = the suggested fix (POSTs
+                                still wait for durability, concurrent batches share one transaction); discard = bound
           --shared-handler      all clients share one SocketsHttpHandler (default: each SDK owns one)
           --disk-cache          each client keeps its last-known-good file (default: CacheDirectory = null)
           --flag KEY            flag whose workspace override is toggled each round (default F3)
@@ -78,11 +91,14 @@ public sealed record HarnessOptions
                 "--max-seconds" => o with { MaxSeconds = Int(10, 3600) },
                 "--server" => o with { Server = Next() is var s && s is "child" or "inproc" ? s : throw new ArgumentException("--server is child or inproc") },
                 "--clients-kind" => o with { ClientsKind = Next() is var k && k is "sdk" or "raw" ? k : throw new ArgumentException("--clients-kind is sdk or raw") },
+                "--server-telemetry" => o with { ServerTelemetry = Next() is var t && TelemetryStoreVariants.Names.Contains(t) ? t : throw new ArgumentException("--server-telemetry is sqlite, group-commit or discard") },
                 "--shared-handler" => o with { SharedHandler = true },
                 "--disk-cache" => o with { DiskCache = true },
                 "--flag" => o with { Flag = Next() },
                 "--json" => o with { Json = true },
                 "--verbose" => o with { Verbose = true },
+                "--raw-telemetry" => o with { RawTelemetry = true },
+                "--raw-telemetry-jitter-ms" => o with { RawTelemetryJitterMs = Int(0, 60_000) },
                 "--keep-messages" => o with { KeepMessages = true },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };

@@ -14,9 +14,9 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args is ["serve-child"])
+        if (args is ["serve-child", var store])
         {
-            return await ServeChild.RunAsync();
+            return await ServeChild.RunAsync(store);
         }
         if (args is ["--help"] or ["-h"])
         {
@@ -86,6 +86,7 @@ public sealed record RunResult
     public int AppliedBeforeAck { get; set; }
     public int ResyncSnapshots { get; set; }
     public int ProbeOverflow { get; set; }
+    public int RawTelemetryFailures { get; set; }
     public List<MemorySample> Memory { get; } = [];
     public double? ServerBytesPerStreamGcHeap { get; set; }
     public double? ServerBytesPerStreamWorkingSet { get; set; }
@@ -117,8 +118,8 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
         var ct = deadline.Token;
         Say($"server: starting ({o.Server}); {o.Clients} clients, {o.Rounds} rounds every {o.IntervalMs} ms, {Environment.ProcessorCount} cores");
         IServerHandle server = o.Server == "child"
-            ? await ChildServer.StartAsync(TimeSpan.FromSeconds(90))
-            : await InProcessServer.StartAsync();
+            ? await ChildServer.StartAsync(TimeSpan.FromSeconds(90), o.ServerTelemetry)
+            : await InProcessServer.StartAsync(o.ServerTelemetry);
         var result = new RunResult { Options = o, Server = server.Kind, ServerPid = server.ProcessId };
         using var loggers = o.Verbose
             ? LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
@@ -296,8 +297,20 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
         }
     }
 
+    private HttpClient? _rawTelemetry;
+    private int _rawTelemetryFailures;
+
     private async Task ConnectRawAsync(RunResult result, int port, string key, CancellationToken ct)
     {
+        if (o.RawTelemetry)
+        {
+            _rawTelemetry = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            {
+                BaseAddress = new Uri($"http://127.0.0.1:{port}/"),
+                Timeout = TimeSpan.FromSeconds(30),
+            };
+            _rawTelemetry.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        }
         var started = Stopwatch.StartNew();
         var capacity = o.Rounds + 64;
         for (var from = 0; from < o.Clients; from += o.Batch)
@@ -308,7 +321,7 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
             for (var i = from; i < Math.Min(o.Clients, from + o.Batch); i++)
             {
                 var probe = new Probe(capacity);
-                var client = await RawStreamClient.ConnectAsync(port, key, $"raw-{i:D5}", probe, ct);
+                var client = await RawStreamClient.ConnectAsync(port, key, $"raw-{i:D5}", probe, _rawTelemetry, o.RawTelemetryJitterMs, ct);
                 _raw.Add(client);
                 _probes.Add(probe);
                 batch.Add(client);
@@ -413,6 +426,8 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
     private async Task DisposeClientsAsync()
     {
         await Task.WhenAll(_raw.Select(c => c.DisposeAsync().AsTask()));
+        _rawTelemetryFailures = _raw.Sum(c => c.TelemetryFailures);
+        _rawTelemetry?.Dispose();
         // In batches, so a thousand final telemetry flushes do not all land at once.
         for (var i = 0; i < _clients.Count; i += 250)
         {
@@ -461,6 +476,7 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
             result.ClientsThatMissedARound = clientsMissing.Count;
         }
         result.ProbeOverflow = _probes.Sum(p => p.Overflow);
+        result.RawTelemetryFailures = _rawTelemetryFailures;
 
         var zero = result.Memory.FirstOrDefault(m => m.Phase.StartsWith("0 streams (after warm-up)", StringComparison.Ordinal));
         var connected = result.Memory.FirstOrDefault(m => m.Phase.EndsWith("(connected)", StringComparison.Ordinal));

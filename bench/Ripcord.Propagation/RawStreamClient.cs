@@ -18,13 +18,34 @@ public sealed class RawStreamClient : IAsyncDisposable
     private readonly TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
 
-    private RawStreamClient(Probe probe) => _probe = probe;
+    private readonly HttpClient? _telemetry;
+    private readonly string _instance;
+    private int _telemetryFailures;
+
+    private readonly int _jitterMs;
+
+    private RawStreamClient(Probe probe, HttpClient? telemetry, string instance, int jitterMs)
+    {
+        _jitterMs = jitterMs;
+        _probe = probe;
+        _telemetry = telemetry;
+        _instance = instance;
+    }
+
+    public int TelemetryFailures => Volatile.Read(ref _telemetryFailures);
 
     public Task Live => _live.Task;
 
-    public static async Task<RawStreamClient> ConnectAsync(int port, string key, string instance, Probe probe, CancellationToken ct)
+    /// <summary>
+    /// Connects and sends the GET. With <c>telemetry</c> set, every frame is answered with one
+    /// revision-heartbeat POST, as the SDK does after each applied revision (Apply → Heartbeat →
+    /// FlushSoon): the server's load of a real fleet, without the SDK's client-side apply cost.
+    /// <c>jitterMs</c> &gt; 0 delays each POST by a uniform random 0..jitterMs (a jittered SDK flush).
+    /// </summary>
+    public static async Task<RawStreamClient> ConnectAsync(int port, string key, string instance, Probe probe, HttpClient? telemetry,
+        int jitterMs, CancellationToken ct)
     {
-        var client = new RawStreamClient(probe);
+        var client = new RawStreamClient(probe, telemetry, instance, jitterMs);
         await client._socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
         var request = $"GET /api/v1/programs/groups/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {key}\r\n" +
             $"Accept: text/event-stream\r\nX-Ripcord-Instance: {instance}\r\nX-Ripcord-Sdk: raw-sse-bench\r\n\r\n";
@@ -66,6 +87,10 @@ public sealed class RawStreamClient : IAsyncDisposable
                         _probe.Record(value, fromDelta: seenFirst);
                         seenFirst = true;
                         _live.TrySetResult();
+                        if (_telemetry is not null)
+                        {
+                            _ = HeartbeatAsync(value);
+                        }
                     }
                     if (atLineStart && matched < 4 && b == "id: "u8[matched])
                     {
@@ -96,6 +121,37 @@ public sealed class RawStreamClient : IAsyncDisposable
         finally
         {
             _live.TrySetException(new IOException("the stream ended before the first event"));
+        }
+    }
+
+    private async Task HeartbeatAsync(long revision)
+    {
+        if (_jitterMs > 0)
+        {
+            try
+            {
+                await Task.Delay(Random.Shared.Next(_jitterMs), _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        var at = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var json = $$"""{"program":"groups","instance":"{{_instance}}","sdk":"raw-sse-bench","dropped":0,"events":[{"type":"revision-heartbeat","at":"{{at}}","revision":{{revision}},"state":"live"}]}""";
+        try
+        {
+            using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await _telemetry!.PostAsync("api/v1/telemetry", content, _stop.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                Interlocked.Increment(ref _telemetryFailures);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            Interlocked.Increment(ref _telemetryFailures);
         }
     }
 

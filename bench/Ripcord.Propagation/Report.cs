@@ -12,10 +12,11 @@ public static class Report
     {
         var o = r.Options;
         w.WriteLine();
-        w.WriteLine($"Ripcord propagation — {o.Clients} {(o.ClientsKind == "raw" ? "raw SSE readers (server fan-out only; latency = frame arrival)" : "SDK clients (latency = RevisionApplied)")}, {o.Rounds} rounds every {o.IntervalMs} ms; server: {r.Server}" +
+        w.WriteLine($"Ripcord propagation — {o.Clients} {(o.ClientsKind == "raw" ? $"raw SSE readers{(o.RawTelemetry ? " + a heartbeat POST per frame" + (o.RawTelemetryJitterMs > 0 ? $" (jitter 0..{o.RawTelemetryJitterMs} ms)" : "") : "")} (latency = frame arrival)" : "SDK clients (latency = RevisionApplied)")}, {o.Rounds} rounds every {o.IntervalMs} ms; server: {r.Server}" +
             $"{(r.ServerPid is { } pid ? $" (pid {pid})" : "")}; {r.ProcessorCount} cores; {r.Runtime}");
         w.WriteLine($"handlers: {(o.SharedHandler ? "one shared SocketsHttpHandler" : "one per client (SDK default)")}; disk cache: {(o.DiskCache ? "on" : "off")}; " +
-            $"groups `messages`: {(r.MessagesStripped ? "stripped (cross-process digest work-around)" : "kept")}");
+            $"groups `messages`: {(r.MessagesStripped ? "stripped (cross-process digest work-around)" : "kept")}; server telemetry store: {o.ServerTelemetry}" +
+            (o.ServerTelemetry == "sqlite" ? " (as shipped)" : " (EXPERIMENT, swapped in by the harness)"));
         if (r.Aborted is not null)
         {
             w.WriteLine($"ABORTED: {r.Aborted}");
@@ -31,7 +32,7 @@ public static class Report
         ]);
         w.WriteLine($"missed client-rounds: {r.MissedClientRounds} (clients that missed any round: {r.ClientsThatMissedARound}); " +
             $"reached through a later revision: {r.SkippedClientRounds}; resync snapshots during rounds: {r.ResyncSnapshots}; " +
-            $"applied before the ack arrived: {r.AppliedBeforeAck}");
+            $"applied before the ack arrived: {r.AppliedBeforeAck}" + (o.RawTelemetry ? $"; heartbeat POST failures: {r.RawTelemetryFailures}" : ""));
         w.WriteLine();
 
         Table(w, ["round", "revision", "ack ms", "first", "p50", "p99", "max", "reached", "missed"],

@@ -75,10 +75,13 @@ public static class MemoryEndpoint
 /// <summary>The child side: `Ripcord.Propagation serve-child` hosts the server until "quit" or EOF on stdin.</summary>
 public static class ServeChild
 {
-    public static async Task<int> RunAsync()
+    public static async Task<int> RunAsync(string telemetryStore)
     {
-        await using var server = await LoopbackServer.StartAsync(0, MemoryEndpoint.Map,
-            b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        await using var server = await LoopbackServer.StartAsync(0, MemoryEndpoint.Map, b =>
+        {
+            b.Logging.SetMinimumLevel(LogLevel.Warning);
+            TelemetryStoreVariants.Register(b, telemetryStore);
+        });
         Console.WriteLine($"READY {server.Port.ToString(CultureInfo.InvariantCulture)} {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
         await Task.Run(() =>
         {
@@ -111,7 +114,7 @@ public sealed class ChildServer : IServerHandle
     public int Port { get; }
     public int? ProcessId => _process.Id;
 
-    public static async Task<ChildServer> StartAsync(TimeSpan timeout)
+    public static async Task<ChildServer> StartAsync(TimeSpan timeout, string telemetryStore)
     {
         // Same binary, "serve-child" verb: through the dotnet host when this is `dotnet X.dll`.
         var self = Environment.ProcessPath ?? "dotnet";
@@ -129,6 +132,7 @@ public sealed class ChildServer : IServerHandle
             start.ArgumentList.Add(dll);
         }
         start.ArgumentList.Add("serve-child");
+        start.ArgumentList.Add(telemetryStore);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server child process");
         var ready = new TaskCompletionSource<(int Port, int Pid)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var tail = new Queue<string>();
@@ -239,8 +243,12 @@ public sealed class InProcessServer(LoopbackServer server) : IServerHandle
     public int Port => server.Port;
     public int? ProcessId => null;
 
-    public static async Task<InProcessServer> StartAsync() =>
-        new(await LoopbackServer.StartAsync(0, MemoryEndpoint.Map, b => b.Logging.SetMinimumLevel(LogLevel.Warning)));
+    public static async Task<InProcessServer> StartAsync(string telemetryStore) =>
+        new(await LoopbackServer.StartAsync(0, MemoryEndpoint.Map, b =>
+        {
+            b.Logging.SetMinimumLevel(LogLevel.Warning);
+            TelemetryStoreVariants.Register(b, telemetryStore);
+        }));
 
     public Task<ServerMemory> MemoryAsync(CancellationToken ct) =>
         Task.FromResult(MemoryEndpoint.Measure(server.App.Services.GetRequiredService<StreamHub>()));
