@@ -34,6 +34,7 @@ public sealed record HarnessOptions
         per connected stream.
 
         usage: dotnet run -c Release --project bench/Ripcord.Propagation -- [options]
+               dotnet run -c Release --project bench/Ripcord.Propagation -- summarize RUN.json…
 
           --clients N           SDK clients to connect (default 1000)
           --rounds K            override writes, one per round (default 20)

@@ -18,6 +18,10 @@ public static class Program
         {
             return await ServeChild.RunAsync(store);
         }
+        if (args is ["summarize", .. var files])
+        {
+            return Summary.Run(files, Console.Out);
+        }
         if (args is ["--help"] or ["-h"])
         {
             Console.WriteLine(HarnessOptions.Usage);
@@ -59,7 +63,20 @@ internal static class JsonOut
 }
 
 public sealed record RoundResult(int Round, long Revision, double AckMs, int Reached, int Missed, int Skipped,
-    double FirstAppliedMs, double P50Ms, double P99Ms, double MaxMs);
+    double FirstAppliedMs, double P50Ms, double P99Ms, double MaxMs)
+{
+    /// <summary>Server thread-pool threads when the round completed (growth = blocked threads).</summary>
+    public int ServerThreads { get; set; }
+}
+
+/// <summary>Per-round averages of one process's runtime counters over the rounds phase.</summary>
+public sealed record CountersPerRound(double AllocatedMb, double GcPauseMs, double Gen0, double Gen1, double Gen2, int ThreadsBefore, int ThreadsAfter)
+{
+    public static CountersPerRound Of(RuntimeCounters a, RuntimeCounters b, int rounds) => new(
+        (b.AllocatedBytes - a.AllocatedBytes) / (1024.0 * 1024.0) / rounds, (b.GcPauseMs - a.GcPauseMs) / rounds,
+        (b.Gen0 - a.Gen0) / (double)rounds, (b.Gen1 - a.Gen1) / (double)rounds, (b.Gen2 - a.Gen2) / (double)rounds,
+        a.ThreadPoolThreads, b.ThreadPoolThreads);
+}
 
 public sealed record MemorySample(string Phase, ServerMemory Server, int ServerTcpConnections, long ClientGcBytes);
 
@@ -70,6 +87,11 @@ public sealed record RunResult
     public int? ServerPid { get; init; }
     public int ProcessorCount { get; init; } = Environment.ProcessorCount;
     public string Runtime { get; init; } = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
+    public string HarnessGc { get; init; } = (System.Runtime.GCSettings.IsServerGC ? "server" : "workstation") +
+        (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Interactive ? ", concurrent" : "") +
+        string.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal).Select(k => $", {k}={Environment.GetEnvironmentVariable(k)}"));
     public string? Aborted { get; set; }
     public bool MessagesStripped { get; set; }
     public int Live { get; set; }
@@ -94,6 +116,8 @@ public sealed record RunResult
     public double? ClientBytesPerSdkGcHeap { get; set; }
     public double? ServerCpuMsPerRound { get; set; }
     public double? HarnessCpuMsPerRound { get; set; }
+    public CountersPerRound? ServerCounters { get; set; }
+    public CountersPerRound? HarnessCounters { get; set; }
     public double DisposeSeconds { get; set; }
     public double TotalSeconds { get; set; }
 }
@@ -353,6 +377,8 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
         var snapshotsBefore = _probes.Sum(p => p.Snapshots);
         var serverCpu0 = server.CpuTime();
         var harnessCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var serverCounters0 = await server.CountersAsync(ct);
+        var harnessCounters0 = RuntimeCounters.Read();
         var roundTimeoutTicks = Stopwatch.Frequency * o.RoundTimeoutMs / 1000;
         result.HeadBeforeRounds = _probes.Max(p => p.Last);
         for (var k = 1; k <= o.Rounds; k++)
@@ -377,10 +403,11 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
                 await Task.Delay(1, ct);
             }
             var round = Summarise(k, ack, roundTimeoutTicks);
+            round.ServerThreads = o.Server == "child" ? (await server.CountersAsync(ct)).ThreadPoolThreads : ThreadPool.ThreadCount;
             _acks.Add(ack);
             result.Rounds.Add(round);
             Say($"round {k,3}/{o.Rounds}: revision {ack.Revision}, ack {F(round.AckMs)} ms, applied−ack p50 {F(round.P50Ms)} / p99 {F(round.P99Ms)} / max {F(round.MaxMs)} ms, " +
-                $"{round.Reached}/{_probes.Count} reached{(round.Missed > 0 ? $", {round.Missed} MISSED" : "")}");
+                $"{round.Reached}/{_probes.Count} reached{(round.Missed > 0 ? $", {round.Missed} MISSED" : "")}, server pool threads {round.ServerThreads}");
             var wait = o.IntervalMs - Ms(roundStart, Stopwatch.GetTimestamp());
             if (wait > 0)
             {
@@ -389,6 +416,13 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
         }
         var serverCpu1 = server.CpuTime();
         var harnessCpu1 = Process.GetCurrentProcess().TotalProcessorTime;
+        var serverCounters1 = await server.CountersAsync(ct);
+        var harnessCounters1 = RuntimeCounters.Read();
+        if (o.Server == "child")
+        {
+            result.ServerCounters = CountersPerRound.Of(serverCounters0, serverCounters1, o.Rounds);
+        }
+        result.HarnessCounters = CountersPerRound.Of(harnessCounters0, harnessCounters1, o.Rounds);
         if (serverCpu0 is { } s0 && serverCpu1 is { } s1)
         {
             result.ServerCpuMsPerRound = (s1 - s0).TotalMilliseconds / o.Rounds;

@@ -17,6 +17,7 @@ public static class Report
         w.WriteLine($"handlers: {(o.SharedHandler ? "one shared SocketsHttpHandler" : "one per client (SDK default)")}; disk cache: {(o.DiskCache ? "on" : "off")}; " +
             $"groups `messages`: {(r.MessagesStripped ? "stripped (cross-process digest work-around)" : "kept")}; server telemetry store: {o.ServerTelemetry}" +
             (o.ServerTelemetry == "sqlite" ? " (as shipped)" : " (EXPERIMENT, swapped in by the harness)"));
+        w.WriteLine($"harness GC: {r.HarnessGc} (the server child always runs with the runtime defaults)");
         if (r.Aborted is not null)
         {
             w.WriteLine($"ABORTED: {r.Aborted}");
@@ -35,12 +36,13 @@ public static class Report
             $"applied before the ack arrived: {r.AppliedBeforeAck}" + (o.RawTelemetry ? $"; heartbeat POST failures: {r.RawTelemetryFailures}" : ""));
         w.WriteLine();
 
-        Table(w, ["round", "revision", "ack ms", "first", "p50", "p99", "max", "reached", "missed"],
+        Table(w, ["round", "revision", "ack ms", "first", "p50", "p99", "max", "reached", "missed", "server pool threads"],
             r.Rounds.Select(x => new[]
             {
                 x.Round.ToString(System.Globalization.CultureInfo.InvariantCulture), x.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 F(x.AckMs), F(x.FirstAppliedMs), F(x.P50Ms), F(x.P99Ms), F(x.MaxMs),
                 x.Reached.ToString(System.Globalization.CultureInfo.InvariantCulture), x.Missed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                x.ServerThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }).ToList());
         w.WriteLine();
 
@@ -62,10 +64,19 @@ public static class Report
         {
             w.WriteLine($"harness (client side) GC heap per connected client: {Kb(perClient)} KB");
         }
-        if (r.ServerCpuMsPerRound is { } sc || r.HarnessCpuMsPerRound is not null)
+        var counters = new List<string[]>();
+        if (r.ServerCounters is { } sc2)
         {
-            w.WriteLine($"CPU per round: server {(r.ServerCpuMsPerRound is { } s ? F(s) + " ms" : "n/a (in-process)")}, " +
-                $"harness with {o.Clients} clients {F(r.HarnessCpuMsPerRound ?? double.NaN)} ms (round spacing {o.IntervalMs} ms, {r.ProcessorCount} cores)");
+            counters.Add(CountersRow("server", r.ServerCpuMsPerRound, sc2));
+        }
+        if (r.HarnessCounters is { } hc)
+        {
+            counters.Add(CountersRow($"harness ({o.Clients} {(o.ClientsKind == "raw" ? "raw readers" : "SDK clients")})", r.HarnessCpuMsPerRound, hc));
+        }
+        if (counters.Count > 0)
+        {
+            w.WriteLine();
+            Table(w, ["per round (rounds phase)", "CPU ms", "allocated MB", "GC pause ms", "gen0", "gen1", "gen2", "pool threads before → after"], counters);
         }
         w.WriteLine();
         var p99 = r.AppliedMinusAckMs?.P99 ?? double.NaN;
@@ -78,13 +89,19 @@ public static class Report
         }
     }
 
+    private static string[] CountersRow(string name, double? cpu, CountersPerRound c) =>
+    [
+        name, cpu is { } x ? F(x) : "n/a", F(c.AllocatedMb), F(c.GcPauseMs), F(c.Gen0, 2), F(c.Gen1, 2), F(c.Gen2, 2),
+        $"{c.ThreadsBefore} → {c.ThreadsAfter}",
+    ];
+
     private static string Verdict(bool met) => met ? "MET" : "NOT MET";
 
     private static string[] Row(string name, Distribution? d) => d is null
         ? [name, "0", "", "", "", "", "", "", ""]
         : [name, d.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), F(d.Min), F(d.P50), F(d.P90), F(d.P99), F(d.P999), F(d.Max), F(d.Mean)];
 
-    private static void Table(TextWriter w, string[] header, IReadOnlyList<string[]> rows)
+    public static void Table(TextWriter w, string[] header, IReadOnlyList<string[]> rows)
     {
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         string Line(string[] cells) => "| " + string.Join(" | ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))) + " |";

@@ -17,6 +17,13 @@ public sealed record ServerMemory(
     long GcTotalBytes, long GcHeapSizeBytes, long GcCommittedBytes, long WorkingSetBytes, long RssAnonBytes,
     int Streams, int ThreadPoolThreads);
 
+/// <summary>GC and thread-pool counters of one process, read without forcing a collection.</summary>
+public sealed record RuntimeCounters(long AllocatedBytes, double GcPauseMs, int Gen0, int Gen1, int Gen2, int ThreadPoolThreads, long PendingWorkItems)
+{
+    public static RuntimeCounters Read() => new(GC.GetTotalAllocatedBytes(false), GC.GetTotalPauseDuration().TotalMilliseconds,
+        GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount);
+}
+
 /// <summary>The server under test: a child process (default) or hosted in this process.</summary>
 public interface IServerHandle : IAsyncDisposable
 {
@@ -26,6 +33,7 @@ public interface IServerHandle : IAsyncDisposable
     int? ProcessId { get; }
     /// <summary>Forces a full GC in the server process and reads its memory.</summary>
     Task<ServerMemory> MemoryAsync(CancellationToken ct);
+    Task<RuntimeCounters> CountersAsync(CancellationToken ct);
     /// <summary>CPU time the server process has used so far (null when it shares this process).</summary>
     TimeSpan? CpuTime();
 }
@@ -33,8 +41,11 @@ public interface IServerHandle : IAsyncDisposable
 /// <summary>The bench-only endpoint the server process exposes on 127.0.0.1: GET /bench/memory.</summary>
 public static class MemoryEndpoint
 {
-    public static void Map(WebApplication app) =>
+    public static void Map(WebApplication app)
+    {
         app.MapGet("/bench/memory", (StreamHub hub) => TypedResults.Ok(Measure(hub)));
+        app.MapGet("/bench/counters", () => TypedResults.Ok(RuntimeCounters.Read()));
+    }
 
     public static ServerMemory Measure(StreamHub hub)
     {
@@ -131,6 +142,12 @@ public sealed class ChildServer : IServerHandle
         {
             start.ArgumentList.Add(dll);
         }
+        // The server runs with the runtime's defaults, whatever GC knobs the harness itself was given.
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase)
+            || k.StartsWith("COMPlus_GC", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
         start.ArgumentList.Add("serve-child");
         start.ArgumentList.Add(telemetryStore);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server child process");
@@ -200,6 +217,9 @@ public sealed class ChildServer : IServerHandle
     public async Task<ServerMemory> MemoryAsync(CancellationToken ct) =>
         (await _http.GetFromJsonAsync<ServerMemory>("bench/memory", ct))!;
 
+    public async Task<RuntimeCounters> CountersAsync(CancellationToken ct) =>
+        (await _http.GetFromJsonAsync<RuntimeCounters>("bench/counters", ct))!;
+
     public TimeSpan? CpuTime()
     {
         _process.Refresh();
@@ -252,6 +272,8 @@ public sealed class InProcessServer(LoopbackServer server) : IServerHandle
 
     public Task<ServerMemory> MemoryAsync(CancellationToken ct) =>
         Task.FromResult(MemoryEndpoint.Measure(server.App.Services.GetRequiredService<StreamHub>()));
+
+    public Task<RuntimeCounters> CountersAsync(CancellationToken ct) => Task.FromResult(RuntimeCounters.Read());
 
     public TimeSpan? CpuTime() => null;
 
