@@ -15,6 +15,8 @@ public sealed record HarnessOptions
     /// <summary>child (default): the server runs in its own process; inproc: in this one.</summary>
     public string Server { get; init; } = "child";
     public bool SharedHandler { get; init; }
+    /// <summary>0: the SDK's own handler (default). &gt; 0: a harness-made SocketsHttpHandler per client with this PooledConnectionIdleTimeout.</summary>
+    public int ClientIdleTimeoutMs { get; init; }
     public bool DiskCache { get; init; }
     public bool Json { get; init; }
     public bool Verbose { get; init; }
@@ -56,6 +58,10 @@ public sealed record HarnessOptions
                                 untouched): sqlite = as shipped (default); group-commit = the suggested fix (POSTs
                                 still wait for durability, concurrent batches share one transaction); discard = bound
           --shared-handler      all clients share one SocketsHttpHandler (default: each SDK owns one)
+          --client-idle-timeout-ms MS
+                                give each client (or the shared handler) a SocketsHttpHandler whose idle pooled
+                                connections close after MS: the SDK's telemetry connection then does not sit idle on
+                                the server between flushes (the SDK default handler keeps it for its 1 min default)
           --disk-cache          each client keeps its last-known-good file (default: CacheDirectory = null)
           --flag KEY            flag whose workspace override is toggled each round (default F3)
           --max-seconds S       hard bound on the whole run (default 300)
@@ -94,6 +100,7 @@ public sealed record HarnessOptions
                 "--clients-kind" => o with { ClientsKind = Next() is var k && k is "sdk" or "raw" ? k : throw new ArgumentException("--clients-kind is sdk or raw") },
                 "--server-telemetry" => o with { ServerTelemetry = Next() is var t && TelemetryStoreVariants.Names.Contains(t) ? t : throw new ArgumentException("--server-telemetry is sqlite, group-commit or discard") },
                 "--shared-handler" => o with { SharedHandler = true },
+                "--client-idle-timeout-ms" => o with { ClientIdleTimeoutMs = Int(1, 600_000) },
                 "--disk-cache" => o with { DiskCache = true },
                 "--flag" => o with { Flag = Next() },
                 "--json" => o with { Json = true },

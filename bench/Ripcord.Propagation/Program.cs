@@ -134,6 +134,28 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
     private readonly List<OverrideAck> _acks = [];
     private readonly Stopwatch _total = Stopwatch.StartNew();
 
+    private readonly List<HttpMessageHandler> _ownHandlers = [];
+
+    /// <summary>What the SDK would make itself (PooledConnectionLifetime 5 min), plus --client-idle-timeout-ms if given.</summary>
+    private SocketsHttpHandler NewHandler()
+    {
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (o.ClientIdleTimeoutMs > 0)
+        {
+            handler.PooledConnectionIdleTimeout = TimeSpan.FromMilliseconds(o.ClientIdleTimeoutMs);
+        }
+        return handler;
+    }
+
+    private HttpMessageHandler Own(HttpMessageHandler handler)
+    {
+        lock (_ownHandlers)
+        {
+            _ownHandlers.Add(handler);
+        }
+        return handler;
+    }
+
     private void Say(string line) => progress.WriteLine($"[{_total.Elapsed.TotalSeconds,6:F1}s] {line}");
 
     public async Task<RunResult> RunAsync()
@@ -149,7 +171,7 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
             ? LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
                 .AddFilter("Ripcord", LogLevel.Warning))
             : null;
-        using var shared = o.SharedHandler ? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) } : null;
+        using var shared = o.SharedHandler ? NewHandler() : null;
         var cacheRoot = o.DiskCache ? Directory.CreateTempSubdirectory("ripcord-prop-cache-").FullName : null;
         try
         {
@@ -173,7 +195,7 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
                 SdkKey = key,
                 InstanceId = $"prop-{i:D5}",
                 CacheDirectory = cacheRoot is null ? null : Path.Combine(cacheRoot, i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture)),
-                HttpHandler = shared,
+                HttpHandler = shared ?? (o.ClientIdleTimeoutMs > 0 ? Own(NewHandler()) : null),
                 LoggerFactory = loggers,
             };
 
@@ -461,6 +483,11 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
     {
         await Task.WhenAll(_raw.Select(c => c.DisposeAsync().AsTask()));
         _rawTelemetryFailures = _raw.Sum(c => c.TelemetryFailures);
+        // RipcordClient disposes only handlers it created: the ones given through HttpHandler are ours.
+        foreach (var handler in _ownHandlers)
+        {
+            handler.Dispose();
+        }
         _rawTelemetry?.Dispose();
         // In batches, so a thousand final telemetry flushes do not all land at once.
         for (var i = 0; i < _clients.Count; i += 250)

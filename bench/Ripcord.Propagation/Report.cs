@@ -14,7 +14,8 @@ public static class Report
         w.WriteLine();
         w.WriteLine($"Ripcord propagation — {o.Clients} {(o.ClientsKind == "raw" ? $"raw SSE readers{(o.RawTelemetry ? " + a heartbeat POST per frame" + (o.RawTelemetryJitterMs > 0 ? $" (jitter 0..{o.RawTelemetryJitterMs} ms)" : "") : "")} (latency = frame arrival)" : "SDK clients (latency = RevisionApplied)")}, {o.Rounds} rounds every {o.IntervalMs} ms; server: {r.Server}" +
             $"{(r.ServerPid is { } pid ? $" (pid {pid})" : "")}; {r.ProcessorCount} cores; {r.Runtime}");
-        w.WriteLine($"handlers: {(o.SharedHandler ? "one shared SocketsHttpHandler" : "one per client (SDK default)")}; disk cache: {(o.DiskCache ? "on" : "off")}; " +
+        w.WriteLine($"handlers: {(o.SharedHandler ? "one shared SocketsHttpHandler" : o.ClientIdleTimeoutMs > 0 ? "one per client (harness-made)" : "one per client (SDK default)")}" +
+            $"{(o.ClientIdleTimeoutMs > 0 ? $", PooledConnectionIdleTimeout {o.ClientIdleTimeoutMs} ms" : "")}; disk cache: {(o.DiskCache ? "on" : "off")}; " +
             $"groups `messages`: {(r.MessagesStripped ? "stripped (cross-process digest work-around)" : "kept")}; server telemetry store: {o.ServerTelemetry}" +
             (o.ServerTelemetry == "sqlite" ? " (as shipped)" : " (EXPERIMENT, swapped in by the harness)"));
         w.WriteLine($"harness GC: {r.HarnessGc} (the server child always runs with the runtime defaults)");

@@ -60,6 +60,10 @@ public static class Summary
         {
             parts.Add("shared handler");
         }
+        if (o.GetProperty("clientIdleTimeoutMs").GetInt32() is > 0 and var idle)
+        {
+            parts.Add($"client idle timeout {idle} ms");
+        }
         if (o.GetProperty("diskCache").GetBoolean())
         {
             parts.Add("disk cache");
