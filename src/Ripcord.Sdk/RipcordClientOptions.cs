@@ -27,7 +27,7 @@ public sealed record RipcordClientOptions
     /// After a new revision, the heartbeat that reports it is sent within a random delay up to
     /// this, so a fleet of clients does not hit the server at the same instant.
     /// </summary>
-    public TimeSpan HeartbeatJitter { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan HeartbeatJitter { get; init; } = TimeSpan.Zero;
     public TimeSpan DisposeFlushTimeout { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Locale for fallback copy (e.g. fr-CA); English when null or not translated.</summary>
     public string? Locale { get; init; }
