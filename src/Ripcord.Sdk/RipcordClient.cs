@@ -378,6 +378,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     private async Task StreamLoopAsync(CancellationToken ct)
     {
         var attempt = 0;
+        var rejections = 0;
         var forceSnapshot = false;
         while (!ct.IsCancellationRequested)
         {
@@ -409,8 +410,10 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
                     if (!Handle(e))
                     {
                         forceSnapshot = true;
+                        rejections++;
                         break;
                     }
+                    rejections = 0;
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -427,6 +430,11 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
             if (!received && !forceSnapshot)
             {
                 await Delay(Backoff(attempt++), ct);
+            }
+            else if (forceSnapshot && rejections > 1)
+            {
+                // The same rejection again: back off rather than spin against the server.
+                await Delay(Backoff(rejections), ct);
             }
         }
     }
@@ -462,6 +470,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
                 var snapshot = JsonSerializer.Deserialize<StateSnapshot>(e.Data, CoreJson.Options);
                 if (snapshot is null || snapshot.Program != Program || StateSync.Digest(snapshot.State) != snapshot.Digest)
                 {
+                    Log.SnapshotRejected(_log, Program);
                     return false;
                 }
                 Apply(snapshot, fromDelta: false);

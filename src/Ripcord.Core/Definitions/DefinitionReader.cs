@@ -141,7 +141,7 @@ public static class DefinitionReader
                 Tiers = ReadList(f, "tiers", ReadTier),
                 Thresholds = f.TryGetValue("thresholds", out var t) ? ReadThresholds(t) : StageThresholds.Defaults,
                 Fallback = f.TryGetValue("fallback", out var fb) ? ReadFallback(fb, aliases) : null,
-                Messages = f.TryGetValue("messages", out var m) ? ReadMessages(m) : ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty,
+                Messages = f.TryGetValue("messages", out var m) ? ReadMessages(m) : ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty,
             };
             if (!f.ContainsKey("flags"))
             {
@@ -383,9 +383,9 @@ public static class DefinitionReader
                 : new FallbackFlags(Resolve(aliases, secure)!, Resolve(aliases, baseline)!, Resolve(aliases, strict)!);
         }
 
-        private ImmutableDictionary<string, ImmutableDictionary<string, string>> ReadMessages(YNode node)
+        private ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> ReadMessages(YNode node)
         {
-            var result = ImmutableDictionary.CreateBuilder<string, ImmutableDictionary<string, string>>(StringComparer.Ordinal);
+            var result = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
             if (node is not YMapping locales)
             {
                 Error(node, "messages", "must be a mapping of locale → { code: text }");
@@ -400,7 +400,7 @@ public static class DefinitionReader
                     Error(catalogNode, path, "must be a mapping of message code → text");
                     continue;
                 }
-                var texts = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+                var texts = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
                 foreach (var (code, textNode) in catalog.Pairs)
                 {
                     _lines[path + "." + code.Value] = code.Line;

@@ -22,9 +22,12 @@ public sealed record ProgramDefinition
     public StageThresholds Thresholds { get; init; } = StageThresholds.Defaults;
     /// <summary>Which flags the fallback policy reads (SPEC §4), when the program has one.</summary>
     public FallbackFlags? Fallback { get; init; }
-    /// <summary>Locale → message code → text, overriding the built-in English catalog.</summary>
-    public ImmutableDictionary<string, ImmutableDictionary<string, string>> Messages { get; init; } =
-        ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty;
+    /// <summary>
+    /// Locale → message code → text, overriding the built-in English catalog. Sorted, so the
+    /// state's JSON (and its digest) is the same in every process: hash order is per-process.
+    /// </summary>
+    public ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> Messages { get; init; } =
+        ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty;
 
     /// <summary>Finds a flag by key or alias (ordinal).</summary>
     public FlagDefinition? FindFlag(string keyOrAlias)

@@ -20,9 +20,9 @@ public sealed partial class FallbackCatalog
     private readonly FrozenDictionary<string, FrozenDictionary<string, string>> _locales;
     private readonly ConcurrentDictionary<(string Locale, string Decision, string Cause), string> _rendered = new();
 
-    public FallbackCatalog(IReadOnlyDictionary<string, System.Collections.Immutable.ImmutableDictionary<string, string>>? locales = null)
+    public FallbackCatalog(IReadOnlyDictionary<string, System.Collections.Immutable.ImmutableSortedDictionary<string, string>>? locales = null)
     {
-        _locales = (locales ?? new Dictionary<string, System.Collections.Immutable.ImmutableDictionary<string, string>>())
+        _locales = (locales ?? new Dictionary<string, System.Collections.Immutable.ImmutableSortedDictionary<string, string>>())
             .ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.OrdinalIgnoreCase);
     }
 

@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "Ripcord: no configuration for {Program} (no server, no cache): every flag holds its safe value")]
     public static partial void SafeDefaults(ILogger logger, string program);
+
+    [LoggerMessage(9, LogLevel.Warning, "Ripcord: rejected a snapshot of {Program} whose digest does not match its content; asking again")]
+    public static partial void SnapshotRejected(ILogger logger, string program);
 }
