@@ -180,10 +180,10 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
             var key = await admin.CreateTokenAsync("sdk", "propagation bench", ct);
             if (o.Server == "child" && !o.KeepMessages)
             {
-                // Work-around for the cross-process digest bug (README-sdk.md, "src problems"): the
+                // Optional since the digest fix (messages are sorted now): the
                 // same built-in definition minus its locale catalog, whose ImmutableDictionary
                 // serialises in per-process hash order.
-                var stripped = BuiltInPrograms.Groups with { Messages = ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty };
+                var stripped = BuiltInPrograms.Groups with { Messages = ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty };
                 var rev = await admin.ApplyDefinitionAsync(ProgramKey, DefinitionWriter.Write(stripped), ct);
                 result.MessagesStripped = true;
                 Say($"definition: re-applied built-in groups without `messages` (revision {rev}); --keep-messages to reproduce the digest bug");
