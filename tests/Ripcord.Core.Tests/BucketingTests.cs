@@ -28,6 +28,21 @@ public sealed class BucketingTests
             return !Bucketing.IsInBucket("groups.limited-ga", ws.Get, low) || Bucketing.IsInBucket("groups.limited-ga", ws.Get, high);
         });
 
+    [Property(MaxTest = 300)]
+    [Invariant("BK-2", "a workspace's percentage membership is the same whether or not the program already knows it (has an override or list entry for it)")]
+    public Property Known_and_unknown_workspaces_bucket_alike() => Prop.ForAll(ArbMap.Default.ArbFor<int>(), n =>
+    {
+        var ws = "ws-" + n;
+        // Stage 2 turns F1 on for limited-ga, the 10% bucket.
+        var atStage2 = ProgramChanges.SetStage(Groups.Initial, "2");
+        var known = atStage2.WithOverride("groups.state.readonly", "workspace:" + ws, true);
+        var context = new EvaluationContext(ws);
+        var expected = Bucketing.IsInBucket("groups.limited-ga", ws, 1000);
+        var unknownResult = atStage2.Eval("F1", context);
+        var knownResult = known.Eval("F1", context);
+        return unknownResult.Value == expected && knownResult == unknownResult;
+    });
+
     [Fact]
     public void Zero_admits_nobody_and_hundred_admits_everybody()
     {

@@ -27,6 +27,28 @@ public sealed class StateSyncProperties
         return applied is null || StateSync.Digest(applied) == StateSync.Digest(b.State);
     });
 
+    [Property(MaxTest = 300)]
+    [Invariant("SY-3", "two states have the same digest exactly when their canonical JSON is the same")]
+    public Property Digest_identifies_the_state() => Prop.ForAll(Scenario.Arbitrary, Scenario.Arbitrary, (a, b) =>
+    {
+        var sameJson = System.Text.Json.JsonSerializer.Serialize(a.State, CoreJson.Options)
+            == System.Text.Json.JsonSerializer.Serialize(b.State, CoreJson.Options);
+        return sameJson == (StateSync.Digest(a.State) == StateSync.Digest(b.State));
+    });
+
+    [Fact]
+    public void A_changed_definition_changes_the_digest_though_the_definition_hash_is_remembered()
+    {
+        var state = Groups.Initial.WithCohort("pilot", "w1");
+        var first = StateSync.Digest(state);
+        Assert.Equal(first, StateSync.Digest(state)); // the remembered definition hash gives the same answer
+        var flags = state.Definition.Flags;
+        var changed = state with { Definition = state.Definition with { Flags = flags.SetItem(0, flags[0] with { Description = "edited" }) } };
+        Assert.NotEqual(first, StateSync.Digest(changed));
+        var restored = changed with { Definition = changed.Definition with { Flags = flags } };
+        Assert.Equal(first, StateSync.Digest(restored)); // an equal definition in another instance: the same digest
+    }
+
     [Fact]
     public void Digest_survives_a_json_round_trip()
     {

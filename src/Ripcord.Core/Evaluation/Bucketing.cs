@@ -23,12 +23,27 @@ public static class Bucketing
 
     public static int Bucket(string seed, string workspaceId)
     {
-        var max = Encoding.UTF8.GetMaxByteCount(seed.Length + 1 + workspaceId.Length);
+        Span<byte> prefix = stackalloc byte[256];
+        var max = Encoding.UTF8.GetMaxByteCount(seed.Length) + 1;
+        if (max > prefix.Length)
+        {
+            return Bucket(Prefix(seed), workspaceId);
+        }
+        var n = Encoding.UTF8.GetBytes(seed, prefix);
+        prefix[n++] = (byte)':';
+        return Bucket(prefix[..n], workspaceId);
+    }
+
+    /// <summary>The UTF-8 of <c>{seed}:</c>, encoded once per cohort rather than once per evaluation.</summary>
+    internal static byte[] Prefix(string seed) => Encoding.UTF8.GetBytes(seed + ":");
+
+    internal static int Bucket(ReadOnlySpan<byte> prefix, string workspaceId)
+    {
+        var max = prefix.Length + Encoding.UTF8.GetMaxByteCount(workspaceId.Length);
         byte[]? rented = null;
         var buffer = max <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(max));
-        var n = Encoding.UTF8.GetBytes(seed, buffer);
-        buffer[n++] = (byte)':';
-        n += Encoding.UTF8.GetBytes(workspaceId, buffer[n..]);
+        prefix.CopyTo(buffer);
+        var n = prefix.Length + Encoding.UTF8.GetBytes(workspaceId, buffer[prefix.Length..]);
         var bucket = (int)(Murmur3(buffer[..n], 0) % BucketCount);
         if (rented is not null)
         {

@@ -154,6 +154,23 @@ public sealed class CompiledProgram
             }
         }
 
+        // Percentage membership depends on the workspace id alone: for the workspaces the program
+        // already knows, decide it now so evaluation reads a bit instead of hashing.
+        for (var c = 0; c < cohorts.Length; c++)
+        {
+            if (cohorts[c].Kind != CohortKind.Percentage)
+            {
+                continue;
+            }
+            foreach (var (workspace, entry) in workspaceIds)
+            {
+                if (cohorts[c].ContainsWorkspace(workspace))
+                {
+                    entry.AddCohort(c);
+                }
+            }
+        }
+
         var emergencyIndex = definition.EmergencyFlag is { } e && flagIndex.TryGetValue(e, out var ei) ? ei : -1;
         foreach (var flag in flags)
         {
@@ -204,7 +221,7 @@ public sealed class CompiledProgram
 internal sealed class CompiledCohort
 {
     private readonly CohortRule? _rule;
-    private readonly string _seed;
+    private readonly byte[] _prefix;
     private readonly int _basisPoints;
 
     public CompiledCohort(string program, CohortDefinition definition)
@@ -212,7 +229,7 @@ internal sealed class CompiledCohort
         Id = definition.Id;
         Kind = definition.Kind;
         _rule = definition.Rule is null ? null : CohortRule.TryParse(definition.Rule, out _);
-        _seed = definition.Seed ?? Bucketing.DefaultSeed(program, definition.Id);
+        _prefix = Bucketing.Prefix(definition.Seed ?? Bucketing.DefaultSeed(program, definition.Id));
         _basisPoints = (int)((definition.Percentage ?? 0) * 100);
     }
 
@@ -225,12 +242,16 @@ internal sealed class CompiledCohort
     {
         CohortKind.Everyone => true,
         CohortKind.Rule => _rule is not null && _rule.Matches(c),
-        CohortKind.Percentage => c.WorkspaceId is not null && Bucketing.IsInBucket(_seed, c.WorkspaceId, _basisPoints),
+        CohortKind.Percentage => c.WorkspaceId is not null && ContainsWorkspace(c.WorkspaceId),
         _ => false,
     };
+
+    /// <summary>Percentage membership of one workspace (see <see cref="Bucketing"/>), hashing from the pre-encoded seed.</summary>
+    public bool ContainsWorkspace(string workspaceId) =>
+        _basisPoints >= Bucketing.BucketCount || (_basisPoints > 0 && Bucketing.Bucket(_prefix, workspaceId) < _basisPoints);
 }
 
-/// <summary>What one workspace or user id touches: its overrides (sorted by flag index) and its explicit cohorts (a bitset).</summary>
+/// <summary>What one workspace or user id touches: its overrides (sorted by flag index) and the cohorts its id alone decides — explicit lists, and percentages for a workspace — as a bitset.</summary>
 internal sealed class IdEntry(int[] flags, OverrideEntry[] overrides, ulong[] cohorts)
 {
     public OverrideEntry? Override(int flag)

@@ -336,9 +336,13 @@ public static class Evaluator
             return known > 0;
         }
         var compiled = s.Program.Cohorts[cohort];
-        var member = compiled.Kind == Definitions.CohortKind.Explicit
-            ? (s.Workspace?.InCohort(cohort) ?? false) || (s.User?.InCohort(cohort) ?? false)
-            : compiled.Matches(s.Context);
+        var member = compiled.Kind switch
+        {
+            Definitions.CohortKind.Explicit => (s.Workspace?.InCohort(cohort) ?? false) || (s.User?.InCohort(cohort) ?? false),
+            // A workspace the program knows has its percentage memberships decided at compile time.
+            Definitions.CohortKind.Percentage when s.Workspace is { } workspace => workspace.InCohort(cohort),
+            _ => compiled.Matches(s.Context),
+        };
         s.CohortMemo[cohort] = member ? (sbyte)1 : (sbyte)-1;
         return member;
     }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Ripcord.Core.Definitions;
@@ -33,9 +34,35 @@ public sealed record StateDelta
 
 public static class StateSync
 {
-    /// <summary>SHA-256 (hex) of the state's canonical JSON (<see cref="CoreJson"/>).</summary>
-    public static string Digest(ProgramState state) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(state, CoreJson.Options)));
+    private static readonly ConditionalWeakTable<ProgramDefinition, byte[]> DefinitionHashes = new();
+
+    /// <summary>
+    /// SHA-256 (hex) over the state's canonical JSON (<see cref="CoreJson"/>), in two parts:
+    /// <c>SHA-256("ripcord-state/2\n" ‖ SHA-256(definition JSON) ‖ JSON of the live parts)</c>.
+    /// The definition is most of a state and rarely changes, so its hash is remembered per
+    /// definition instance: a client applying a delta that leaves the definition alone re-hashes
+    /// only the cohorts, overrides, stage and kill switches.
+    /// </summary>
+    public static string Digest(ProgramState state)
+    {
+        var definition = DefinitionHashes.GetValue(state.Definition,
+            static d => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, CoreJson.Options)));
+        var live = JsonSerializer.SerializeToUtf8Bytes(
+            new LiveParts(state.Cohorts, state.Overrides, state.Stage, state.KillSwitches), CoreJson.Options);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(DigestPrefix);
+        hash.AppendData(definition);
+        hash.AppendData(live);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static ReadOnlySpan<byte> DigestPrefix => "ripcord-state/2\n"u8;
+
+    private sealed record LiveParts(
+        ImmutableArray<CohortDefinition> Cohorts,
+        ImmutableArray<FlagOverride> Overrides,
+        string Stage,
+        ImmutableArray<KillSwitchActivation> KillSwitches);
 
     public static StateSnapshot Snapshot(ProgramState state, long revision) => new(state.Program, revision, Digest(state), state);
 
