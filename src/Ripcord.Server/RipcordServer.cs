@@ -47,7 +47,9 @@ public static class RipcordServer
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(options.Clock);
-        services.AddSingleton(store);
+        // Made by a factory so the container owns it and disposes it (the PostgreSQL pool) on shutdown;
+        // the interface registrations below are the same instance and are not disposed twice.
+        services.AddSingleton(_ => store);
         services.AddSingleton<IRevisionStore>(store);
         services.AddSingleton<IAuditLog>(store);
         services.AddSingleton<ITokenStore>(store);
@@ -62,7 +64,7 @@ public static class RipcordServer
         services.AddSingleton<ProgramRegistry>();
         services.AddSingleton<ProgramWriter>();
         services.AddSingleton<OverridePermission>();
-        services.AddHostedService<ProgramRefreshService>();
+        services.AddHostedService<StorageRefreshService>();
         services.AddProblemDetails();
         services.AddOpenApi();
 

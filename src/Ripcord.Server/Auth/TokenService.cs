@@ -14,12 +14,15 @@ public sealed record Actor(string Name, string Role, string TokenId)
 /// <summary>
 /// Issues and checks bearer tokens. A token is 32 random bytes (base64url) behind a short
 /// prefix; only its SHA-256 hash is stored — enough for a high-entropy secret, and constant
-/// work per request. Lookups are cached briefly; revocation clears the cache.
+/// work per request. Lookups are cached briefly. A revocation clears the cache at once on the
+/// node that made it, and within a second on every other node sharing the store
+/// (<see cref="SyncRevocationsAsync"/>, polled by <see cref="Storage.StorageRefreshService"/>).
 /// </summary>
 public sealed class TokenService(ITokenStore store, TimeProvider clock)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, (TokenRecord? Token, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private long _revoked = -1;
 
     public static string Hash(string token) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
@@ -62,6 +65,16 @@ public sealed class TokenService(ITokenStore store, TimeProvider clock)
         var revoked = await store.RevokeAsync(id, now, new AuditDraft(now, by.Name, by.Role, "token.revoke", "token:" + id, null, null), ct);
         _cache.Clear();
         return revoked;
+    }
+
+    /// <summary>Drops every cached lookup when any node has revoked a token since the last call.</summary>
+    public async Task SyncRevocationsAsync(CancellationToken ct)
+    {
+        var revoked = await store.RevokedCountAsync(ct);
+        if (Interlocked.Exchange(ref _revoked, revoked) != revoked)
+        {
+            _cache.Clear();
+        }
     }
 
     /// <summary>

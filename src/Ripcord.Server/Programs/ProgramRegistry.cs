@@ -55,23 +55,3 @@ public sealed class ProgramRegistry(IRevisionStore store)
         }
     }
 }
-
-/// <summary>Polls storage so a node sees other nodes' writes within a second.</summary>
-public sealed class ProgramRefreshService(ProgramRegistry registry, ILogger<ProgramRefreshService> log) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await registry.RefreshAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                log.LogWarning("Refreshing programs from storage failed: {Error}", ex.GetType().Name);
-            }
-        }
-    }
-}

@@ -7,7 +7,7 @@ namespace Ripcord.Server.Storage;
 /// PostgreSQL for multi-node deployments. Writers serialise on one advisory transaction lock,
 /// so every node sees one revision sequence per program and one audit chain.
 /// </summary>
-public sealed class PostgresStore(string connectionString) : SqlStore, IDisposable
+public sealed class PostgresStore(string connectionString) : SqlStore
 {
     // Any fixed 64-bit key: "ripcord" in ASCII.
     private const long WriteLockKey = 0x72697063_6F7264;
@@ -50,5 +50,12 @@ public sealed class PostgresStore(string connectionString) : SqlStore, IDisposab
         await tx.CommitAsync(ct);
     }
 
-    public void Dispose() => _dataSource.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _dataSource.Dispose();
+        }
+        base.Dispose(disposing);
+    }
 }

@@ -10,8 +10,19 @@ namespace Ripcord.Server.Storage;
 /// so revision numbers and the audit chain stay serial across processes and nodes.
 /// Audit and revision rows are append-only, enforced by triggers in the database itself.
 /// </summary>
-public abstract class SqlStore : IRevisionStore, IAuditLog, ITokenStore, ITelemetryStore, IStorageHealth
+public abstract class SqlStore : IRevisionStore, IAuditLog, ITokenStore, ITelemetryStore, IStorageHealth, IDisposable
 {
+    /// <summary>Releases the connection pool; the DI container calls it when the server stops.</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
     protected abstract Task<DbConnection> OpenAsync(CancellationToken ct);
 
     /// <summary>Begins a transaction holding the store-wide write lock.</summary>
@@ -221,6 +232,13 @@ public abstract class SqlStore : IRevisionStore, IAuditLog, ITokenStore, ITeleme
     {
         await using var c = await OpenAsync(ct);
         return await QueryAsync(c, null, $"SELECT {TokenColumns} FROM tokens ORDER BY created_at, id", MapToken, ct);
+    }
+
+    public async Task<long> RevokedCountAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var cmd = Command(c, null, "SELECT COUNT(*) FROM tokens WHERE revoked_at IS NOT NULL");
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
     public async Task<TokenRecord?> RevokeAsync(string id, DateTimeOffset at, AuditDraft audit, CancellationToken ct = default)

@@ -53,6 +53,9 @@ public interface ITokenStore
     Task<TokenRecord?> FindByHashAsync(string hash, CancellationToken ct = default);
     Task<IReadOnlyList<TokenRecord>> ListAsync(CancellationToken ct = default);
     Task<TokenRecord?> RevokeAsync(string id, DateTimeOffset at, AuditDraft audit, CancellationToken ct = default);
+
+    /// <summary>How many tokens have ever been revoked: it only grows, so a change means a revocation on some node.</summary>
+    Task<long> RevokedCountAsync(CancellationToken ct = default);
 }
 
 /// <summary>Storage reachability, for /readyz.</summary>

@@ -82,10 +82,8 @@ public sealed class RipcordTestServer : IAsyncDisposable
         {
             await App.StopAsync(cts.Token);
         }
-        // The host does not own the store instance it was given: close PostgreSQL's pool here.
-        var store = App.Services.GetRequiredService<Ripcord.Server.Storage.SqlStore>();
+        // The host owns the store and disposes it (PostgreSQL's pool) here.
         await App.DisposeAsync();
-        (store as IDisposable)?.Dispose();
         // Pooled SQLite connections would keep the deleted files open until the test run ends.
         using (var pooled = new SqliteConnection(new SqliteConnectionStringBuilder
                {

@@ -44,4 +44,50 @@ public sealed class PostgresServerSmokeTests(PostgresCluster cluster)
             Assert.True(verify.GetProperty("checked").GetInt64() >= 5);
         }
     }
+
+    [Fact]
+    public async Task TwoNodesAtOnce_SeeEachOthersWrites_AndARevocationWithinSeconds()
+    {
+        cluster.RequireRunning();
+        var connectionString = await cluster.FreshSchemaAsync(nameof(TwoNodesAtOnce_SeeEachOthersWrites_AndARevocationWithinSeconds));
+        await using var nodeA = await RipcordTestServer.StartAsync(connectionString);
+        await using var nodeB = await RipcordTestServer.StartAsync(connectionString);
+
+        var created = await nodeA.SetOverrideAsync("F1", "workspace:w-two", true);
+        var revision = created.GetProperty("revision").GetInt64();
+        await Eventually(async () => (await nodeB.EvaluateAsync("w-two")).Revision == revision, "node B to load node A's revision");
+        Assert.Equal(new FlagValue(true, "override", "workspace:w-two", "override@workspace:w-two"), (await nodeB.EvaluateAsync("w-two"))[F1]);
+
+        // Node B authenticates the token once (and caches the lookup; its test clock never moves,
+        // so only the revocation sync can drop it), then node A revokes it.
+        var viewer = await nodeA.MintTokenAsync("viewer");
+        using (var before = await nodeB.SendAsync(HttpMethod.Get, "/api/v1/programs", viewer.Secret))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+        using (var revoke = await nodeA.SendAsync(HttpMethod.Delete, "/api/v1/tokens/" + viewer.Id))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+        using (var onA = await nodeA.SendAsync(HttpMethod.Get, "/api/v1/programs", viewer.Secret))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, onA.StatusCode);
+        }
+        await Eventually(async () =>
+        {
+            using var onB = await nodeB.SendAsync(HttpMethod.Get, "/api/v1/programs", viewer.Secret);
+            return onB.StatusCode == HttpStatusCode.Unauthorized;
+        }, "node B to refuse the revoked token");
+    }
+
+    /// <summary>Polls for up to 5 s: the nodes sync from storage every second.</summary>
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
 }
