@@ -57,6 +57,23 @@ public sealed class OfrepHttpTests(GroupsScenario scenario) : IDisposable
     }
 
     [Fact]
+    public async Task Configuration_announces_boolean_flags_and_polling()
+    {
+        using var response = await _sdk.GetAsync("ofrep/v1/configuration");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = RipcordTestServer.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Ripcord", (string?)body["name"]);
+        var capabilities = body["capabilities"]!.AsObject();
+        Assert.True((bool)capabilities["cacheInvalidation"]!["polling"]!["enabled"]!);
+        Assert.Equal(1000, (int)capabilities["cacheInvalidation"]!["polling"]!["minPollingIntervalMs"]!);
+        Assert.Equal(["boolean"], capabilities["flagEvaluation"]!["supportedTypes"]!.AsArray().Select(t => (string?)t));
+
+        using var anonymous = new HttpClient { BaseAddress = _sdk.BaseAddress };
+        using var refused = await anonymous.GetAsync("ofrep/v1/configuration");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task An_alias_evaluates_the_flag_and_echoes_the_requested_key()
     {
         var (status, body, _) = await PostAsync(Single + "F4", """{"context":{}}""");

@@ -18,6 +18,7 @@ namespace Ripcord.Server.Ofrep;
 /// <c>INVALID_CONTEXT</c> with <c>{"key","errorCode","errorDetails"}</c>.</item>
 /// <item><c>POST /ofrep/v1/evaluate/flags</c>: every flag of the program → <c>{"flags":[…]}</c> with an
 /// <c>ETag</c>; a matching <c>If-None-Match</c> gives 304. 400 is <c>{"errorCode","errorDetails"}</c>.</item>
+/// <item><c>GET /ofrep/v1/configuration</c>: the provider capabilities (<see cref="Configuration"/>).</item>
 /// </list>
 /// Authentication is the ordinary bearer token (an SDK key or any role allowed to evaluate):
 /// 401 without a valid one, 403 for a role that may not evaluate. Values are booleans with
@@ -33,6 +34,7 @@ public static class OfrepApi
     // Catch-all, so a key with a slash still gets an OFREP FLAG_NOT_FOUND rather than a bare routing 404.
     public const string SingleRoute = "/ofrep/v1/evaluate/flags/{**key}";
     public const string BulkRoute = "/ofrep/v1/evaluate/flags";
+    public const string ConfigurationRoute = "/ofrep/v1/configuration";
     private const string JsonType = "application/json; charset=utf-8";
 
     // The bodies are application/json, never embedded in HTML: keep quotes and accents readable.
@@ -44,8 +46,27 @@ public static class OfrepApi
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.Evaluate));
         ofrep.MapPost(SingleRoute, EvaluateFlagAsync).WithName("OfrepEvaluateFlag");
         ofrep.MapPost(BulkRoute, EvaluateFlagsAsync).WithName("OfrepEvaluateFlags");
+        ofrep.MapGet(ConfigurationRoute, () => TypedResults.Json(Configuration)).WithName("OfrepConfiguration");
         return app;
     }
+
+    /// <summary>
+    /// What a provider may rely on (OFREP <c>GET /ofrep/v1/configuration</c>): boolean flags only, and
+    /// polling the bulk endpoint no more often than once a second — its ETag makes an unchanged poll a
+    /// cheap 304. Ripcord's own SDK streams instead of polling.
+    /// </summary>
+    internal static readonly OfrepConfiguration Configuration = new("Ripcord",
+        new OfrepCapabilities(new OfrepCacheInvalidation(new OfrepPolling(true, 1000)), new OfrepFlagEvaluation(["boolean"])));
+
+    internal sealed record OfrepConfiguration(string Name, OfrepCapabilities Capabilities);
+
+    internal sealed record OfrepCapabilities(OfrepCacheInvalidation CacheInvalidation, OfrepFlagEvaluation FlagEvaluation);
+
+    internal sealed record OfrepCacheInvalidation(OfrepPolling Polling);
+
+    internal sealed record OfrepPolling(bool Enabled, int MinPollingIntervalMs);
+
+    internal sealed record OfrepFlagEvaluation(IReadOnlyList<string> SupportedTypes);
 
     private static async Task EvaluateFlagAsync(string key, HttpContext http, ProgramRegistry registry, TimeProvider clock)
     {

@@ -80,6 +80,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             Json(new { context = new { targetingKey = "u-1", workspaceId = "w-1" } })),
         ["POST /ofrep/v1/evaluate/flags/{**key}"] = (_, t) => Send(HttpMethod.Post, "/ofrep/v1/evaluate/flags/F1", t,
             Json(new { context = new { targetingKey = "u-1", workspaceId = "w-1" } })),
+        ["GET /ofrep/v1/configuration"] = (_, t) => Send(HttpMethod.Get, "/ofrep/v1/configuration", t),
         ["GET /api/v1/audit"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit", t),
         ["GET /api/v1/audit/verify"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit/verify", t),
         ["GET /api/v1/tokens"] = (_, t) => Send(HttpMethod.Get, "/api/v1/tokens", t),
