@@ -23,9 +23,9 @@ public static class Evaluator
             return constant;
         }
         var count = program.Cohorts.Length;
+        // Both stackalloc (the assembly does not skip locals init) and new arrays start zeroed: no Clear needed.
         Span<sbyte> memo = count <= StackCohorts ? stackalloc sbyte[StackCohorts] : new sbyte[count];
         memo = memo[..count];
-        memo.Clear();
         if (program.Flags[flagIndex].NeedsPrerequisiteMemo)
         {
             // Rare: shared prerequisites. Memoise every flag touched, so each is evaluated once.
@@ -57,11 +57,9 @@ public static class Evaluator
         var count = program.Cohorts.Length;
         Span<sbyte> memo = count <= StackCohorts ? stackalloc sbyte[StackCohorts] : new sbyte[count];
         memo = memo[..count];
-        memo.Clear();
         var flags = program.Flags.Length;
         Span<bool> done = flags <= 1024 ? stackalloc bool[1024] : new bool[flags];
         done = done[..flags];
-        done.Clear();
         var scope = new EvalScope(program, context, now.UtcTicks, memo, done, results);
         for (var i = 0; i < flags; i++)
         {
