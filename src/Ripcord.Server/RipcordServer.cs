@@ -28,6 +28,8 @@ public sealed record ServerOptions
     /// <summary>Called with a freshly generated admin token, which is shown once and never again.</summary>
     public Action<string>? OnAdminTokenGenerated { get; init; }
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+    /// <summary>How long an idle SDK stream waits before a comment frame keeps proxies and clients sure it is alive.</summary>
+    public TimeSpan StreamHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 public static class RipcordServer

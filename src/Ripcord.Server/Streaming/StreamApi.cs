@@ -14,7 +14,6 @@ public sealed record ClientsView(string Program, long HeadRevision, int Connecte
 /// </summary>
 public static class StreamApi
 {
-    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
     private static readonly byte[] HeartbeatFrame = ": heartbeat\n\n"u8.ToArray();
     private static readonly byte[] RetryFrame = "retry: 1000\n\n"u8.ToArray();
 
@@ -34,7 +33,8 @@ public static class StreamApi
     }
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> StreamAsync(
-        string program, HttpContext context, StreamHub hub, ClientRegistry clients, ProgramRegistry registry, IHostApplicationLifetime lifetime)
+        string program, HttpContext context, StreamHub hub, ClientRegistry clients, ProgramRegistry registry, IHostApplicationLifetime lifetime,
+        ServerOptions options)
     {
         registry.Current(program);
         var request = context.Request;
@@ -76,26 +76,39 @@ public static class StreamApi
             }
             await response.Body.FlushAsync(ct);
             var reader = subscriber.Reader;
-            while (!ct.IsCancellationRequested)
+            // One heartbeat timer per stream, re-armed after each frame; a new one only after it fired.
+            var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            try
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                wait.CancelAfter(Heartbeat);
-                try
+                while (!ct.IsCancellationRequested)
                 {
-                    if (!await reader.WaitToReadAsync(wait.Token))
+                    wait.CancelAfter(options.StreamHeartbeat);
+                    try
                     {
-                        break; // cut off for being too slow: the client reconnects and catches up
+                        if (!await reader.WaitToReadAsync(wait.Token))
+                        {
+                            break; // cut off for being too slow: the client reconnects and catches up
+                        }
+                        while (reader.TryRead(out var frame))
+                        {
+                            await response.Body.WriteAsync(frame, ct);
+                        }
                     }
-                    while (reader.TryRead(out var frame))
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                     {
-                        await response.Body.WriteAsync(frame, ct);
+                        await response.Body.WriteAsync(HeartbeatFrame, ct);
                     }
+                    if (!wait.TryReset())
+                    {
+                        wait.Dispose();
+                        wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    }
+                    await response.Body.FlushAsync(ct);
                 }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    await response.Body.WriteAsync(HeartbeatFrame, ct);
-                }
-                await response.Body.FlushAsync(ct);
+            }
+            finally
+            {
+                wait.Dispose();
             }
         }
         catch (OperationCanceledException)

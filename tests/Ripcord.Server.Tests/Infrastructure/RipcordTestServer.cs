@@ -40,18 +40,19 @@ public sealed class RipcordTestServer : IAsyncDisposable
     public HttpClient Http { get; }
     public IServiceProvider Services => App.Services;
 
-    public static async Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null)
+    public static async Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null, Func<ServerOptions, ServerOptions>? customize = null)
     {
         var directory = TestPaths.NewDataDirectory("server");
         var clock = new FakeTimeProvider(Epoch);
-        var app = RipcordServer.Build(new ServerOptions
+        var options = new ServerOptions
         {
             DataDirectory = directory,
             PostgresConnectionString = postgresConnectionString,
             Urls = "http://127.0.0.1:0",
             AdminToken = AdminToken,
             Clock = clock,
-        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        };
+        var app = RipcordServer.Build(customize?.Invoke(options) ?? options, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
