@@ -63,6 +63,7 @@ public static class RipcordServer
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<StreamHub>();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<DenialAudit>();
         services.AddSingleton<ProgramRegistry>();
         services.AddSingleton<ProgramWriter>();
         services.AddSingleton<OverridePermission>();

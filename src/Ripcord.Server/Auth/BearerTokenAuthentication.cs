@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
 using Ripcord.Server.Http;
-using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Auth;
 
@@ -60,9 +59,9 @@ public static class ActorExtensions
 
 /// <summary>
 /// Turns authorization failures into RFC 9457 problems: 401 without a valid token, 403 with
-/// the wrong role — and every 403 is written to the audit log (an anomaly signal).
+/// the wrong role — and every 403 is written to the audit log (an anomaly signal; repeats folded, see <see cref="DenialAudit"/>).
 /// </summary>
-public sealed class ProblemAuthorizationResultHandler(IAuditLog audit, TimeProvider clock) : IAuthorizationMiddlewareResultHandler
+public sealed class ProblemAuthorizationResultHandler(DenialAudit denials) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -79,8 +78,7 @@ public sealed class ProblemAuthorizationResultHandler(IAuditLog audit, TimeProvi
         {
             var actor = context.Actor();
             var needed = policy.Requirements.OfType<RolesAuthorizationRequirement>().SelectMany(r => r.AllowedRoles).ToList();
-            await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), actor.Name, actor.Role, "denied",
-                $"{context.Request.Method} {context.Request.Path}", null, null, "denied"), context.RequestAborted);
+            await denials.RecordAsync(context, actor, $"{context.Request.Method} {context.Request.Path}");
             await Problems.Write(context, StatusCodes.Status403Forbidden, "Forbidden",
                 $"Role '{actor.Role}' may not do this; it needs one of: {string.Join(", ", needed)}.");
             return;

@@ -2,12 +2,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
-using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Overrides;
 
 /// <summary>Non-user scopes need the full override permission; a refusal is audited like any 403.</summary>
-public sealed class OverridePermission(IAuditLog audit, TimeProvider clock)
+public sealed class OverridePermission(DenialAudit denials)
 {
     public async Task<ProblemHttpResult?> DenyAsync(HttpContext context, string scopeText)
     {
@@ -17,8 +16,7 @@ public sealed class OverridePermission(IAuditLog audit, TimeProvider clock)
         {
             return null;
         }
-        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), actor.Name, actor.Role, "denied",
-            $"{context.Request.Method} {context.Request.Path} scope={scopeText}", null, null, "denied"), context.RequestAborted);
+        await denials.RecordAsync(context, actor, $"{context.Request.Method} {context.Request.Path} scope={scopeText}");
         return Problems.Result(StatusCodes.Status403Forbidden, "Forbidden",
             $"Role '{actor.Role}' may only set user-scope (diagnostic) overrides; {scopeText} needs one of: "
             + string.Join(", ", RoleMatrix.Allowed[Permission.OverridesWrite]));
