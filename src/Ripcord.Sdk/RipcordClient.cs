@@ -55,7 +55,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         _options = options;
         _log = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ripcord.Sdk");
         InstanceId = options.InstanceId ?? "sdk-" + Guid.NewGuid().ToString("N")[..16];
-        _http = new HttpClient(options.HttpHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: options.HttpHandler is null)
+        _http = new HttpClient(options.HttpHandler ?? CreateHandler(), disposeHandler: options.HttpHandler is null)
         {
             BaseAddress = options.ServerUrl,
             Timeout = Timeout.InfiniteTimeSpan,
@@ -79,6 +79,17 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         _streamLoop = Task.Run(() => StreamLoopAsync(_stop.Token));
         _telemetryLoop = Task.Run(() => TelemetryLoopAsync(_stop.Token));
     }
+
+    private static SocketsHttpHandler CreateHandler() => new()
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        // The stream holds one connection; telemetry and grant requests open a second, which the
+        // server keeps ~9 KB for while it is open (measured: 27 -> 18 KB per client with 1 s). A
+        // client mostly idles between flushes (5 s by default, heartbeats every 30 s): 2 s outlasts
+        // one flush (its batches go back-to-back) but closes before the next, so an idle client
+        // holds only its stream. The price is a new connection per flush that has events to send.
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(2),
+    };
 
     public string InstanceId { get; }
     public string Program => _options.Program;

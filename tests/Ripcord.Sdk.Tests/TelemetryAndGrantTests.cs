@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.NetworkInformation;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +36,27 @@ public sealed class TelemetryAndGrantTests
             return view!["clients"]!.AsArray().Any(c => c!["instance"]!.GetValue<string>() == client.InstanceId
                 && c["connected"]!.GetValue<bool>() && c["appliedRevision"]!.GetValue<long>() == head);
         }, "the client listed as connected at the head");
+    }
+
+    /// <summary>Client-side sockets connected to the server's port (any process in this network namespace).</summary>
+    private static int ConnectionsTo(LiveServer server) => IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpConnections()
+        .Count(c => c.State == TcpState.Established && c.RemoteEndPoint.Port == server.Port);
+
+    [Fact]
+    public async Task Between_flushes_a_client_keeps_only_its_stream_connection_open()
+    {
+        await using var server = await LiveServer.StartAsync();
+        var key = await server.TokenAsync("sdk");
+        var before = ConnectionsTo(server); // the test's own admin connection
+        await using var client = new RipcordClient(server.SdkOptions(key));
+        Assert.True(await client.WaitUntilLiveAsync(TimeSpan.FromSeconds(10)));
+        client.RecordMode(new EvaluationContext("w1"), Transport.Secure);
+        await Eventually.TrueAsync(async () => await StoredAsync(server, "mode") == 1, "the mode event stored");
+
+        // The telemetry POST needed a second connection; idle, it is closed within seconds (the
+        // pool's default would keep it a minute), and the stream's stays.
+        await Eventually.TrueAsync(() => ConnectionsTo(server) == before + 1, "the idle telemetry connection to close");
+        Assert.Equal(ClientState.Live, client.State);
     }
 
     public static TheoryData<string, string, int> BadBatches() => new()
