@@ -529,12 +529,15 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         {
             // A subscriber's bug must not stop the stream.
         }
-        _cache.Save(snapshot, _options.Clock.GetUtcNow());
+        _cache.SaveInBackground(snapshot, _options.Clock.GetUtcNow());
     }
 
     // ---- lifetime --------------------------------------------------------------------------
 
-    /// <summary>Stops streaming and flushes queued telemetry, waiting at most DisposeFlushTimeout.</summary>
+    /// <summary>
+    /// Stops streaming, then flushes queued telemetry and finishes a pending cache write, waiting
+    /// at most DisposeFlushTimeout for both.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -551,12 +554,17 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         }
         using (var flush = new CancellationTokenSource(_options.DisposeFlushTimeout))
         {
+            var cacheWritten = _cache.FlushAsync(_options.DisposeFlushTimeout);
             try
             {
                 await FlushAsync(flush.Token);
             }
             catch (OperationCanceledException)
             {
+            }
+            if (!await cacheWritten)
+            {
+                Log.CacheWriteUnfinished(_log, _cache.Path!, (long)_options.DisposeFlushTimeout.TotalMilliseconds);
             }
         }
         _http.Dispose();
