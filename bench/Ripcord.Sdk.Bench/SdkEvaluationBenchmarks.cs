@@ -56,9 +56,9 @@ public class SdkEvaluationBenchmarks
             TelemetryFlushInterval = TimeSpan.FromHours(1),
             HeartbeatInterval = TimeSpan.FromHours(1),
         });
-        // The same, with a telemetry queue of one: each Decide's event replaces the last, so it dies
-        // young. Decide on this client costs what building the event costs, without the GC cost of
-        // 10,000 queued events surviving into gen 1/2 (the default queue, full in a tight loop).
+        // The same, with a telemetry queue of one: each Decide's event replaces the last. While events
+        // were dictionaries this separated building them from the GC cost of 10,000 of them queued
+        // (gen 1/2); with the struct ring both clients should cost the same.
         _tinyQueue = new RipcordClient(new RipcordClientOptions
         {
             ServerUrl = _server.Url,
@@ -175,9 +175,9 @@ public class SdkEvaluationBenchmarks
     public FallbackDecision Core_FallbackEngine_NoTelemetry() => FallbackEngine.Decide(_request, _catalog, _now);
 
     /// <summary>
-    /// A line-for-line replica of what RipcordClient.Decide(FallbackRequest) adds after the engine
-    /// (src/Ripcord.Sdk/RipcordClient.cs, Decide + Record): a Dictionary of eleven boxed fields and
-    /// the clock formatted as ISO-8601 — built and dropped, not queued.
+    /// A line-for-line replica of what RipcordClient.Decide(FallbackRequest) added after the engine
+    /// before telemetry events became structs in a ring: a Dictionary of eleven boxed fields and
+    /// the clock formatted as ISO-8601 — built and dropped, not queued. Kept for comparison.
     /// </summary>
     [Benchmark, BenchmarkCategory("Decide")]
     public Dictionary<string, object?> Replica_DecideTelemetryEvent()

@@ -120,6 +120,16 @@ public sealed class EvaluationProperties
     });
 
     [Property(MaxTest = 300)]
+    [Invariant("OV-2", "only override expiry makes evaluation depend on the instant: where NeedsClock is false, every instant gives the same result")]
+    public Property The_instant_matters_only_where_NeedsClock_says_so() => Prop.ForAll(Scenario.Arbitrary, s =>
+    {
+        var program = CompiledProgram.Compile(s.State, 1);
+        return Enumerable.Range(0, program.FlagCount).All(i => program.NeedsClock(i)
+            || (Evaluator.Evaluate(program, i, s.Context, s.Now) == Evaluator.Evaluate(program, i, s.Context, DateTimeOffset.MinValue)
+                && Evaluator.Evaluate(program, i, s.Context, s.Now) == Evaluator.Evaluate(program, i, s.Context, DateTimeOffset.MaxValue)));
+    });
+
+    [Property(MaxTest = 300)]
     [Invariant("CF-1", "two cohort overrides that disagree for one context give the safe value")]
     public Property Conflicts_give_the_safe_value() => Prop.ForAll(Scenario.Arbitrary, s =>
     {

@@ -1,7 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
+using Ripcord.Core.Sync;
+using Ripcord.Sdk.Internal;
 
 namespace Ripcord.Sdk.Tests;
 
@@ -125,6 +129,71 @@ public sealed class StreamingTests
         Assert.Equal(head, second.Revision);
         Assert.True(second.IsEnabled("F3", PilotUser));
         Assert.Equal("override@workspace:w1", second.Evaluate("F3", PilotUser).Source);
+    }
+
+    private static long RevisionOnDisk(string cacheDirectory)
+    {
+        var file = Path.Combine(cacheDirectory, "ripcord-groups.lkg.json");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(file))!["revision"]!.GetValue<long>();
+        }
+        catch (IOException)
+        {
+            return 0; // not written yet
+        }
+    }
+
+    [Fact]
+    public async Task Rapid_successive_revisions_end_with_the_latest_on_disk()
+    {
+        await using var server = await LiveServer.StartAsync();
+        var options = server.SdkOptions(await server.TokenAsync("sdk"));
+        var head = 0L;
+        await using (var client = new RipcordClient(options))
+        {
+            Assert.True(await client.WaitUntilLiveAsync(TimeSpan.FromSeconds(10)));
+            for (var i = 0; i < 15; i++)
+            {
+                head = await server.OverrideAsync("F1", "workspace:w" + i, i % 2 == 0);
+            }
+            await Eventually.TrueAsync(() => client.Revision == head, "the SDK to apply the last revision");
+            // Written in the background, while the client runs: the last revision wins.
+            await Eventually.TrueAsync(() => RevisionOnDisk(options.CacheDirectory!) == head, "the last revision on disk");
+        }
+        await server.StopAsync();
+
+        await using var offline = new RipcordClient(options with { ReconnectMinDelay = TimeSpan.FromSeconds(5) });
+        Assert.Equal(ClientState.Cached, offline.State);
+        Assert.Equal(head, offline.Revision);
+        Assert.Equal(new EvaluationDetail(true, "override", "workspace:w14", "override@workspace:w14", head, false), offline.Evaluate("F1", new EvaluationContext("w14")));
+    }
+
+    [Fact]
+    public async Task Cache_writes_coalesce_and_the_latest_snapshot_is_the_one_kept()
+    {
+        var dir = Directory.CreateTempSubdirectory("ripcord-cache-").FullName;
+        try
+        {
+            var state = ProgramState.Initial(BuiltInPrograms.Find("groups")!);
+            var digest = StateSync.Digest(state);
+            var server = new Uri("http://127.0.0.1:9/");
+            var cache = new DiskCache(dir, "groups", server, NullLogger.Instance);
+            for (var revision = 1; revision <= 200; revision++)
+            {
+                cache.SaveInBackground(new StateSnapshot("groups", revision, digest, state), DateTimeOffset.UtcNow);
+            }
+            Assert.True(await cache.FlushAsync(TimeSpan.FromSeconds(10)));
+
+            // Each write is an fsync: the 200 calls returned long before they could all be written.
+            Assert.InRange(cache.Writes, 1, 199);
+            Assert.Equal(200, new DiskCache(dir, "groups", server, NullLogger.Instance).Load()!.Revision);
+            Assert.Equal(["ripcord-groups.lkg.json"], Directory.GetFiles(dir).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Theory]

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.NetworkInformation;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Ripcord.Core.Audit;
+using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Fallback;
-using Ripcord.Sdk.Internal;
 using Ripcord.Server.Storage;
 
 namespace Ripcord.Sdk.Tests;
@@ -27,14 +28,52 @@ public sealed class TelemetryAndGrantTests
         client.RecordSend(context, Transport.Secure, TimeSpan.FromMilliseconds(42), SendOutcome.Ok);
         client.RecordMode(context, Transport.Baseline);
         client.Decide(context, "relay-unsupported");
+        client.RecordDivergence(context, "members", 2);
+        client.RecordSecuritySignal(context, "replay", "high");
+        client.RecordCrash("oom", "linux", "1.2.3");
 
-        await Eventually.TrueAsync(async () => await StoredAsync(server, "send") == 1 && await StoredAsync(server, "fallback") == 1, "send and fallback events stored");
+        // The server refuses a whole batch if any field is outside its type's schema: every type arrives.
+        string[] types = ["send", "mode", "fallback", "divergence", "security-signal", "session-crash", "session-start", "revision-heartbeat"];
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var type in types)
+            {
+                if (await StoredAsync(server, type) == 0)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, "an event of every type stored");
+        Assert.Equal(1, await StoredAsync(server, "fallback"));
+        Assert.Equal(0, client.Telemetry.Failed);
         await Eventually.TrueAsync(async () =>
         {
             var view = await server.Admin.GetFromJsonAsync<JsonObject>("api/v1/programs/groups/clients");
             return view!["clients"]!.AsArray().Any(c => c!["instance"]!.GetValue<string>() == client.InstanceId
                 && c["connected"]!.GetValue<bool>() && c["appliedRevision"]!.GetValue<long>() == head);
         }, "the client listed as connected at the head");
+    }
+
+    /// <summary>Client-side sockets connected to the server's port (any process in this network namespace).</summary>
+    private static int ConnectionsTo(LiveServer server) => IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpConnections()
+        .Count(c => c.State == TcpState.Established && c.RemoteEndPoint.Port == server.Port);
+
+    [Fact]
+    public async Task Between_flushes_a_client_keeps_only_its_stream_connection_open()
+    {
+        await using var server = await LiveServer.StartAsync();
+        var key = await server.TokenAsync("sdk");
+        var before = ConnectionsTo(server); // the test's own admin connection
+        await using var client = new RipcordClient(server.SdkOptions(key));
+        Assert.True(await client.WaitUntilLiveAsync(TimeSpan.FromSeconds(10)));
+        client.RecordMode(new EvaluationContext("w1"), Transport.Secure);
+        await Eventually.TrueAsync(async () => await StoredAsync(server, "mode") == 1, "the mode event stored");
+
+        // The telemetry POST needed a second connection; idle, it is closed within seconds (the
+        // pool's default would keep it a minute), and the stream's stays.
+        await Eventually.TrueAsync(() => ConnectionsTo(server) == before + 1, "the idle telemetry connection to close");
+        Assert.Equal(ClientState.Live, client.State);
     }
 
     public static TheoryData<string, string, int> BadBatches() => new()
@@ -70,22 +109,6 @@ public sealed class TelemetryAndGrantTests
     }
 
     [Fact]
-    public void The_telemetry_queue_is_bounded_and_drops_the_oldest()
-    {
-        var queue = new TelemetryQueue(3);
-        for (var i = 0; i < 5; i++)
-        {
-            queue.Enqueue(new() { ["n"] = i });
-        }
-        Assert.Equal(2, queue.Dropped);
-        Assert.Equal([2, 3, 4], queue.Take(10).Select(e => (int)e["n"]!));
-        queue.Requeue([new() { ["n"] = 7 }, new() { ["n"] = 8 }]);
-        queue.Enqueue(new() { ["n"] = 9 });
-        queue.Enqueue(new() { ["n"] = 10 });
-        Assert.Equal([8, 9, 10], queue.Take(10).Select(e => (int)e["n"]!));
-    }
-
-    [Fact]
     public async Task A_full_queue_never_slows_evaluation_and_counts_its_drops()
     {
         await using var client = new RipcordClient(new RipcordClientOptions
@@ -100,6 +123,38 @@ public sealed class TelemetryAndGrantTests
         }
         Assert.True(client.Telemetry.Dropped >= 9_900, $"dropped {client.Telemetry.Dropped}");
         Assert.False(client.IsEnabled("F1", context));
+    }
+
+    [Fact]
+    public async Task Decide_keeps_its_telemetry_event_without_allocating_for_it()
+    {
+        await using var client = new RipcordClient(new RipcordClientOptions
+        {
+            ServerUrl = new Uri("http://127.0.0.1:9/"), SdkKey = "rc_sdk_unused_key_000000000000", CacheDirectory = null,
+            ReconnectMinDelay = TimeSpan.FromSeconds(5),
+        });
+        var catalog = FallbackCatalog.For(BuiltInPrograms.Find("groups")!); // what a client without configuration uses
+        var request = new FallbackRequest { Tier = 1, Capability = "relay-unsupported", SecureEnabled = true, BaselineEnabled = true, WorkspaceId = "w1" };
+        for (var i = 0; i < 20_000; i++)
+        {
+            client.Decide(request); // fills the 10,000-event queue: from here on every event drops the oldest
+        }
+        var engine = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            FallbackEngine.Decide(request, catalog, DateTimeOffset.UtcNow);
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        engine = before - engine;
+        for (var i = 0; i < 1_000; i++)
+        {
+            client.Decide(request);
+        }
+        var sdk = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The decision itself allocates (its records); recording it adds nothing (it was ~1.1 KB per call).
+        Assert.True(sdk <= engine + 1_000 * 8, $"Decide allocated {sdk / 1_000} B per call, the engine alone {engine / 1_000} B");
+        Assert.True(client.Telemetry.Dropped >= 11_000, $"dropped {client.Telemetry.Dropped}");
     }
 
     [Fact]

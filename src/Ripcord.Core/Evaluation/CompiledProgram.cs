@@ -37,8 +37,16 @@ public sealed class CompiledProgram
     /// <summary>Per workspace id: its overrides by flag and its explicit cohorts, so one hash per evaluation serves all.</summary>
     internal FrozenDictionary<string, IdEntry> WorkspaceIds { get; }
     internal FrozenDictionary<string, IdEntry> UserIds { get; }
+    private bool AnyOverrideExpires { get; init; }
 
     public FlagDefinition FlagAt(int index) => Flags[index].Definition;
+
+    /// <summary>
+    /// Whether evaluating this flag can depend on the instant passed. Evaluation reads it only to
+    /// skip expired overrides, so it cannot for a constant-folded flag, nor for any flag when no
+    /// override carries an expiry: a caller may then pass any instant and skip reading its clock.
+    /// </summary>
+    public bool NeedsClock(int index) => AnyOverrideExpires && Flags[index].Constant is null;
 
     /// <summary>Finds a flag by key or alias.</summary>
     public bool TryGetFlagIndex(string keyOrAlias, out int index) => _flagIndex.TryGetValue(keyOrAlias, out index);
@@ -178,7 +186,10 @@ public sealed class CompiledProgram
         }
         var program = new CompiledProgram(state, revision, flags, cohorts, flagIndex.ToFrozenDictionary(StringComparer.Ordinal), emergencyIndex,
             workspaceIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal),
-            userIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal));
+            userIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal))
+        {
+            AnyOverrideExpires = state.Overrides.Any(o => o.ExpiresAt is not null),
+        };
         foreach (var flag in flags)
         {
             flag.NeedsPrerequisiteMemo = SharesPrerequisites(flags, flag.Index);

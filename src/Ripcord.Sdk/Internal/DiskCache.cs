@@ -10,10 +10,22 @@ namespace Ripcord.Sdk.Internal;
 /// The last-known-good revision on disk: written atomically (temp file, flush, rename) and
 /// checked on load — format, program, server and the state's digest must all match, or the
 /// file is ignored with a warning and never trusted.
+/// <para>Writes happen on a background task, off the stream loop (each one is an fsync), and
+/// coalesce: while one is in progress, further revisions replace each other, and only the
+/// latest is written next.</para>
 /// </summary>
 internal sealed class DiskCache(string? directory, string program, Uri server, ILogger logger)
 {
     private const string Format = "ripcord-lkg/1";
+
+    private readonly Lock _gate = new();
+    private (StateSnapshot Snapshot, DateTimeOffset Now)? _pending;
+    private bool _writing;
+    private Task _writer = Task.CompletedTask;
+    private long _writes;
+
+    /// <summary>Files written so far (for tests: coalescing writes fewer than it was asked to).</summary>
+    public long Writes => Interlocked.Read(ref _writes);
 
     private sealed record CacheFile(string Format, string Server, string Program, long Revision, string Digest, DateTimeOffset SavedAt, ProgramState State);
 
@@ -54,16 +66,73 @@ internal sealed class DiskCache(string? directory, string program, Uri server, I
         }
     }
 
-    public void Save(StateSnapshot snapshot, DateTimeOffset now)
+    /// <summary>Queues the snapshot to be written; returns at once. A snapshot still waiting is replaced.</summary>
+    public void SaveInBackground(StateSnapshot snapshot, DateTimeOffset now)
     {
         if (Path is null)
         {
             return;
         }
-        var temp = Path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        lock (_gate)
+        {
+            _pending = (snapshot, now);
+            if (!_writing)
+            {
+                _writing = true;
+                _writer = Task.Run(WritePending);
+            }
+        }
+    }
+
+    /// <summary>Waits for the pending write, if any, at most <paramref name="timeout"/>; false if it did not finish.</summary>
+    public async Task<bool> FlushAsync(TimeSpan timeout)
+    {
+        Task writer;
+        lock (_gate)
+        {
+            writer = _writer;
+        }
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            await writer.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private void WritePending()
+    {
+        while (true)
+        {
+            (StateSnapshot Snapshot, DateTimeOffset Now) next;
+            lock (_gate)
+            {
+                if (_pending is not { } pending)
+                {
+                    // Decided under the lock, so a snapshot queued after this starts a new writer.
+                    _writing = false;
+                    return;
+                }
+                next = pending;
+                _pending = null;
+            }
+            Save(next.Snapshot, next.Now);
+        }
+    }
+
+    private void Save(StateSnapshot snapshot, DateTimeOffset now)
+    {
+        if (Path is not { } path)
+        {
+            return;
+        }
+        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(
                 new CacheFile(Format, ServerKey, program, snapshot.Revision, snapshot.Digest, now, snapshot.State), CoreJson.Options);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
@@ -71,16 +140,18 @@ internal sealed class DiskCache(string? directory, string program, Uri server, I
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temp, Path, overwrite: true);
+            File.Move(temp, path, overwrite: true);
+            Interlocked.Increment(ref _writes);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Log.CacheWriteFailed(logger, Path, ex.GetType().Name);
+            // Nobody awaits this write: any failure is logged here, and the next revision tries again.
+            Log.CacheWriteFailed(logger, path, ex.GetType().Name);
             try
             {
                 File.Delete(temp);
             }
-            catch (IOException)
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
             {
             }
         }

@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Warning, "Ripcord: rejected a snapshot of {Program} whose digest does not match its content; asking again")]
     public static partial void SnapshotRejected(ILogger logger, string program);
+
+    [LoggerMessage(10, LogLevel.Warning, "Ripcord: the cache file {Path} was still being written {TimeoutMs} ms into dispose; it finishes in the background")]
+    public static partial void CacheWriteUnfinished(ILogger logger, string path, long timeoutMs);
 }

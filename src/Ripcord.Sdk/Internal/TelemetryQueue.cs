@@ -1,13 +1,20 @@
 namespace Ripcord.Sdk.Internal;
 
 /// <summary>
-/// A bounded queue of telemetry events. Enqueue never blocks the caller: when full, the
-/// oldest event is dropped and counted. One short lock, no allocation beyond the event.
+/// A bounded ring of telemetry events. Enqueue never blocks the caller: one short lock, a copy
+/// of the struct into its slot, and when full the oldest event is overwritten and counted.
+/// <para>The ring starts small and doubles up to the capacity instead of being preallocated:
+/// 10,000 slots (the default) would be ~1 MB per client on the large object heap, for a queue
+/// that the 5 s flush keeps nearly empty. Once grown it stays, so steady state allocates nothing.</para>
 /// </summary>
 internal sealed class TelemetryQueue(int capacity)
 {
-    private readonly Queue<Dictionary<string, object?>> _items = new();
+    private const int InitialSize = 64;
+
     private readonly Lock _gate = new();
+    private TelemetryEvent[] _ring = new TelemetryEvent[Math.Min(capacity, InitialSize)];
+    private int _head; // the oldest event
+    private int _count;
     private long _dropped;
     private long _queued;
 
@@ -20,56 +27,76 @@ internal sealed class TelemetryQueue(int capacity)
         {
             lock (_gate)
             {
-                return _items.Count;
+                return _count;
             }
         }
     }
 
-    public void Enqueue(Dictionary<string, object?> item)
+    public void Enqueue(in TelemetryEvent item)
     {
         lock (_gate)
         {
-            if (_items.Count >= capacity)
+            if (_count == capacity)
             {
-                _items.Dequeue();
+                // Full means the ring has grown to capacity: the oldest slot takes the newest event.
+                _ring[_head] = item;
+                _head = (_head + 1) % _ring.Length;
                 _dropped++;
             }
-            _items.Enqueue(item);
+            else
+            {
+                if (_count == _ring.Length)
+                {
+                    Resize(Math.Min(capacity, _ring.Length * 2));
+                }
+                _ring[(_head + _count) % _ring.Length] = item;
+                _count++;
+            }
             _queued++;
         }
     }
 
-    public List<Dictionary<string, object?>> Take(int max)
+    /// <summary>The oldest events, at most <paramref name="max"/>, removed from the queue.</summary>
+    public List<TelemetryEvent> Take(int max)
     {
         lock (_gate)
         {
-            var batch = new List<Dictionary<string, object?>>(Math.Min(max, _items.Count));
-            while (batch.Count < max && _items.Count > 0)
+            var batch = new List<TelemetryEvent>(Math.Min(max, _count));
+            while (batch.Count < max && _count > 0)
             {
-                batch.Add(_items.Dequeue());
+                batch.Add(_ring[_head]);
+                _ring[_head] = default; // let go of the strings it holds
+                _head = (_head + 1) % _ring.Length;
+                _count--;
             }
             return batch;
         }
     }
 
-    /// <summary>Puts an undelivered batch back at the front, as far as capacity allows; the rest is dropped and counted.</summary>
-    public void Requeue(List<Dictionary<string, object?>> batch)
+    /// <summary>
+    /// Puts an undelivered batch back in front of what was queued since. Its events are the oldest,
+    /// so if the whole no longer fits, they are the ones dropped and counted.
+    /// </summary>
+    public void Requeue(List<TelemetryEvent> batch)
     {
         lock (_gate)
         {
-            var rest = _items.ToList();
-            _items.Clear();
-            foreach (var item in batch.Concat(rest))
+            var total = batch.Count + _count;
+            var skip = Math.Max(0, total - capacity);
+            var next = new TelemetryEvent[Math.Max(_ring.Length, total - skip)];
+            var n = 0;
+            for (var i = skip; i < batch.Count; i++)
             {
-                if (_items.Count < capacity)
-                {
-                    _items.Enqueue(item);
-                }
-                else
-                {
-                    _dropped++;
-                }
+                next[n++] = batch[i];
             }
+            for (var i = Math.Max(0, skip - batch.Count); i < _count; i++)
+            {
+                next[n++] = _ring[(_head + i) % _ring.Length];
+            }
+            _ring = next;
+            _head = 0;
+            _count = n;
+            _dropped += skip;
         }
     }
 
@@ -79,5 +106,16 @@ internal sealed class TelemetryQueue(int capacity)
         var delta = now - reported;
         reported = now;
         return delta;
+    }
+
+    private void Resize(int size)
+    {
+        var next = new TelemetryEvent[size];
+        for (var i = 0; i < _count; i++)
+        {
+            next[i] = _ring[(_head + i) % _ring.Length];
+        }
+        _ring = next;
+        _head = 0;
     }
 }
