@@ -44,6 +44,27 @@ public sealed class BucketingTests
     });
 
     [Fact]
+    public void One_cohort_instance_in_two_programs_buckets_with_each_programs_seed()
+    {
+        // Compiled cohorts are reused per cohort instance; the default seed names the program, so
+        // the same instance under another program key must not reuse the first program's seed.
+        var groups = ProgramChanges.SetStage(Groups.Initial, "2");
+        var renamed = groups with { Definition = groups.Definition with { Key = "groups2" } };
+        Assert.Same(groups.FindCohort("limited-ga"), renamed.FindCohort("limited-ga"));
+        var differ = 0;
+        for (var i = 0; i < 400; i++)
+        {
+            var ws = "ws-" + i;
+            var inGroups = Bucketing.IsInBucket("groups.limited-ga", ws, 1000);
+            var inGroups2 = Bucketing.IsInBucket("groups2.limited-ga", ws, 1000);
+            Assert.Equal(inGroups, groups.Eval("F1", new EvaluationContext(ws)).Value);
+            Assert.Equal(inGroups2, renamed.Eval("F1", new EvaluationContext(ws)).Value);
+            differ += inGroups != inGroups2 ? 1 : 0;
+        }
+        Assert.True(differ > 0, "the two seeds should put some workspaces in different buckets");
+    }
+
+    [Fact]
     public void Zero_admits_nobody_and_hundred_admits_everybody()
     {
         for (var i = 0; i < 1000; i++)

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Rules;
 
@@ -51,6 +52,12 @@ public sealed class CompiledProgram
     /// <summary>Finds a flag by key or alias.</summary>
     public bool TryGetFlagIndex(string keyOrAlias, out int index) => _flagIndex.TryGetValue(keyOrAlias, out index);
 
+    // What depends on the definition alone is built once per definition instance, and what depends on
+    // one cohort once per cohort instance: a revision that only adds an override (the usual delta)
+    // reuses both, on the server and in every SDK.
+    private static readonly ConditionalWeakTable<ProgramDefinition, DefinitionTables> DefinitionCache = new();
+    private static readonly ConditionalWeakTable<CohortDefinition, CompiledCohort> CohortCache = new();
+
     public static CompiledProgram Compile(ProgramState state, long revision)
     {
         var definition = state.Definition;
@@ -58,19 +65,18 @@ public sealed class CompiledProgram
         var cohorts = new CompiledCohort[state.Cohorts.Length];
         for (var i = 0; i < cohorts.Length; i++)
         {
-            cohorts[i] = new CompiledCohort(state.Program, state.Cohorts[i]);
+            var definitionOfCohort = state.Cohorts[i];
+            if (!CohortCache.TryGetValue(definitionOfCohort, out var compiledCohort) || compiledCohort.Program != state.Program)
+            {
+                compiledCohort = new CompiledCohort(state.Program, definitionOfCohort);
+                CohortCache.AddOrUpdate(definitionOfCohort, compiledCohort);
+            }
+            cohorts[i] = compiledCohort;
             cohortIndex.TryAdd(state.Cohorts[i].Id, i);
         }
 
-        var flagIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < definition.Flags.Length; i++)
-        {
-            flagIndex.TryAdd(definition.Flags[i].Key, i);
-            if (definition.Flags[i].Alias is { } alias)
-            {
-                flagIndex.TryAdd(alias, i);
-            }
-        }
+        var tables = DefinitionCache.GetValue(definition, static d => new DefinitionTables(d));
+        var flagIndex = tables.FlagIndex;
 
         var workspaceIds = new Dictionary<string, IdEntry.Builder>(StringComparer.Ordinal);
         var userIds = new Dictionary<string, IdEntry.Builder>(StringComparer.Ordinal);
@@ -96,11 +102,7 @@ public sealed class CompiledProgram
         var flags = new CompiledFlag[definition.Flags.Length];
         for (var i = 0; i < flags.Length; i++)
         {
-            var def = definition.Flags[i];
-            var prereqs = def.Prerequisites.Select(p => flagIndex.GetValueOrDefault(p, -1)).Where(p => p >= 0).ToArray();
-            flags[i] = new CompiledFlag(i, def, prereqs,
-                prereqs.Select(p => "prerequisite:" + definition.Flags[p].DisplayName).ToArray(),
-                prereqs.Select(p => definition.Flags[p].DisplayName).ToArray());
+            flags[i] = new CompiledFlag(i, definition.Flags[i], tables.Prerequisites[i], tables.PrerequisiteSources[i], tables.PrerequisiteScopes[i]);
         }
 
         foreach (var ks in state.KillSwitches)
@@ -184,7 +186,7 @@ public sealed class CompiledProgram
         {
             flag.Freeze();
         }
-        var program = new CompiledProgram(state, revision, flags, cohorts, flagIndex.ToFrozenDictionary(StringComparer.Ordinal), emergencyIndex,
+        var program = new CompiledProgram(state, revision, flags, cohorts, flagIndex, emergencyIndex,
             workspaceIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal),
             userIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal))
         {
@@ -229,6 +231,40 @@ public sealed class CompiledProgram
     }
 }
 
+/// <summary>Flag lookup and prerequisite tables: a function of the definition alone.</summary>
+internal sealed class DefinitionTables
+{
+    public DefinitionTables(ProgramDefinition definition)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < definition.Flags.Length; i++)
+        {
+            index.TryAdd(definition.Flags[i].Key, i);
+            if (definition.Flags[i].Alias is { } alias)
+            {
+                index.TryAdd(alias, i);
+            }
+        }
+        FlagIndex = index.ToFrozenDictionary(StringComparer.Ordinal);
+        var count = definition.Flags.Length;
+        Prerequisites = new int[count][];
+        PrerequisiteSources = new string[count][];
+        PrerequisiteScopes = new string[count][];
+        for (var i = 0; i < count; i++)
+        {
+            var prereqs = definition.Flags[i].Prerequisites.Select(p => index.GetValueOrDefault(p, -1)).Where(p => p >= 0).ToArray();
+            Prerequisites[i] = prereqs;
+            PrerequisiteSources[i] = [.. prereqs.Select(p => "prerequisite:" + definition.Flags[p].DisplayName)];
+            PrerequisiteScopes[i] = [.. prereqs.Select(p => definition.Flags[p].DisplayName)];
+        }
+    }
+
+    public FrozenDictionary<string, int> FlagIndex { get; }
+    public int[][] Prerequisites { get; }
+    public string[][] PrerequisiteSources { get; }
+    public string[][] PrerequisiteScopes { get; }
+}
+
 internal sealed class CompiledCohort
 {
     private readonly CohortRule? _rule;
@@ -237,12 +273,15 @@ internal sealed class CompiledCohort
 
     public CompiledCohort(string program, CohortDefinition definition)
     {
+        Program = program;
         Id = definition.Id;
         Kind = definition.Kind;
         _rule = definition.Rule is null ? null : CohortRule.TryParse(definition.Rule, out _);
         _prefix = Bucketing.Prefix(definition.Seed ?? Bucketing.DefaultSeed(program, definition.Id));
         _basisPoints = (int)((definition.Percentage ?? 0) * 100);
     }
+
+    public string Program { get; }
 
     public string Id { get; }
 

@@ -26,7 +26,11 @@ public sealed partial class FallbackCatalog
             .ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.OrdinalIgnoreCase);
     }
 
-    public static FallbackCatalog For(ProgramDefinition definition) => new(definition.Messages);
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ProgramDefinition, FallbackCatalog> ByDefinition = new();
+
+    /// <summary>The catalog of a definition, built once per definition instance (a revision that leaves the definition alone reuses it).</summary>
+    public static FallbackCatalog For(ProgramDefinition definition) =>
+        ByDefinition.GetValue(definition, static d => new FallbackCatalog(d.Messages));
 
     public static FallbackCatalog Default { get; } = new();
 
