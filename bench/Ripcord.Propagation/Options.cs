@@ -7,6 +7,8 @@ public sealed record HarnessOptions
 {
     public int Clients { get; init; } = 1000;
     public int Rounds { get; init; } = 20;
+    /// <summary>Unmeasured writes to the whole connected fleet before the measured rounds (JIT tier-up of the apply path).</summary>
+    public int WarmupRounds { get; init; } = 3;
     public int IntervalMs { get; init; } = 500;
     public int Batch { get; init; } = 100;
     public int RoundTimeoutMs { get; init; } = 10_000;
@@ -40,6 +42,8 @@ public sealed record HarnessOptions
 
           --clients N           SDK clients to connect (default 1000)
           --rounds K            override writes, one per round (default 20)
+          --warmup-rounds W     unmeasured writes to all connected clients before the measured rounds, so the
+                                apply path runs JIT-optimised code as in a long-running fleet (default 3; 0: none)
           --interval-ms MS      round spacing, start to start (default 500)
           --batch B             clients connected per batch (default 100)
           --round-timeout-ms MS a client that has not applied a round's revision by then missed it (default 10000)
@@ -91,6 +95,7 @@ public sealed record HarnessOptions
             {
                 "--clients" => o with { Clients = Int(1, 20_000) },
                 "--rounds" => o with { Rounds = Int(1, 10_000) },
+                "--warmup-rounds" => o with { WarmupRounds = Int(0, 1_000) },
                 "--interval-ms" => o with { IntervalMs = Int(0, 600_000) },
                 "--batch" => o with { Batch = Int(1, 20_000) },
                 "--round-timeout-ms" => o with { RoundTimeoutMs = Int(10, 600_000) },

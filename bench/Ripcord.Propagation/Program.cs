@@ -212,6 +212,7 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
             }
             await SampleAsync(result, server, $"{Connected} streams (connected)", ct);
 
+            await WarmupRoundsAsync(admin, ct);
             await RoundsAsync(result, server, admin, ct);
             await SampleAsync(result, server, $"{Connected} streams (after {result.Rounds.Count} rounds)", ct);
         }
@@ -391,6 +392,27 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
         if (result.Live < o.Clients)
         {
             throw new InvalidOperationException($"only {result.Live}/{o.Clients} raw streams received their first event within 30 s");
+        }
+    }
+
+    /// <summary>Writes the whole fleet applies but nobody measures: the first deltas run tier-0 JIT code.</summary>
+    private async Task WarmupRoundsAsync(AdminApi admin, CancellationToken ct)
+    {
+        for (var k = 1; k <= o.WarmupRounds; k++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var ack = await admin.SetOverrideAsync(ProgramKey, o.Flag, "workspace:ws-warmup-rounds", k % 2 == 1, $"propagation warm-up round {k}", ct);
+            var until = ack.AckAt + (Stopwatch.Frequency * o.RoundTimeoutMs / 1000);
+            while (_probes.Any(p => p.Last < ack.Revision) && Stopwatch.GetTimestamp() < until)
+            {
+                await Task.Delay(1, ct);
+            }
+            Say($"warm-up round {k}/{o.WarmupRounds}: revision {ack.Revision}, {_probes.Count(p => p.Last >= ack.Revision)}/{_probes.Count} applied (not measured)");
+            var wait = o.IntervalMs - Ms(start, Stopwatch.GetTimestamp());
+            if (wait > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(wait), ct);
+            }
         }
     }
 
