@@ -22,7 +22,7 @@ public sealed record HarnessOptions
     public bool DiskCache { get; init; }
     public bool Json { get; init; }
     public bool Verbose { get; init; }
-    public bool KeepMessages { get; init; }
+    public bool KeepMessages { get; init; } = true;
     public string Flag { get; init; } = "F3";
     /// <summary>sdk (default): RipcordClient instances; raw: bare SSE socket readers (server fan-out alone).</summary>
     public string ClientsKind { get; init; } = "sdk";
@@ -71,10 +71,9 @@ public sealed record HarnessOptions
           --max-seconds S       hard bound on the whole run (default 300)
           --json                machine-readable result on stdout (progress goes to stderr)
           --verbose             SDK warnings (stream failures, resyncs) on stderr
-          --keep-messages       keep the groups definition's `messages` (locale catalog). By default a child-process
-                                run re-applies the built-in definition without it: with it, an SDK in another
-                                process than the server rejects every snapshot (the state digest depends on
-                                per-process string-hash order; see bench/README-sdk.md) and never goes live
+          --strip-messages      re-apply the built-in groups definition without its `messages` (locale catalog) first,
+                                as the first session's runs did to work around the cross-process digest bug (fixed
+                                since); default: keep them, as shipped (--keep-messages is accepted and is the default)
         """;
 
     public static HarnessOptions Parse(string[] args)
@@ -113,6 +112,7 @@ public sealed record HarnessOptions
                 "--raw-telemetry" => o with { RawTelemetry = true },
                 "--raw-telemetry-jitter-ms" => o with { RawTelemetryJitterMs = Int(0, 60_000) },
                 "--keep-messages" => o with { KeepMessages = true },
+                "--strip-messages" => o with { KeepMessages = false },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }

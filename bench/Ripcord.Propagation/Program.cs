@@ -186,7 +186,7 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
                 var stripped = BuiltInPrograms.Groups with { Messages = ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty };
                 var rev = await admin.ApplyDefinitionAsync(ProgramKey, DefinitionWriter.Write(stripped), ct);
                 result.MessagesStripped = true;
-                Say($"definition: re-applied built-in groups without `messages` (revision {rev}); --keep-messages to reproduce the digest bug");
+                Say($"definition: re-applied built-in groups without `messages` (revision {rev}); --strip-messages was given");
             }
 
             RipcordClientOptions ClientOptions(int i) => new()
