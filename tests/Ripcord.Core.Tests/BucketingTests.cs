@@ -119,3 +119,31 @@ public sealed class BucketingTests
         Assert.Contains("nesting deeper than", error, StringComparison.Ordinal);
     }
 }
+
+public sealed class EvaluationContextTests
+{
+    [Property(MaxTest = 300)]
+    public Property Attributes_answer_exactly_like_the_dictionary_given() => Prop.ForAll(
+        Gen.Choose(0, 20).SelectMany(n => Gen.ArrayOf(Gen.Elements("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "A", "plan", "tier2"), n)
+            .Select(keys => keys.Distinct().Select((k, i) => (k, i)).ToDictionary(p => p.k, p => AttributeValue.Of(p.i)))).ToArbitrary(),
+        given =>
+        {
+            var context = new EvaluationContext("w", "u", 1, given);
+            given["added-later"] = "x"; // the context keeps its own copy
+            given.Remove("added-later");
+            var probes = new[] { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "A", "plan", "tier2", "missing", "" };
+            return context.Attributes.Count == given.Count
+                && probes.All(k => context.Attributes.TryGetValue(k, out var v) == given.TryGetValue(k, out var w) && v == w)
+                && context.Attributes.OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual(given.OrderBy(p => p.Key, StringComparer.Ordinal));
+        });
+
+    [Fact]
+    public void Attributes_are_a_copy()
+    {
+        var given = new Dictionary<string, AttributeValue> { ["plan"] = "enterprise" };
+        var context = new EvaluationContext("w", attributes: given);
+        given["plan"] = "free";
+        Assert.Equal("enterprise", context.Attributes["plan"].Text);
+        Assert.True(CohortRule.Parse("plan == \"enterprise\"").Matches(context));
+    }
+}

@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using System.Collections;
 using System.Globalization;
 
 namespace Ripcord.Core.Evaluation;
@@ -9,27 +9,105 @@ namespace Ripcord.Core.Evaluation;
 /// </summary>
 public sealed class EvaluationContext
 {
-    private static readonly FrozenDictionary<string, AttributeValue> NoAttributes =
-        FrozenDictionary<string, AttributeValue>.Empty;
-
     public EvaluationContext(string? workspaceId = null, string? userId = null, int? tier = null,
         IReadOnlyDictionary<string, AttributeValue>? attributes = null)
     {
         WorkspaceId = string.IsNullOrEmpty(workspaceId) ? null : workspaceId;
         UserId = string.IsNullOrEmpty(userId) ? null : userId;
         Tier = tier;
-        Attributes = attributes is null || attributes.Count == 0
-            ? NoAttributes
-            : attributes.ToFrozenDictionary(StringComparer.Ordinal);
+        Attributes = attributes is null || attributes.Count == 0 ? AttributeMap.Empty : new AttributeMap(attributes);
     }
 
     public string? WorkspaceId { get; }
     public string? UserId { get; }
     /// <summary>Mission tier 0, 1 or 2; null when unknown.</summary>
     public int? Tier { get; }
-    public FrozenDictionary<string, AttributeValue> Attributes { get; }
+    /// <summary>A copy of the attributes given, compared ordinally (so later changes to the caller's dictionary do not leak in).</summary>
+    public IReadOnlyDictionary<string, AttributeValue> Attributes { get; }
 
     public static EvaluationContext Empty { get; } = new();
+}
+
+/// <summary>
+/// Context attributes as two parallel arrays: a context is built per request and holds a handful
+/// of attributes, so a copy plus an ordinal linear scan beats building a hash table (a frozen
+/// dictionary cost more to build than an evaluation). Larger sets get a dictionary.
+/// </summary>
+internal sealed class AttributeMap : IReadOnlyDictionary<string, AttributeValue>
+{
+    private const int ScanLimit = 8;
+
+    public static readonly AttributeMap Empty = new(new Dictionary<string, AttributeValue>());
+
+    private readonly string[] _keys;
+    private readonly AttributeValue[] _values;
+    private readonly Dictionary<string, int>? _index;
+
+    public AttributeMap(IReadOnlyDictionary<string, AttributeValue> source)
+    {
+        _keys = new string[source.Count];
+        _values = new AttributeValue[source.Count];
+        var i = 0;
+        foreach (var (key, value) in source)
+        {
+            _keys[i] = key;
+            _values[i] = value;
+            i++;
+        }
+        if (_keys.Length > ScanLimit)
+        {
+            _index = new Dictionary<string, int>(_keys.Length, StringComparer.Ordinal);
+            for (var k = 0; k < _keys.Length; k++)
+            {
+                _index[_keys[k]] = k;
+            }
+        }
+    }
+
+    public int Count => _keys.Length;
+
+    public AttributeValue this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException(key);
+
+    public IEnumerable<string> Keys => _keys;
+
+    public IEnumerable<AttributeValue> Values => _values;
+
+    public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+    public bool TryGetValue(string key, out AttributeValue value)
+    {
+        if (_index is not null)
+        {
+            if (_index.TryGetValue(key, out var at))
+            {
+                value = _values[at];
+                return true;
+            }
+        }
+        else
+        {
+            for (var k = 0; k < _keys.Length; k++)
+            {
+                if (string.Equals(_keys[k], key, StringComparison.Ordinal))
+                {
+                    value = _values[k];
+                    return true;
+                }
+            }
+        }
+        value = default;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, AttributeValue>> GetEnumerator()
+    {
+        for (var k = 0; k < _keys.Length; k++)
+        {
+            yield return new KeyValuePair<string, AttributeValue>(_keys[k], _values[k]);
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>A context attribute: a string, a number or a boolean.</summary>
