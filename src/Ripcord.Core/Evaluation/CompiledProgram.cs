@@ -117,7 +117,7 @@ public sealed class CompiledProgram
             {
                 if (flagIndex.TryGetValue(effect.Flag, out var fi))
                 {
-                    flags[fi].KillSwitches.Add(new KillSwitchEntry(ks.Scope.Kind, ks.Scope.Id, ksCohort, effect.Value,
+                    flags[fi].AddKillSwitch(new KillSwitchEntry(ks.Scope.Kind, ks.Scope.Id, ksCohort, effect.Value,
                         scopeText, $"kill-switch:{ks.Level}@{scopeText}"));
                 }
             }
@@ -157,7 +157,7 @@ public sealed class CompiledProgram
                 }
                 var members = a.Cohorts.Select(c => cohortIndex.GetValueOrDefault(c, -1)).Where(c => c >= 0).ToArray();
                 var stageTag = "stage:" + stage.Id;
-                flags[fi].StageRules.Add(new StageRule(a.Value, members,
+                flags[fi].AddStageRule(new StageRule(a.Value, members,
                     a.Cohorts.IsDefaultOrEmpty ? [stageTag] : members.Select(c => $"{stageTag}@cohort:{state.Cohorts[c].Id}").ToArray(),
                     a.Cohorts.IsDefaultOrEmpty ? ["global"] : members.Select(c => "cohort:" + state.Cohorts[c].Id).ToArray(),
                     a.Cohorts.IsDefaultOrEmpty));
@@ -194,33 +194,10 @@ public sealed class CompiledProgram
         };
         foreach (var flag in flags)
         {
-            flag.NeedsPrerequisiteMemo = SharesPrerequisites(flags, flag.Index);
+            flag.NeedsPrerequisiteMemo = tables.SharesPrerequisites[flag.Index];
         }
         Evaluator.FoldConstants(program);
         return program;
-    }
-
-    /// <summary>
-    /// True when some flag below this one is reachable along two prerequisite paths: evaluating
-    /// it naively would repeat work (exponentially on deep diamonds), so it gets a memo.
-    /// </summary>
-    private static bool SharesPrerequisites(CompiledFlag[] flags, int index)
-    {
-        var seen = new HashSet<int>();
-        var stack = new Stack<int>(flags[index].Prerequisites);
-        while (stack.Count > 0)
-        {
-            var next = stack.Pop();
-            if (!seen.Add(next))
-            {
-                return true;
-            }
-            foreach (var p in flags[next].Prerequisites)
-            {
-                stack.Push(p);
-            }
-        }
-        return false;
     }
 
     // A kill switch or override scoped to a cohort the state no longer has applies to nobody.
@@ -257,10 +234,39 @@ internal sealed class DefinitionTables
             PrerequisiteSources[i] = [.. prereqs.Select(p => "prerequisite:" + definition.Flags[p].DisplayName)];
             PrerequisiteScopes[i] = [.. prereqs.Select(p => definition.Flags[p].DisplayName)];
         }
+        SharesPrerequisites = new bool[count];
+        for (var i = 0; i < count; i++)
+        {
+            SharesPrerequisites[i] = Shares(Prerequisites, i);
+        }
+    }
+
+    /// <summary>
+    /// True when some flag below this one is reachable along two prerequisite paths: evaluating
+    /// it naively would repeat work (exponentially on deep diamonds), so it gets a memo.
+    /// </summary>
+    private static bool Shares(int[][] prerequisites, int index)
+    {
+        var seen = new HashSet<int>();
+        var stack = new Stack<int>(prerequisites[index]);
+        while (stack.Count > 0)
+        {
+            var next = stack.Pop();
+            if (!seen.Add(next))
+            {
+                return true;
+            }
+            foreach (var p in prerequisites[next])
+            {
+                stack.Push(p);
+            }
+        }
+        return false;
     }
 
     public FrozenDictionary<string, int> FlagIndex { get; }
     public int[][] Prerequisites { get; }
+    public bool[] SharesPrerequisites { get; }
     public string[][] PrerequisiteSources { get; }
     public string[][] PrerequisiteScopes { get; }
 }
@@ -314,14 +320,42 @@ internal sealed class IdEntry(int[] flags, OverrideEntry[] overrides, ulong[] co
 
     internal sealed class Builder(int cohortCount)
     {
-        private readonly SortedDictionary<int, OverrideEntry> _overrides = [];
         private readonly ulong[] _cohorts = new ulong[(cohortCount + 63) / 64];
+        private List<(int Flag, int Order, OverrideEntry Entry)>? _overrides;
 
         public void AddCohort(int cohort) => _cohorts[cohort >> 6] |= 1UL << (cohort & 63);
 
-        public void SetOverride(int flag, OverrideEntry entry) => _overrides[flag] = entry;
+        /// <summary>Sets this id's override of a flag; a later one for the same flag replaces it.</summary>
+        public void SetOverride(int flag, OverrideEntry entry)
+        {
+            _overrides ??= [];
+            _overrides.Add((flag, _overrides.Count, entry));
+        }
 
-        public IdEntry Build() => new([.. _overrides.Keys], [.. _overrides.Values], _cohorts);
+        public IdEntry Build()
+        {
+            if (_overrides is null)
+            {
+                return new([], [], _cohorts);
+            }
+            // By flag, then in the order set; the last one set for a flag wins.
+            _overrides.Sort(static (a, b) => a.Flag != b.Flag ? a.Flag.CompareTo(b.Flag) : a.Order.CompareTo(b.Order));
+            var flags = new List<int>(_overrides.Count);
+            var entries = new List<OverrideEntry>(_overrides.Count);
+            foreach (var (flag, _, entry) in _overrides)
+            {
+                if (flags.Count > 0 && flags[^1] == flag)
+                {
+                    entries[^1] = entry;
+                }
+                else
+                {
+                    flags.Add(flag);
+                    entries.Add(entry);
+                }
+            }
+            return new([.. flags], [.. entries], _cohorts);
+        }
     }
 }
 
@@ -345,8 +379,8 @@ internal sealed class CompiledFlag(int index, FlagDefinition definition, int[] p
     public string[] PrerequisiteSources { get; } = prerequisiteSources;
     public string[] PrerequisiteScopes { get; } = prerequisiteScopes;
 
-    public List<KillSwitchEntry> KillSwitches { get; } = [];
-    public List<StageRule> StageRules { get; } = [];
+    private List<KillSwitchEntry>? _killSwitches;
+    private List<StageRule>? _stageRules;
     public KillSwitchEntry[] KillSwitchTable { get; private set; } = [];
     public StageRule[] StageTable { get; private set; } = [];
     public OverrideEntry? Global { get; private set; }
@@ -384,11 +418,17 @@ internal sealed class CompiledFlag(int index, FlagDefinition definition, int[] p
             new FlagResult(safe, key.Item1, key.Item2 + "|" + key.Item3, FlagResult.ReasonText(key.Item1) + "@conflict", Conflict: true), Safe);
     }
 
+    public void AddKillSwitch(KillSwitchEntry entry) => (_killSwitches ??= []).Add(entry);
+
+    public void AddStageRule(StageRule rule) => (_stageRules ??= []).Add(rule);
+
     public void Freeze()
     {
         CohortOverrides = _cohortBuild?.ToArray() ?? [];
-        KillSwitchTable = [.. KillSwitches];
-        StageTable = [.. StageRules];
+        KillSwitchTable = _killSwitches?.ToArray() ?? [];
+        StageTable = _stageRules?.ToArray() ?? [];
+        _killSwitches = null;
+        _stageRules = null;
         _cohortBuild = null;
     }
 }
