@@ -9,6 +9,8 @@ public sealed record HarnessOptions
     public int Rounds { get; init; } = 20;
     /// <summary>Unmeasured writes to the whole connected fleet before the measured rounds (JIT tier-up of the apply path).</summary>
     public int WarmupRounds { get; init; } = 3;
+    /// <summary>SDK HeartbeatJitter in ms; null: the SDK's default.</summary>
+    public int? HeartbeatJitterMs { get; init; }
     public int IntervalMs { get; init; } = 500;
     public int Batch { get; init; } = 100;
     public int RoundTimeoutMs { get; init; } = 10_000;
@@ -44,6 +46,9 @@ public sealed record HarnessOptions
           --rounds K            override writes, one per round (default 20)
           --warmup-rounds W     unmeasured writes to all connected clients before the measured rounds, so the
                                 apply path runs JIT-optimised code as in a long-running fleet (default 3; 0: none)
+          --heartbeat-jitter-ms MS
+                                SDK clients delay the telemetry flush after each applied revision by a uniform
+                                random 0..MS (RipcordClientOptions.HeartbeatJitter; default: the SDK's, 200 ms; 0 = at once)
           --interval-ms MS      round spacing, start to start (default 500)
           --batch B             clients connected per batch (default 100)
           --round-timeout-ms MS a client that has not applied a round's revision by then missed it (default 10000)
@@ -95,6 +100,7 @@ public sealed record HarnessOptions
                 "--clients" => o with { Clients = Int(1, 20_000) },
                 "--rounds" => o with { Rounds = Int(1, 10_000) },
                 "--warmup-rounds" => o with { WarmupRounds = Int(0, 1_000) },
+                "--heartbeat-jitter-ms" => o with { HeartbeatJitterMs = Int(0, 60_000) },
                 "--interval-ms" => o with { IntervalMs = Int(0, 600_000) },
                 "--batch" => o with { Batch = Int(1, 20_000) },
                 "--round-timeout-ms" => o with { RoundTimeoutMs = Int(10, 600_000) },

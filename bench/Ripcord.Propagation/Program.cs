@@ -189,7 +189,7 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
                 Say($"definition: re-applied built-in groups without `messages` (revision {rev}); --strip-messages was given");
             }
 
-            RipcordClientOptions ClientOptions(int i) => new()
+            RipcordClientOptions ClientOptions(int i) => WithJitter(new()
             {
                 ServerUrl = server.Url,
                 SdkKey = key,
@@ -197,7 +197,10 @@ public sealed class Harness(HarnessOptions o, TextWriter progress)
                 CacheDirectory = cacheRoot is null ? null : Path.Combine(cacheRoot, i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture)),
                 HttpHandler = shared ?? (o.ClientIdleTimeoutMs > 0 ? Own(NewHandler()) : null),
                 LoggerFactory = loggers,
-            };
+            });
+
+            RipcordClientOptions WithJitter(RipcordClientOptions options) =>
+                o.HeartbeatJitterMs is { } jitter ? options with { HeartbeatJitter = TimeSpan.FromMilliseconds(jitter) } : options;
 
             await WarmUpAsync(admin, server, ClientOptions, ct);
             await SampleAsync(result, server, "0 streams (after warm-up)", ct);

@@ -14,7 +14,7 @@ public static class Report
         w.WriteLine();
         w.WriteLine($"Ripcord propagation — {o.Clients} {(o.ClientsKind == "raw" ? $"raw SSE readers{(o.RawTelemetry ? " + a heartbeat POST per frame" + (o.RawTelemetryJitterMs > 0 ? $" (jitter 0..{o.RawTelemetryJitterMs} ms)" : "") : "")} (latency = frame arrival)" : "SDK clients (latency = RevisionApplied)")}, {o.Rounds} rounds every {o.IntervalMs} ms after {o.WarmupRounds} unmeasured warm-up rounds; server: {r.Server}" +
             $"{(r.ServerPid is { } pid ? $" (pid {pid})" : "")}; {r.ProcessorCount} cores; {r.Runtime}");
-        w.WriteLine($"handlers: {(o.SharedHandler ? "one shared SocketsHttpHandler" : o.ClientIdleTimeoutMs > 0 ? "one per client (harness-made)" : "one per client (SDK default)")}" +
+        w.WriteLine($"heartbeat jitter after each revision: {(o.HeartbeatJitterMs is { } j ? $"0..{j} ms (--heartbeat-jitter-ms)" : "the SDK default")}; " + $"handlers: {(o.SharedHandler ? "one shared SocketsHttpHandler" : o.ClientIdleTimeoutMs > 0 ? "one per client (harness-made)" : "one per client (SDK default)")}" +
             $"{(o.ClientIdleTimeoutMs > 0 ? $", PooledConnectionIdleTimeout {o.ClientIdleTimeoutMs} ms" : "")}; disk cache: {(o.DiskCache ? "on" : "off")}; " +
             $"groups `messages`: {(r.MessagesStripped ? "stripped (cross-process digest work-around)" : "kept")}; server telemetry store: {o.ServerTelemetry}" +
             (o.ServerTelemetry == "sqlite" ? " (as shipped)" : " (EXPERIMENT, swapped in by the harness)"));
