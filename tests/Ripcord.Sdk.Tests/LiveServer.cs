@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Ripcord.Server;
@@ -17,25 +15,25 @@ public sealed class LiveServer : IAsyncDisposable
     private WebApplication? _app;
     private readonly Action<WebApplicationBuilder>? _configure;
 
-    private LiveServer(string dataDirectory, int port, Action<WebApplicationBuilder>? configure)
+    private LiveServer(string dataDirectory, Action<WebApplicationBuilder>? configure)
     {
         DataDirectory = dataDirectory;
-        Port = port;
         _configure = configure;
-        Admin = Client(AdminToken);
     }
 
     public string DataDirectory { get; }
-    public int Port { get; }
+    /// <summary>Chosen by the kernel at the first start (port 0, so parallel tests never race for one), kept for restarts.</summary>
+    public int Port { get; private set; }
     public Uri Url => new($"http://127.0.0.1:{Port}/");
-    public HttpClient Admin { get; }
+    public HttpClient Admin { get; private set; } = null!;
     public bool Running => _app is not null;
 
     public static async Task<LiveServer> StartAsync(Action<WebApplicationBuilder>? configure = null)
     {
         var dir = Directory.CreateTempSubdirectory("ripcord-sdk-test-").FullName;
-        var server = new LiveServer(dir, FreePort(), configure);
+        var server = new LiveServer(dir, configure);
         await server.StartAgainAsync();
+        server.Admin = server.Client(AdminToken);
         return server;
     }
 
@@ -49,6 +47,10 @@ public sealed class LiveServer : IAsyncDisposable
         }, _configure);
         await RipcordServer.InitializeAsync(app);
         await app.StartAsync();
+        if (Port == 0)
+        {
+            Port = new Uri(app.Urls.Single()).Port;
+        }
         _app = app;
     }
 
@@ -100,13 +102,6 @@ public sealed class LiveServer : IAsyncDisposable
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
         TelemetryFlushInterval = TimeSpan.FromMilliseconds(200),
     };
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {
