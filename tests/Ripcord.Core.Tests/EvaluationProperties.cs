@@ -129,6 +129,31 @@ public sealed class EvaluationProperties
                 && Evaluator.Evaluate(program, i, s.Context, s.Now) == Evaluator.Evaluate(program, i, s.Context, DateTimeOffset.MaxValue)));
     });
 
+    [Fact]
+    public void Only_flags_an_expiring_override_can_reach_need_the_clock()
+    {
+        var live = ProgramChanges.SetStage(Groups.Initial.WithCohort("pilot", "w1"), "1");
+        bool Needs(ProgramState state, string flag)
+        {
+            var program = CompiledProgram.Compile(state, 1);
+            Assert.True(program.TryGetFlagIndex(flag, out var index));
+            return program.NeedsClock(index);
+        }
+
+        var onF3 = live.WithOverride("F3", "user:u1", true, Groups.Now.AddHours(3));
+        Assert.True(Needs(onF3, "F3"));
+        Assert.False(Needs(onF3, "F1"));
+        Assert.False(Needs(onF3, "groups.create.enabled"));
+
+        var onF1 = live.WithOverride("F1", "user:u1", true, Groups.Now.AddHours(3));
+        Assert.True(Needs(onF1, "groups.create.enabled")); // F1 is its prerequisite
+        Assert.False(Needs(onF1, "F4"));
+
+        var onEmergency = live.WithOverride("F5", "user:u1", true, Groups.Now.AddHours(3));
+        Assert.True(Needs(onEmergency, "F1")); // every flag consults the emergency flag first
+        Assert.True(Needs(onEmergency, "groups.create.enabled"));
+    }
+
     [Property(MaxTest = 300)]
     [Invariant("CF-1", "two cohort overrides that disagree for one context give the safe value")]
     public Property Conflicts_give_the_safe_value() => Prop.ForAll(Scenario.Arbitrary, s =>

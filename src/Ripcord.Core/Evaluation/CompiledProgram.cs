@@ -38,16 +38,16 @@ public sealed class CompiledProgram
     /// <summary>Per workspace id: its overrides by flag and its explicit cohorts, so one hash per evaluation serves all.</summary>
     internal FrozenDictionary<string, IdEntry> WorkspaceIds { get; }
     internal FrozenDictionary<string, IdEntry> UserIds { get; }
-    private bool AnyOverrideExpires { get; init; }
 
     public FlagDefinition FlagAt(int index) => Flags[index].Definition;
 
     /// <summary>
     /// Whether evaluating this flag can depend on the instant passed. Evaluation reads it only to
-    /// skip expired overrides, so it cannot for a constant-folded flag, nor for any flag when no
-    /// override carries an expiry: a caller may then pass any instant and skip reading its clock.
+    /// skip expired overrides, so it can only when an override with an expiry sits on this flag, on a
+    /// prerequisite (transitively) or on the emergency flag — and never for a constant-folded flag.
+    /// Otherwise a caller may pass any instant and skip reading its clock.
     /// </summary>
-    public bool NeedsClock(int index) => AnyOverrideExpires && Flags[index].Constant is null;
+    public bool NeedsClock(int index) => Flags[index].ExpiryMatters && Flags[index].Constant is null;
 
     /// <summary>Finds a flag by key or alias.</summary>
     public bool TryGetFlagIndex(string keyOrAlias, out int index) => _flagIndex.TryGetValue(keyOrAlias, out index);
@@ -131,6 +131,10 @@ public sealed class CompiledProgram
             }
             var scopeText = o.Scope.ToString();
             var entry = new OverrideEntry(o.Id, o.Value, o.ExpiresAt?.UtcTicks ?? long.MaxValue, oCohort, scopeText, "override@" + scopeText);
+            if (o.ExpiresAt is not null)
+            {
+                flags[fi].ExpiryMatters = true; // its own, for now; MarkExpiryReach below spreads it
+            }
             switch (o.Scope.Kind)
             {
                 case ScopeKind.Workspace:
@@ -188,16 +192,54 @@ public sealed class CompiledProgram
         }
         var program = new CompiledProgram(state, revision, flags, cohorts, flagIndex, emergencyIndex,
             workspaceIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal),
-            userIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal))
-        {
-            AnyOverrideExpires = state.Overrides.Any(o => o.ExpiresAt is not null),
-        };
+            userIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal));
+        MarkExpiryReach(flags, emergencyIndex);
         foreach (var flag in flags)
         {
             flag.NeedsPrerequisiteMemo = tables.SharesPrerequisites[flag.Index];
         }
         Evaluator.FoldConstants(program);
         return program;
+    }
+
+    /// <summary>
+    /// A flag's result can depend on the clock when an expiring override sits on it, on one of its
+    /// prerequisites (transitively), or on the emergency flag every other flag consults first.
+    /// </summary>
+    private static void MarkExpiryReach(CompiledFlag[] flags, int emergencyIndex)
+    {
+        var own = flags.Select(f => f.ExpiryMatters).ToArray();
+        var state = new byte[flags.Length]; // 0 unknown, 1 visiting, 2 done
+
+        bool Reach(int i)
+        {
+            if (state[i] == 2)
+            {
+                return flags[i].ExpiryMatters;
+            }
+            if (state[i] == 1)
+            {
+                return true; // a cycle cannot pass validation; be conservative anyway
+            }
+            state[i] = 1;
+            var reach = own[i];
+            foreach (var p in flags[i].Prerequisites)
+            {
+                reach |= Reach(p);
+            }
+            if (emergencyIndex >= 0 && i != emergencyIndex)
+            {
+                reach |= Reach(emergencyIndex);
+            }
+            flags[i].ExpiryMatters = reach;
+            state[i] = 2;
+            return reach;
+        }
+
+        for (var i = 0; i < flags.Length; i++)
+        {
+            Reach(i);
+        }
     }
 
     // A kill switch or override scoped to a cohort the state no longer has applies to nobody.
@@ -388,6 +430,9 @@ internal sealed class CompiledFlag(int index, FlagDefinition definition, int[] p
     public bool HasUserOverrides { get; set; }
     public OverrideEntry[] CohortOverrides { get; private set; } = [];
     public bool NeedsPrerequisiteMemo { get; set; }
+
+    /// <summary>An expiring override can change this flag's result (see <see cref="CompiledProgram.NeedsClock"/>).</summary>
+    public bool ExpiryMatters { get; set; }
 
     /// <summary>Set when the result cannot depend on the context or the clock.</summary>
     public FlagResult? Constant { get; set; }
