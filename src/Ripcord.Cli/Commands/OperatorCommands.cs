@@ -107,6 +107,22 @@ public static class OperatorCommands
         DefinitionCommands(),
         AuditCommands(),
         TokenCommands(),
+        Group("clients", "Connected SDK instances and the revision each has applied",
+            Verb("list", "List SDK instances with their applied revision; the first line says how many are at the head", async (_, api, program, json, ct) =>
+            {
+                var node = await api.GetAsync($"/api/v1/programs/{P(program)}/clients", ct);
+                if (json)
+                {
+                    Json(node);
+                    return 0;
+                }
+                Console.WriteLine($"{S(node!["program"])}: revision {S(node["headRevision"])}; {S(node["connected"])} connected, {S(node["atHead"])} at the head");
+                Table(["INSTANCE", "CONNECTED", "APPLIED", "STATE", "SDK", "TOKEN", "LAST SEEN"], node["clients"]!.AsArray().Select(c => new[]
+                {
+                    S(c!["instance"]), S(c["connected"]), S(c["appliedRevision"]), S(c["state"]), S(c["sdk"]), S(c["tokenName"]), S(c["lastSeen"]),
+                }));
+                return 0;
+            })),
     ];
 
     private static Command CohortCommands()

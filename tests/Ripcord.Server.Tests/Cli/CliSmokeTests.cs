@@ -53,6 +53,34 @@ public sealed class CliSmokeTests : IAsyncLifetime
         Assert.True(ApiAssert.Parse(verifyJson.StdOut).GetProperty("ok").GetBoolean());
     }
 
+    [Fact]
+    public async Task ClientsList_ShowsAnInstanceThatReportedTheHead()
+    {
+        var head = await _server.HeadAsync();
+        var sdk = await _server.MintTokenAsync("sdk");
+        using (var posted = await _server.SendAsync(HttpMethod.Post, "/api/v1/telemetry", sdk.Secret, new
+        {
+            program = "groups",
+            instance = "i-cli",
+            events = new object[] { new { type = "revision-heartbeat", at = _server.Clock.GetUtcNow(), revision = head, state = "live" } },
+        }))
+        {
+            Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync());
+        }
+
+        var list = await Ripcord(RipcordTestServer.AdminToken, "clients", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        var lines = Lines(list.StdOut);
+        Assert.Equal($"groups: revision {head}; 0 connected, 1 at the head", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("i-cli ", StringComparison.Ordinal) && l.Contains($" {head} ", StringComparison.Ordinal));
+
+        var json = await Ripcord(RipcordTestServer.AdminToken, "clients", "list", "--json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var client = ApiAssert.Parse(json.StdOut).GetProperty("clients").EnumerateArray().Single();
+        Assert.Equal("i-cli", client.GetProperty("instance").GetString());
+        Assert.Equal(head, client.GetProperty("appliedRevision").GetInt64());
+    }
+
     [Theory]
     [InlineData("unknown feature flag", "--flag F9 --scope workspace:w-1 --value on --reason x", "F9")]
     [InlineData("bad scope", "--flag F3 --scope galaxy:1 --value on --reason x", "galaxy:1")]
