@@ -45,8 +45,7 @@ public static class StateSync
     /// </summary>
     public static string Digest(ProgramState state)
     {
-        var definition = DefinitionHashes.GetValue(state.Definition,
-            static d => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, CoreJson.Options)));
+        var definition = DefinitionHash(state.Definition);
         var live = JsonSerializer.SerializeToUtf8Bytes(
             new LiveParts(state.Cohorts, state.Overrides, state.Stage, state.KillSwitches), CoreJson.Options);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -58,6 +57,9 @@ public static class StateSync
 
     private static ReadOnlySpan<byte> DigestPrefix => "ripcord-state/2\n"u8;
 
+    private static byte[] DefinitionHash(ProgramDefinition definition) =>
+        DefinitionHashes.GetValue(definition, static d => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, CoreJson.Options)));
+
     private sealed record LiveParts(
         ImmutableArray<CohortDefinition> Cohorts,
         ImmutableArray<FlagOverride> Overrides,
@@ -68,8 +70,10 @@ public static class StateSync
 
     public static StateDelta Compute(ProgramState from, long fromRevision, ProgramState to, long toRevision)
     {
-        static string J<T>(T value) => JsonSerializer.Serialize(value, CoreJson.Options);
-        var fromCohorts = from.Cohorts.ToDictionary(c => c.Id, J, StringComparer.Ordinal);
+        // Unchanged parts are usually the very same instances: compare by reference first, by JSON after.
+        static bool SameCohort(CohortDefinition a, CohortDefinition b) => ReferenceEquals(a, b)
+            || JsonSerializer.Serialize(a, CoreJson.Options) == JsonSerializer.Serialize(b, CoreJson.Options);
+        var fromCohorts = from.Cohorts.ToDictionary(c => c.Id, StringComparer.Ordinal);
         var toCohorts = to.Cohorts.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         var fromOverrides = from.Overrides.Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
         var toOverrides = to.Overrides.Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
@@ -81,8 +85,9 @@ public static class StateSync
             FromRevision = fromRevision,
             ToRevision = toRevision,
             Digest = Digest(to),
-            Definition = J(from.Definition) == J(to.Definition) ? null : to.Definition,
-            CohortsUpserted = [.. to.Cohorts.Where(c => !fromCohorts.TryGetValue(c.Id, out var before) || before != J(c))],
+            Definition = ReferenceEquals(from.Definition, to.Definition)
+                || DefinitionHash(from.Definition).AsSpan().SequenceEqual(DefinitionHash(to.Definition)) ? null : to.Definition,
+            CohortsUpserted = [.. to.Cohorts.Where(c => !fromCohorts.TryGetValue(c.Id, out var before) || !SameCohort(before, c))],
             CohortsRemoved = [.. from.Cohorts.Select(c => c.Id).Where(id => !toCohorts.Contains(id))],
             OverridesAdded = [.. to.Overrides.Where(o => !fromOverrides.Contains(o.Id))],
             OverridesRemoved = [.. from.Overrides.Select(o => o.Id).Where(id => !toOverrides.Contains(id))],

@@ -22,7 +22,7 @@ public sealed class DenialAudit(IAuditLog audit, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "";
-        var key = (actor.TokenId, context.Request.Method + " " + endpoint + (target.Contains(" scope=", StringComparison.Ordinal) ? " scope" : ""));
+        var key = (actor.TokenId, context.Request.Method + " " + endpoint);
         var entry = _recent.GetOrAdd(key, static _ => new Entry());
         long repeats;
         lock (entry)
