@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
@@ -42,21 +43,26 @@ public static class RipcordServer
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        // DbUp says "no new scripts" at every start; Ripcord logs what it migrated itself.
+        builder.Logging.AddFilter("DbUp", LogLevel.Warning);
 
-        SqlStore store = options.PostgresConnectionString is { } pg
-            ? new PostgresStore(pg)
-            : new SqliteStore(options.DataDirectory);
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(options.Clock);
-        // Made by a factory so the container owns it and disposes it (the PostgreSQL pool) on shutdown;
-        // the interface registrations below are the same instance and are not disposed twice.
-        services.AddSingleton(_ => store);
-        services.AddSingleton<IRevisionStore>(store);
-        services.AddSingleton<IAuditLog>(store);
-        services.AddSingleton<ITokenStore>(store);
-        services.AddSingleton<IStorageHealth>(store);
-        services.AddSingleton<ITelemetryStore>(store);
+        // Made by a factory so the container owns the databases and disposes them (the PostgreSQL pools) on shutdown.
+        services.AddSingleton(sp =>
+        {
+            var logs = sp.GetRequiredService<ILoggerFactory>();
+            var observer = sp.GetService<IWriteObserver>();
+            return options.PostgresConnectionString is { } pg
+                ? Databases.Postgres(pg, logs, observer)
+                : Databases.Sqlite(options.DataDirectory, logs, observer);
+        });
+        services.AddSingleton<IRevisionStore, RevisionStore>();
+        services.AddSingleton<RevisionLog>();
+        services.AddSingleton<IAuditLog, AuditStore>();
+        services.AddSingleton<ITokenStore, TokenStore>();
+        services.AddSingleton<ITelemetryStore, TelemetryStore>();
         services.AddSingleton<TelemetryStats>();
         services.AddSingleton<TelemetryWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryWriter>());
@@ -75,9 +81,9 @@ public static class RipcordServer
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenAuthentication>(BearerTokenAuthentication.SchemeName, null);
         services.AddAuthorization(auth =>
         {
-            foreach (var (permission, roles) in RoleMatrix.Allowed)
+            foreach (var permission in RoleMatrix.Allowed.Keys)
             {
-                auth.AddPolicy(RoleMatrix.PolicyName(permission), p => p.RequireAuthenticatedUser().RequireRole(roles));
+                auth.AddPolicy(RoleMatrix.PolicyName(permission), p => p.RequireAuthenticatedUser().RequireRole(RoleMatrix.RoleNames(permission)));
             }
         });
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
@@ -117,8 +123,8 @@ public static class RipcordServer
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "live" })).AllowAnonymous();
-        app.MapGet("/readyz", async Task<IResult> (IStorageHealth health, CancellationToken ct) =>
-            await health.PingAsync(ct)
+        app.MapGet("/readyz", async Task<IResult> (Databases databases, CancellationToken ct) =>
+            await databases.Config.PingAsync(ct)
                 ? TypedResults.Ok(new { status = "ready" })
                 : Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", "storage is unreachable")).AllowAnonymous();
         app.MapOfrep();
@@ -133,8 +139,7 @@ public static class RipcordServer
     public static async Task InitializeAsync(WebApplication app, CancellationToken ct = default)
     {
         var options = app.Services.GetRequiredService<ServerOptions>();
-        var store = app.Services.GetRequiredService<SqlStore>();
-        await store.InitializeAsync(ct);
+        await app.Services.GetRequiredService<Databases>().MigrateAsync(ct);
         var registry = app.Services.GetRequiredService<ProgramRegistry>();
         app.Services.GetRequiredService<StreamHub>(); // subscribe before the first publish, so deltas start at once
         await registry.RefreshAsync(ct);
@@ -147,7 +152,7 @@ public static class RipcordServer
             }
             try
             {
-                await app.Services.GetRequiredService<ProgramWriter>().ApplyDefinitionAsync(result.Definition!, 0, Actor.System, ct);
+                await app.Services.GetRequiredService<ProgramWriter>().ExecuteAsync("groups", new ApplyDefinition(result.Definition!), Actor.System, 0, ct);
             }
             catch (RevisionConflictException)
             {

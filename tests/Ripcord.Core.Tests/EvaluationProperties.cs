@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 
 namespace Ripcord.Core.Tests;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 

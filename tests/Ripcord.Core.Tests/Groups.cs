@@ -1,3 +1,4 @@
+using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Ripcord.Core.Governance;
 using Ripcord.Server.Auth;
 
 namespace Ripcord.EndToEnd.Tests;
@@ -322,10 +323,10 @@ public sealed class OfrepHttpTests(GroupsScenario scenario) : IDisposable
     {
         // 403 is for a role without Permission.Evaluate; today the matrix gives it to every role,
         // so the check is that the endpoints follow the matrix rather than a list of their own.
-        foreach (var role in Roles.All)
+        foreach (var role in Role.All)
         {
-            Assert.True(RoleMatrix.Allows(Permission.Evaluate, role), role);
-            using var client = scenario.Server.NewClient(await scenario.Server.CreateTokenAsync(role));
+            Assert.True(RoleMatrix.Allows(Permission.Evaluate, role), role.Name);
+            using var client = scenario.Server.NewClient(await scenario.Server.CreateTokenAsync(role.Name));
             var (status, _, _) = await PostAsync(Single + "F1", "{}", client);
             Assert.Equal(HttpStatusCode.OK, status);
         }

@@ -8,7 +8,9 @@ using Ripcord.Core.Audit;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Fallback;
+using Ripcord.Server.Audit;
 using Ripcord.Server.Storage;
+using Ripcord.Server.Telemetry;
 
 namespace Ripcord.Sdk.Tests;
 
@@ -189,7 +191,10 @@ public sealed class TelemetryAndGrantTests
     private sealed class FailingAudit(IAuditLog inner) : IAuditLog
     {
         public Task<AuditEntry> AppendAsync(AuditDraft draft, CancellationToken ct = default) =>
-            draft.Action == "tier2-override.grant" ? throw new IOException("disk full") : inner.AppendAsync(draft, ct);
+            draft.Action == AuditAction.Tier2OverrideGrant ? throw new IOException("disk full") : inner.AppendAsync(draft, ct);
+
+        public Task<AuditEntry> AppendAsync(WriteSession session, AuditDraft draft, CancellationToken ct = default) =>
+            inner.AppendAsync(session, draft, ct);
 
         public Task<IReadOnlyList<AuditEntry>> ReadAsync(long afterSeq, int limit, CancellationToken ct = default) => inner.ReadAsync(afterSeq, limit, ct);
     }
@@ -198,7 +203,7 @@ public sealed class TelemetryAndGrantTests
     public async Task No_audit_event_means_no_grant()
     {
         await using var server = await LiveServer.StartAsync(builder =>
-            builder.Services.AddSingleton<IAuditLog>(sp => new FailingAudit(sp.GetRequiredService<SqlStore>())));
+            builder.Services.AddSingleton<IAuditLog>(sp => new FailingAudit(new AuditStore(sp.GetRequiredService<Databases>()))));
         using var security = server.Client(await server.TokenAsync("security-lead"));
         using var response = await security.PostAsJsonAsync("api/v1/programs/groups/override-grants",
             new { workspaceId = "w1", action = "send", reason = "incident 12" });

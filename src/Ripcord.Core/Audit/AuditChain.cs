@@ -16,6 +16,8 @@ public sealed record AuditEntry
     public string? After { get; init; }
     /// <summary><c>ok</c> or <c>denied</c>.</summary>
     public required string Outcome { get; init; }
+    /// <summary>The actor's stable principal id; absent on rows written before principals existed.</summary>
+    public string? Principal { get; init; }
     public required string PrevHash { get; init; }
     public required string Hash { get; init; }
 }
@@ -24,24 +26,25 @@ public sealed record AuditEntry
 /// The audit log's hash chain: each entry's hash is SHA-256 over the previous hash and the
 /// entry's fields (as a JSON array, so no field can bleed into another). Verification walks
 /// the log from the genesis hash and reports the first entry whose link does not hold.
+/// Rows with a principal id hash it as an eleventh field; rows written before principals
+/// existed have none and keep the ten-field hash they were written with, so they still verify.
 /// </summary>
 public static class AuditChain
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
     public static string ComputeHash(string prevHash, long seq, DateTimeOffset at, string actor, string role,
-        string action, string target, string? before, string? after, string outcome)
+        string action, string target, string? before, string? after, string outcome, string? principal = null)
     {
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new object?[]
-        {
-            prevHash, seq, at.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-            actor, role, action, target, before, after, outcome,
-        });
-        return Convert.ToHexStringLower(SHA256.HashData(payload));
+        var at8601 = at.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        object?[] fields = principal is null
+            ? [prevHash, seq, at8601, actor, role, action, target, before, after, outcome]
+            : [prevHash, seq, at8601, actor, role, action, target, before, after, outcome, principal];
+        return Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(fields)));
     }
 
     public static string ComputeHash(AuditEntry e) =>
-        ComputeHash(e.PrevHash, e.Seq, e.At, e.Actor, e.Role, e.Action, e.Target, e.Before, e.After, e.Outcome);
+        ComputeHash(e.PrevHash, e.Seq, e.At, e.Actor, e.Role, e.Action, e.Target, e.Before, e.After, e.Outcome, e.Principal);
 
     /// <summary>Checks a run of entries that starts at the genesis (or after <paramref name="previousHash"/>).</summary>
     public static AuditVerification Verify(IEnumerable<AuditEntry> entries, string previousHash = Genesis, long checkedBefore = 0)

@@ -30,6 +30,14 @@ public sealed record StateDelta
     public ImmutableArray<KillSwitchActivation> KillSwitchesAdded { get; init; } = [];
     public ImmutableArray<string> KillSwitchesRemoved { get; init; } = [];
     public string? Stage { get; init; }
+    /// <summary>
+    /// Ids in their new order, only when applying the changes above would order them otherwise
+    /// (a definition apply or a rollback reorders; ordinary writes never do). Order is part of
+    /// the digest, so a delta must reproduce it exactly.
+    /// </summary>
+    public ImmutableArray<string>? CohortOrder { get; init; }
+    public ImmutableArray<string>? OverrideOrder { get; init; }
+    public ImmutableArray<string>? KillSwitchOrder { get; init; }
 }
 
 public static class StateSync
@@ -94,7 +102,42 @@ public static class StateSync
             KillSwitchesAdded = [.. to.KillSwitches.Where(k => !fromKills.Contains(k.Id))],
             KillSwitchesRemoved = [.. from.KillSwitches.Select(k => k.Id).Where(id => !toKills.Contains(id))],
             Stage = from.Stage == to.Stage ? null : to.Stage,
+            CohortOrder = OrderIfChanged(from.Cohorts, to.Cohorts, c => c.Id, toCohorts),
+            OverrideOrder = OrderIfChanged(from.Overrides, to.Overrides, o => o.Id, toOverrides),
+            KillSwitchOrder = OrderIfChanged(from.KillSwitches, to.KillSwitches, k => k.Id, toKills),
         };
+    }
+
+    /// <summary>
+    /// The ids of <paramref name="to"/> when applying a delta would not already give that order:
+    /// what is kept stays where it was, what is new follows in <paramref name="to"/>'s order.
+    /// </summary>
+    private static ImmutableArray<string>? OrderIfChanged<T>(ImmutableArray<T> from, ImmutableArray<T> to, Func<T, string> id, HashSet<string> toIds)
+    {
+        var fromIds = new HashSet<string>(from.Length, StringComparer.Ordinal);
+        var i = 0;
+        foreach (var item in from)
+        {
+            var key = id(item);
+            fromIds.Add(key);
+            if (!toIds.Contains(key))
+            {
+                continue;
+            }
+            if (i >= to.Length || !string.Equals(id(to[i]), key, StringComparison.Ordinal))
+            {
+                return [.. to.Select(id)];
+            }
+            i++;
+        }
+        for (; i < to.Length; i++)
+        {
+            if (fromIds.Contains(id(to[i])))
+            {
+                return [.. to.Select(id)];
+            }
+        }
+        return null;
     }
 
     /// <summary>
@@ -103,6 +146,17 @@ public static class StateSync
     /// </summary>
     public static ProgramState? Apply(ProgramState previous, StateDelta delta)
     {
+        var state = ApplyUnverified(previous, delta);
+        return state is not null && Digest(state) == delta.Digest ? state : null;
+    }
+
+    /// <summary>
+    /// Applies a delta without checking the digest: for replaying a stored chain of deltas,
+    /// where only the last state's digest needs checking. Null when the delta cannot apply
+    /// (its order lists name ids the result does not have).
+    /// </summary>
+    public static ProgramState? ApplyUnverified(ProgramState previous, StateDelta delta)
+    {
         var removedCohorts = delta.CohortsRemoved.ToHashSet(StringComparer.Ordinal);
         var upserted = delta.CohortsUpserted.ToDictionary(c => c.Id, StringComparer.Ordinal);
         var cohorts = previous.Cohorts.Where(c => !removedCohorts.Contains(c.Id))
@@ -110,14 +164,50 @@ public static class StateSync
             .Concat(delta.CohortsUpserted.Where(c => upserted.ContainsKey(c.Id)));
         var removedOverrides = delta.OverridesRemoved.ToHashSet(StringComparer.Ordinal);
         var removedKills = delta.KillSwitchesRemoved.ToHashSet(StringComparer.Ordinal);
-        var state = previous with
+        ImmutableArray<CohortDefinition> cohortList = [.. cohorts];
+        ImmutableArray<FlagOverride> overrides = [.. previous.Overrides.Where(o => !removedOverrides.Contains(o.Id)), .. delta.OverridesAdded];
+        ImmutableArray<KillSwitchActivation> kills = [.. previous.KillSwitches.Where(k => !removedKills.Contains(k.Id)), .. delta.KillSwitchesAdded];
+        if (!Reorder(ref cohortList, delta.CohortOrder, c => c.Id)
+            || !Reorder(ref overrides, delta.OverrideOrder, o => o.Id)
+            || !Reorder(ref kills, delta.KillSwitchOrder, k => k.Id))
+        {
+            return null;
+        }
+        return previous with
         {
             Definition = delta.Definition ?? previous.Definition,
-            Cohorts = [.. cohorts],
-            Overrides = [.. previous.Overrides.Where(o => !removedOverrides.Contains(o.Id)), .. delta.OverridesAdded],
-            KillSwitches = [.. previous.KillSwitches.Where(k => !removedKills.Contains(k.Id)), .. delta.KillSwitchesAdded],
+            Cohorts = cohortList,
+            Overrides = overrides,
+            KillSwitches = kills,
             Stage = delta.Stage ?? previous.Stage,
         };
-        return Digest(state) == delta.Digest ? state : null;
+    }
+
+    private static bool Reorder<T>(ref ImmutableArray<T> items, ImmutableArray<string>? order, Func<T, string> id)
+    {
+        if (order is not { } ids)
+        {
+            return true;
+        }
+        if (ids.Length != items.Length)
+        {
+            return false;
+        }
+        var byId = new Dictionary<string, T>(items.Length, StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            byId[id(item)] = item;
+        }
+        var builder = ImmutableArray.CreateBuilder<T>(ids.Length);
+        foreach (var key in ids)
+        {
+            if (!byId.Remove(key, out var item))
+            {
+                return false;
+            }
+            builder.Add(item);
+        }
+        items = builder.MoveToImmutable();
+        return true;
     }
 }

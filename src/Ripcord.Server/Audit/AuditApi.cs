@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Core.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
-using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Audit;
 

@@ -43,17 +43,11 @@ public sealed class BearerTokenAuthentication(
             return AuthenticateResult.Fail("unknown or revoked token");
         }
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, actor.Name), new Claim(ClaimTypes.Role, actor.Role), new Claim("token", actor.TokenId)], SchemeName);
+        [
+            new Claim(ClaimTypes.Name, actor.Name), new Claim(ClaimTypes.Role, actor.Role.Name),
+            new Claim(ActorExtensions.PrincipalClaim, actor.Principal.Id), new Claim(ActorExtensions.TokenClaim, actor.TokenId),
+        ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
-    }
-}
-
-public static class ActorExtensions
-{
-    public static Actor Actor(this HttpContext context)
-    {
-        var user = context.User;
-        return new Actor(user.Identity?.Name ?? "anonymous", user.FindFirstValue(ClaimTypes.Role) ?? "none", user.FindFirstValue("token") ?? "");
     }
 }
 

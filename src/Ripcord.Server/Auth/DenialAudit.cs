@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Ripcord.Server.Storage;
+using Ripcord.Core.Audit;
+using Ripcord.Server.Audit;
 
 namespace Ripcord.Server.Auth;
 
@@ -37,7 +38,8 @@ public sealed class DenialAudit(IAuditLog audit, TimeProvider clock)
             entry.WrittenAt = now;
         }
         var after = repeats > 0 ? JsonSerializer.Serialize(new { repeatsSincePrevious = repeats }) : null;
-        await audit.AppendAsync(new AuditDraft(now, actor.Name, actor.Role, "denied", target, null, after, "denied"), context.RequestAborted);
+        await audit.AppendAsync(new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, AuditAction.Denied, target, null, after, "denied"),
+            context.RequestAborted);
     }
 
     private sealed class Entry

@@ -1,24 +1,7 @@
 using System.Collections.Frozen;
+using Ripcord.Core.Governance;
 
 namespace Ripcord.Server.Auth;
-
-/// <summary>The roles of SPEC §9, plus SDK keys.</summary>
-public static class Roles
-{
-    public const string Viewer = "viewer";
-    public const string Support = "support";
-    public const string Operator = "operator";
-    public const string OpsLead = "ops-lead";
-    public const string ReleaseManager = "release-manager";
-    public const string SecurityLead = "security-lead";
-    public const string Admin = "admin";
-    public const string Sdk = "sdk";
-
-    public static readonly IReadOnlyList<string> All =
-        [Viewer, Support, Operator, OpsLead, ReleaseManager, SecurityLead, Admin, Sdk];
-
-    public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
-}
 
 /// <summary>What an endpoint needs. Each endpoint names exactly one.</summary>
 public enum Permission
@@ -44,32 +27,33 @@ public enum Permission
 /// </summary>
 public static class RoleMatrix
 {
-    private static readonly string[] Humans =
-        [Roles.Viewer, Roles.Support, Roles.Operator, Roles.OpsLead, Roles.ReleaseManager, Roles.SecurityLead, Roles.Admin];
+    private static readonly Role[] Humans = [.. Role.People];
 
-    private static readonly string[] FlagWriters =
-        [Roles.Operator, Roles.OpsLead, Roles.ReleaseManager, Roles.SecurityLead, Roles.Admin];
+    private static readonly Role[] FlagWriters = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin];
 
-    public static readonly FrozenDictionary<Permission, FrozenSet<string>> Allowed = new Dictionary<Permission, string[]>
+    public static readonly FrozenDictionary<Permission, FrozenSet<Role>> Allowed = new Dictionary<Permission, Role[]>
     {
-        [Permission.ConfigRead] = [.. Humans, Roles.Sdk],
-        [Permission.Evaluate] = [.. Humans, Roles.Sdk],
-        [Permission.CohortsWrite] = [Roles.Operator, Roles.OpsLead, Roles.ReleaseManager, Roles.Admin],
+        [Permission.ConfigRead] = [.. Humans, Role.Sdk],
+        [Permission.Evaluate] = [.. Humans, Role.Sdk],
+        [Permission.CohortsWrite] = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.Admin],
         [Permission.OverridesWrite] = FlagWriters,
         // Support may set short-lived user-scope overrides to diagnose one user, nothing broader.
-        [Permission.DiagnosticOverridesWrite] = [Roles.Support, .. FlagWriters],
-        [Permission.StageWrite] = [Roles.ReleaseManager, Roles.Admin],
-        [Permission.DefinitionWrite] = [Roles.ReleaseManager, Roles.Admin],
-        [Permission.AuditRead] = [Roles.OpsLead, Roles.ReleaseManager, Roles.SecurityLead, Roles.Admin],
-        [Permission.TokensManage] = [Roles.Admin],
+        [Permission.DiagnosticOverridesWrite] = [Role.Support, .. FlagWriters],
+        [Permission.StageWrite] = [Role.ReleaseManager, Role.Admin],
+        [Permission.DefinitionWrite] = [Role.ReleaseManager, Role.Admin],
+        [Permission.AuditRead] = [Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        [Permission.TokensManage] = [Role.Admin],
         [Permission.ClientsRead] = Humans,
-        [Permission.TelemetryWrite] = [Roles.Sdk, Roles.Admin],
-        [Permission.TelemetryRead] = [Roles.Operator, Roles.OpsLead, Roles.ReleaseManager, Roles.SecurityLead, Roles.Admin],
+        [Permission.TelemetryWrite] = [Role.Sdk, Role.Admin],
+        [Permission.TelemetryRead] = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         // A tier-2 fallback override is an emergency action: security lead or admin only (SPEC §4, §9).
-        [Permission.OverrideGrant] = [Roles.SecurityLead, Roles.Admin],
-    }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet(StringComparer.Ordinal));
+        [Permission.OverrideGrant] = [Role.SecurityLead, Role.Admin],
+    }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());
 
-    public static bool Allows(Permission permission, string role) => Allowed[permission].Contains(role);
+    public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);
+
+    /// <summary>The role names a permission admits, for ASP.NET Core's role requirement and for error messages.</summary>
+    public static IEnumerable<string> RoleNames(Permission permission) => Role.All.Where(r => Allowed[permission].Contains(r)).Select(r => r.Name);
 
     public static string PolicyName(Permission permission) => "perm:" + permission;
 }

@@ -1,15 +1,12 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Ripcord.Core.Audit;
+using Ripcord.Core.Governance;
+using Ripcord.Server.Audit;
 using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Auth;
-
-/// <summary>Who made a request: the token's name, role and id.</summary>
-public sealed record Actor(string Name, string Role, string TokenId)
-{
-    public static readonly Actor System = new("ripcord", "system", "system");
-}
 
 /// <summary>
 /// Issues and checks bearer tokens. A token is 32 random bytes (base64url) behind a short
@@ -18,7 +15,7 @@ public sealed record Actor(string Name, string Role, string TokenId)
 /// node that made it, and within a second on every other node sharing the store
 /// (<see cref="SyncRevocationsAsync"/>, polled by <see cref="Storage.StorageRefreshService"/>).
 /// </summary>
-public sealed class TokenService(ITokenStore store, TimeProvider clock)
+public sealed class TokenService(ITokenStore store, IAuditLog audit, Databases databases, TimeProvider clock)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, (TokenRecord? Token, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
@@ -27,8 +24,8 @@ public sealed class TokenService(ITokenStore store, TimeProvider clock)
     public static string Hash(string token) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    public static string NewSecret(string role) =>
-        $"rc_{(role == Roles.Sdk ? "sdk" : "usr")}_{Base64Url(RandomNumberGenerator.GetBytes(32))}";
+    public static string NewSecret(Role role) =>
+        $"rc_{(role == Role.Sdk ? "sdk" : "usr")}_{Base64Url(RandomNumberGenerator.GetBytes(32))}";
 
     private static string Base64Url(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -46,26 +43,46 @@ public sealed class TokenService(ITokenStore store, TimeProvider clock)
             cached = (await store.FindByHashAsync(hash, ct), now + CacheFor);
             _cache[hash] = cached;
         }
-        return cached.Token is { RevokedAt: null } t ? new Actor(t.Name, t.Role, t.Id) : null;
+        return cached.Token is { RevokedAt: null } t && Role.TryParse(t.Role, out var role)
+            ? new Actor(new Principal(t.Principal, t.Name), role, t.Id)
+            : null;
     }
 
-    /// <summary>Creates a token and returns its secret, which is never stored or shown again.</summary>
-    public async Task<(TokenRecord Record, string Secret)> CreateAsync(string name, string role, Actor by, CancellationToken ct, string? secret = null)
+    /// <summary>Creates a token (with a principal of its own) and returns its secret, which is never stored or shown again.</summary>
+    public async Task<(TokenRecord Record, string Secret)> CreateAsync(string name, Role role, Actor by, CancellationToken ct, string? secret = null)
     {
         secret ??= NewSecret(role);
-        var record = new TokenRecord("tok_" + Guid.NewGuid().ToString("N")[..16], name, role, Hash(secret), clock.GetUtcNow(), by.Name, null);
-        var after = System.Text.Json.JsonSerializer.Serialize(new { record.Id, record.Name, record.Role });
-        await store.CreateAsync(record, new AuditDraft(record.CreatedAt, by.Name, by.Role, "token.create", "token:" + record.Id, null, after), ct);
+        var id = Guid.NewGuid().ToString("N")[..16];
+        var record = new TokenRecord("tok_" + id, "prn_" + Guid.NewGuid().ToString("N")[..16], name, role.Name, Hash(secret),
+            SqlDatabase.Storable(clock.GetUtcNow()), by.Name, null);
+        var after = System.Text.Json.JsonSerializer.Serialize(new { record.Id, record.Principal, record.Name, record.Role });
+        await using var session = await databases.Config.BeginWriteAsync(ct);
+        await store.CreateAsync(session, record, ct);
+        await audit.AppendAsync(session, Draft(record.CreatedAt, by, AuditAction.TokenCreate, "token:" + record.Id, after), ct);
+        await session.CommitAsync(ct);
         return (record, secret);
     }
 
     public async Task<TokenRecord?> RevokeAsync(string id, Actor by, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var revoked = await store.RevokeAsync(id, now, new AuditDraft(now, by.Name, by.Role, "token.revoke", "token:" + id, null, null), ct);
+        var now = SqlDatabase.Storable(clock.GetUtcNow());
+        TokenRecord? revoked;
+        await using (var session = await databases.Config.BeginWriteAsync(ct))
+        {
+            revoked = await store.RevokeAsync(session, id, now, ct);
+            if (revoked is null)
+            {
+                return null;
+            }
+            await audit.AppendAsync(session, Draft(now, by, AuditAction.TokenRevoke, "token:" + id, null), ct);
+            await session.CommitAsync(ct);
+        }
         _cache.Clear();
         return revoked;
     }
+
+    private static AuditDraft Draft(DateTimeOffset at, Actor by, AuditAction action, string target, string? after) =>
+        new(at, by.Principal.Id, by.Name, by.Role.Name, action, target, null, after);
 
     /// <summary>Drops every cached lookup when any node has revoked a token since the last call.</summary>
     public async Task SyncRevocationsAsync(CancellationToken ct)
@@ -93,15 +110,15 @@ public sealed class TokenService(ITokenStore store, TimeProvider clock)
             var hash = Hash(configuredToken);
             if (!tokens.Any(t => t.Hash == hash))
             {
-                await CreateAsync("admin (RIPCORD_ADMIN_TOKEN)", Roles.Admin, Actor.System, ct, configuredToken);
+                await CreateAsync("admin (RIPCORD_ADMIN_TOKEN)", Role.Admin, Actor.System, ct, configuredToken);
             }
             return null;
         }
-        if (tokens.Any(t => t.Role == Roles.Admin && t.RevokedAt is null))
+        if (tokens.Any(t => t.Role == Role.Admin.Name && t.RevokedAt is null))
         {
             return null;
         }
-        var (_, secret) = await CreateAsync("admin (generated at first start)", Roles.Admin, Actor.System, ct);
+        var (_, secret) = await CreateAsync("admin (generated at first start)", Role.Admin, Actor.System, ct);
         return secret;
     }
 }

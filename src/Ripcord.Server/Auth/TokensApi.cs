@@ -1,15 +1,15 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Server.Http;
-using Ripcord.Server.Storage;
+using Ripcord.Core.Governance;
 
 namespace Ripcord.Server.Auth;
 
 public sealed record TokenBody(string? Name, string? Role);
 
-public sealed record TokenView(string Id, string Name, string Role, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt);
+public sealed record TokenView(string Id, string Principal, string Name, string Role, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt);
 
 /// <summary>The secret appears in this response only; the server keeps its hash.</summary>
-public sealed record TokenCreated(string Id, string Name, string Role, string Token);
+public sealed record TokenCreated(string Id, string Principal, string Name, string Role, string Token);
 
 public static class TokensApi
 {
@@ -18,7 +18,7 @@ public static class TokensApi
         var tokens = api.MapGroup("/tokens").RequireAuthorization(RoleMatrix.PolicyName(Permission.TokensManage));
 
         tokens.MapGet("", async (ITokenStore store, CancellationToken ct) =>
-            TypedResults.Ok((await store.ListAsync(ct)).Select(t => new TokenView(t.Id, t.Name, t.Role, t.CreatedAt, t.CreatedBy, t.RevokedAt)).ToList()));
+            TypedResults.Ok((await store.ListAsync(ct)).Select(t => new TokenView(t.Id, t.Principal, t.Name, t.Role, t.CreatedAt, t.CreatedBy, t.RevokedAt)).ToList()));
 
         tokens.MapPost("", async Task<Results<Created<TokenCreated>, ProblemHttpResult>> (HttpRequest request, TokenService service) =>
         {
@@ -27,16 +27,16 @@ public static class TokensApi
             {
                 return problem!;
             }
-            if (body.Role is null || !Roles.IsKnown(body.Role))
+            if (!Role.TryParse(body.Role, out var role) || role == Role.System)
             {
-                return Problems.BadRequest($"role must be one of: {string.Join(", ", Roles.All)}", "role");
+                return Problems.BadRequest($"role must be one of: {string.Join(", ", Role.All)}", "role");
             }
             if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100)
             {
                 return Problems.BadRequest("name is required (at most 100 characters): say who or what holds the token", "name");
             }
-            var (record, secret) = await service.CreateAsync(body.Name.Trim(), body.Role, request.HttpContext.Actor(), request.HttpContext.RequestAborted);
-            return TypedResults.Created($"/api/v1/tokens/{record.Id}", new TokenCreated(record.Id, record.Name, record.Role, secret));
+            var (record, secret) = await service.CreateAsync(body.Name.Trim(), role, request.HttpContext.Actor(), request.HttpContext.RequestAborted);
+            return TypedResults.Created($"/api/v1/tokens/{record.Id}", new TokenCreated(record.Id, record.Principal, record.Name, record.Role, secret));
         });
 
         tokens.MapDelete("/{id}", async Task<Results<Ok<TokenView>, ProblemHttpResult>> (string id, HttpContext context, TokenService service) =>
@@ -44,7 +44,7 @@ public static class TokensApi
             var t = await service.RevokeAsync(id, context.Actor(), context.RequestAborted);
             return t is null
                 ? Problems.NotFound($"no active token '{id}'")
-                : TypedResults.Ok(new TokenView(t.Id, t.Name, t.Role, t.CreatedAt, t.CreatedBy, t.RevokedAt));
+                : TypedResults.Ok(new TokenView(t.Id, t.Principal, t.Name, t.Role, t.CreatedAt, t.CreatedBy, t.RevokedAt));
         });
         return api;
     }

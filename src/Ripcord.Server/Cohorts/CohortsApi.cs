@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
-using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
 using Ripcord.Server.Programs;
@@ -61,17 +61,10 @@ public static class CohortsApi
             Everyone = body.Everyone == true,
             Seed = body.Seed,
         };
-        var outcome = await writer.ChangeAsync(program, ifMatch, request.HttpContext.Actor(), "cohort.put", $"cohort:{program}/{id}",
-            (state, _) =>
-            {
-                var (next, previous) = ProgramChanges.PutCohort(state, cohort);
-                var written = next.FindCohort(id)!;
-                return new ProgramChange<(CohortDefinition, bool)>(next, (written, previous is null),
-                    previous is null ? null : View(previous), View(written),
-                    $"{(previous is null ? "created" : "replaced")} cohort '{id}'");
-            }, request.HttpContext.RequestAborted);
+        var outcome = await writer.ExecuteAsync(program, new PutCohort(cohort), request.HttpContext.Actor(), ifMatch, request.HttpContext.RequestAborted);
         RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
-        return TypedResults.Ok(new CohortWritten(View(outcome.Result.Item1), outcome.Revision, outcome.Result.Item2));
+        var put = outcome.Change.Event<CohortPut>();
+        return TypedResults.Ok(new CohortWritten(View(put.Cohort), outcome.Revision, put.Previous is null));
     }
 
     public static CohortView View(CohortDefinition c) => new(

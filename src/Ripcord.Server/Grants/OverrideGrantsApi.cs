@@ -2,11 +2,12 @@ using System.Data.Common;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Core;
+using Ripcord.Core.Audit;
 using Ripcord.Core.Fallback;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
 using Ripcord.Server.Programs;
-using Ripcord.Server.Storage;
+using Ripcord.Server.Audit;
 
 namespace Ripcord.Server.Grants;
 
@@ -60,7 +61,7 @@ public static class OverrideGrantsApi
             now.AddMinutes(body.TtlMinutes ?? DefaultTtlMinutes), actor.Name);
         try
         {
-            await audit.AppendAsync(new AuditDraft(now, actor.Name, actor.Role, "tier2-override.grant",
+            await audit.AppendAsync(new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, AuditAction.Tier2OverrideGrant,
                 $"workspace:{program}/{grant.WorkspaceId}/{grant.Action}", null,
                 JsonSerializer.Serialize(new { grant.Id, grant.ExpiresAt, reason = body.Reason }, CoreJson.Options)), request.HttpContext.RequestAborted);
         }

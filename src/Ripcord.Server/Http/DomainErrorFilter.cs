@@ -1,6 +1,7 @@
-using Ripcord.Core.Evaluation;
+using System.Data.Common;
+using Ripcord.Core.Changes;
 using Ripcord.Server.Programs;
-using Ripcord.Server.Storage;
+using Ripcord.Server.Revisions;
 
 namespace Ripcord.Server.Http;
 
@@ -28,6 +29,12 @@ public sealed class DomainErrorFilter : IEndpointFilter
         catch (UnknownProgramException ex)
         {
             return Problems.NotFound(ex.Message);
+        }
+        catch (DbException)
+        {
+            // The database refused or could not take the write: its transaction rolled back whole.
+            return Problems.Result(StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
+                "the change could not be stored, so nothing of it was kept; retry when storage is healthy");
         }
     }
 }

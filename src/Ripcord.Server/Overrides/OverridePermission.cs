@@ -19,6 +19,6 @@ public sealed class OverridePermission(DenialAudit denials)
         await denials.RecordAsync(context, actor, $"{context.Request.Method} {context.Request.Path} scope={scopeText}");
         return Problems.Result(StatusCodes.Status403Forbidden, "Forbidden",
             $"Role '{actor.Role}' may only set user-scope (diagnostic) overrides; {scopeText} needs one of: "
-            + string.Join(", ", RoleMatrix.Allowed[Permission.OverridesWrite]));
+            + string.Join(", ", RoleMatrix.RoleNames(Permission.OverridesWrite)));
     }
 }

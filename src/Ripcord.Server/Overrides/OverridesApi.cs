@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
@@ -58,18 +59,13 @@ public static class OverridesApi
         }
         var actor = request.HttpContext.Actor();
         var id = "ovr_" + Guid.NewGuid().ToString("N")[..12];
-        var outcome = await writer.ChangeAsync(program, ifMatch, actor, "override.create", $"override:{program}/{id}",
-            (state, now) =>
-            {
-                var (next, created, replaced) = ProgramChanges.AddOverride(state,
-                    new OverrideRequest(body.Flag, body.Scope, body.Value.Value, body.Reason, body.ExpiresAt), id, actor.Name, now);
-                return new ProgramChange<(OverrideView, string?)>(next, (View(next, created, now), replaced?.Id),
-                    replaced is null ? null : View(state, replaced, now), View(next, created, now),
-                    $"set {created.Flag} = {(created.Value ? "on" : "off")} at {created.Scope}");
-            }, request.HttpContext.RequestAborted);
+        var outcome = await writer.ExecuteAsync(program,
+            new SetOverride(id, body.Flag, body.Scope, body.Value.Value, body.Reason, body.ExpiresAt, actor.Principal), actor, ifMatch,
+            request.HttpContext.RequestAborted);
         RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
-        var (view, replacedId) = outcome.Result;
-        return TypedResults.Created($"/api/v1/programs/{program}/overrides/{view.Id}", new OverrideWritten(view, outcome.Revision, replacedId));
+        var set = outcome.Change.Event<OverrideSet>();
+        var view = View(outcome.Change.State, set.Override, writer.Now);
+        return TypedResults.Created($"/api/v1/programs/{program}/overrides/{view.Id}", new OverrideWritten(view, outcome.Revision, set.Replaced?.Id));
     }
 
     private static async Task<Results<Ok<OverrideDeleted>, ProblemHttpResult>> DeleteAsync(
@@ -89,13 +85,7 @@ public static class OverridesApi
         {
             return denied;
         }
-        var outcome = await writer.ChangeAsync(program, ifMatch, request.HttpContext.Actor(), "override.delete", $"override:{program}/{id}",
-            (state, now) =>
-            {
-                var (next, removed) = ProgramChanges.RemoveOverride(state, id);
-                return new ProgramChange<string>(next, id, View(state, removed, now), null,
-                    $"removed override of {removed.Flag} at {removed.Scope}");
-            }, request.HttpContext.RequestAborted);
+        var outcome = await writer.ExecuteAsync(program, new RemoveOverride(id), request.HttpContext.Actor(), ifMatch, request.HttpContext.RequestAborted);
         RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
         return TypedResults.Ok(new OverrideDeleted(id, outcome.Revision));
     }

@@ -1,17 +1,21 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Ripcord.Core;
-using Ripcord.Core.Definitions;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
+using Ripcord.Core.Sync;
+using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
+using Ripcord.Server.Revisions;
 using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Programs;
 
-/// <summary>What one change did: the next state, the result for the caller, and the audit before/after.</summary>
-public sealed record ProgramChange<T>(ProgramState State, T Result, object? Before, object? After, string Summary);
+/// <summary>What a write stored: its revision number and what the command did.</summary>
+public sealed record WriteResult(string Program, long Revision, ProgramChange Change);
 
-public sealed record WriteOutcome<T>(T Result, long Revision);
+/// <summary>Rows a workflow adds to a configuration write (an incident entry, a review), stored in the same transaction.</summary>
+public delegate Task WorkflowRows(WriteSession session, WriteResult result, CancellationToken ct);
 
 /// <summary>The program has no such name.</summary>
 public sealed class UnknownProgramException(string program) : Exception($"no program '{program}'")
@@ -20,36 +24,76 @@ public sealed class UnknownProgramException(string program) : Exception($"no pro
 }
 
 /// <summary>
-/// The one write path for program configuration: read the head, check If-Match, apply a
-/// pure change, store the new revision and its audit event in one transaction, publish the
-/// compiled snapshot. Writes to one program are serialised in this process; across nodes
-/// the store's revision check refuses a stale write.
+/// The one write path for program configuration. For a command and an actor it takes the write
+/// lock, reads the head (catching up with revisions another node committed), checks If-Match,
+/// applies the command purely (<see cref="ProgramChanges.Apply"/>), and stores the revision (a
+/// delta, sometimes also a checkpoint), its domain events, its audit row and any workflow rows in
+/// one transaction; only then does it publish the new head. A write without If-Match is applied
+/// to whatever the head is once the lock is held, so it never fails because another node wrote
+/// first; a write with a stale If-Match gets <see cref="RevisionConflictException"/> (409).
 /// </summary>
-public sealed class ProgramWriter(IRevisionStore store, ProgramRegistry registry, TimeProvider clock)
+public sealed class ProgramWriter(Databases databases, IRevisionStore revisions, IAuditLog audit, ProgramRegistry registry, TimeProvider clock)
 {
+    /// <summary>However small the state, a checkpoint at least every this many revisions bounds a rebuild's replay.</summary>
+    public const int MaxDeltasBetweenCheckpoints = 1000;
+
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CheckpointTrack> _tracks = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What replaying from the last checkpoint costs, as of revision <see cref="Head"/>: the checkpoint's
+    /// size, and the size and number of the deltas after it.
+    /// </summary>
+    private sealed record CheckpointTrack(long Head, long StateBytes, long DeltaBytes, long Deltas);
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
-    public async Task<WriteOutcome<T>> ChangeAsync<T>(string program, long? ifMatch, Actor actor, string action, string target,
-        Func<ProgramState, DateTimeOffset, ProgramChange<T>> change, CancellationToken ct)
+    public async Task<WriteResult> ExecuteAsync(string program, ProgramCommand command, Actor actor, long? ifMatch,
+        CancellationToken ct, WorkflowRows? workflow = null)
     {
         var gate = _locks.GetOrAdd(program, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
         {
-            var latest = await store.GetLatestAsync(program, ct) ?? throw new UnknownProgramException(program);
-            if (ifMatch is long expected && expected != latest.Revision)
+            await using var session = await databases.Config.BeginWriteAsync(ct);
+            var head = await revisions.HeadAsync(session, program, ct);
+            var current = await registry.CatchUpAsync(program, head, session, ct);
+            if (current is null && command is not ApplyDefinition)
             {
-                throw new RevisionConflictException(program, expected, latest.Revision);
+                throw new UnknownProgramException(program);
             }
-            var now = clock.GetUtcNow();
-            var result = change(ProgramRegistry.Deserialize(latest.StateJson), now);
-            var stored = await store.AppendAsync(
-                new RevisionDraft(program, latest.Revision, now, actor.Name, result.Summary, ProgramRegistry.Serialize(result.State)),
-                new AuditDraft(now, actor.Name, actor.Role, action, target, Json(result.Before), Json(result.After)), ct);
-            registry.Publish(CompiledProgram.Compile(result.State, stored.Revision));
-            return new WriteOutcome<T>(result.Result, stored.Revision);
+            if (ifMatch is long expected && expected != head)
+            {
+                throw new RevisionConflictException(program, expected, head);
+            }
+            var now = SqlDatabase.Storable(clock.GetUtcNow());
+            var change = ProgramChanges.Apply(current?.State, command, now);
+            var result = new WriteResult(program, head + 1, change);
+
+            var delta = current is null ? null : StateSync.Compute(current.State, head, change.State, result.Revision);
+            await revisions.AppendAsync(session, await RowAsync(session, result, delta, actor, command, now, ct), ct);
+            await session.StepAsync(WriteStep.AfterRevision, ct);
+            await revisions.AppendEventsAsync(session, [.. change.Events.Select((e, i) => new StoredEvent(program, result.Revision, i,
+                e.TypeName, JsonSerializer.Serialize(e, CoreJson.Options)))], ct);
+            await session.StepAsync(WriteStep.AfterEvents, ct);
+            await audit.AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, change.Audit.Action,
+                change.Audit.Target, Json(change.Audit.Before), Json(change.Audit.After)), ct);
+            await session.StepAsync(WriteStep.AfterAudit, ct);
+            if (workflow is not null)
+            {
+                await workflow(session, result, ct);
+            }
+            await session.StepAsync(WriteStep.AfterWorkflow, ct);
+            await session.CommitAsync(ct);
+
+            registry.Publish(CompiledProgram.Compile(change.State, result.Revision), delta);
+            return result;
+        }
+        catch
+        {
+            // Whatever was counted toward the next checkpoint for a write that did not commit is re-read next time.
+            _tracks.TryRemove(program, out _);
+            throw;
         }
         finally
         {
@@ -57,37 +101,45 @@ public sealed class ProgramWriter(IRevisionStore store, ProgramRegistry registry
         }
     }
 
-    /// <summary>Creates the program from a definition, or replaces the definition of an existing one.</summary>
-    public async Task<WriteOutcome<DefinitionApplyReport>> ApplyDefinitionAsync(ProgramDefinition definition, long? ifMatch,
-        Actor actor, CancellationToken ct)
+    /// <summary>
+    /// The revision row: the delta always (but for a program's first revision), and the whole state
+    /// too when replaying the deltas since the last checkpoint would cost more than reading a new one.
+    /// </summary>
+    private async Task<RevisionRow> RowAsync(WriteSession session, WriteResult result, StateDelta? delta, Actor actor,
+        ProgramCommand command, DateTimeOffset now, CancellationToken ct)
     {
-        var program = definition.Key;
-        var gate = _locks.GetOrAdd(program, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        try
+        var program = result.Program;
+        var previous = result.Revision - 1;
+        var deltaJson = delta is null ? null : RevisionLog.SerializeDelta(delta);
+        CheckpointTrack? track = null;
+        if (delta is not null && (!_tracks.TryGetValue(program, out track) || track.Head != previous))
         {
-            var latest = await store.GetLatestAsync(program, ct);
-            var head = latest?.Revision ?? 0;
-            if (ifMatch is long expected && expected != head)
-            {
-                throw new RevisionConflictException(program, expected, head);
-            }
-            var current = latest is null ? null : ProgramRegistry.Deserialize(latest.StateJson);
-            var (state, report) = ProgramChanges.ApplyDefinition(current, definition);
-            var now = clock.GetUtcNow();
-            var summary = latest is null ? $"created program '{program}'" : $"applied a new definition of '{program}'";
-            var before = current is null ? null : new { flags = current.Definition.Flags.Length, cohorts = current.Cohorts.Length, stage = current.Stage };
-            var after = new { flags = definition.Flags.Length, cohorts = definition.Cohorts.Length, stage = state.Stage, report.DroppedOverrides, report.DroppedKillSwitches };
-            var stored = await store.AppendAsync(
-                new RevisionDraft(program, head, now, actor.Name, summary, ProgramRegistry.Serialize(state)),
-                new AuditDraft(now, actor.Name, actor.Role, "definition.apply", "program:" + program, Json(before), Json(after)), ct);
-            registry.Publish(CompiledProgram.Compile(state, stored.Revision));
-            return new WriteOutcome<DefinitionApplyReport>(report, stored.Revision);
+            // First write of this program in this process, or another node wrote since: count from storage.
+            track = await ReadTrackAsync(session, program, previous, ct);
         }
-        finally
+        string? stateJson = null;
+        if (track is null || track.DeltaBytes + deltaJson!.Length >= track.StateBytes || track.Deltas + 1 >= MaxDeltasBetweenCheckpoints)
         {
-            gate.Release();
+            stateJson = RevisionLog.SerializeState(result.Change.State);
+            _tracks[program] = new CheckpointTrack(result.Revision, stateJson.Length, 0, 0);
         }
+        else
+        {
+            _tracks[program] = new CheckpointTrack(result.Revision, track.StateBytes, track.DeltaBytes + deltaJson.Length, track.Deltas + 1);
+        }
+        return new RevisionRow(program, result.Revision, now, actor.Principal.Id, actor.Name, result.Change.Audit.Summary, command.Name,
+            deltaJson, stateJson, delta?.Digest ?? StateSync.Digest(result.Change.State));
+    }
+
+    private async Task<CheckpointTrack?> ReadTrackAsync(WriteSession session, string program, long head, CancellationToken ct)
+    {
+        var checkpoint = await revisions.CheckpointAsync(program, head, ct, session);
+        if (checkpoint is null)
+        {
+            return null;
+        }
+        var chain = await revisions.ChainAsync(program, checkpoint.Revision, head, ct, session);
+        return new CheckpointTrack(head, checkpoint.StateJson!.Length, chain.Sum(r => (long)(r.DeltaJson?.Length ?? 0)), chain.Count);
     }
 
     private static string? Json(object? value) => value is null ? null : JsonSerializer.Serialize(value, CoreJson.Options);

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
@@ -91,9 +92,10 @@ public static class ProgramsApi
         {
             return Refused([new DefinitionError(1, "program", $"the file defines '{definition.Key}' but was sent to '{program}'")]);
         }
-        var outcome = await writer.ApplyDefinitionAsync(definition, ifMatch, request.HttpContext.Actor(), request.HttpContext.RequestAborted);
+        var outcome = await writer.ExecuteAsync(definition.Key, new ApplyDefinition(definition), request.HttpContext.Actor(), ifMatch,
+            request.HttpContext.RequestAborted);
         RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
-        var report = outcome.Result;
+        var report = outcome.Change.Event<Core.Changes.DefinitionApplied>();
         return TypedResults.Ok(new DefinitionApplied(definition.Key, outcome.Revision, report.DroppedOverrides, report.DroppedKillSwitches, report.StageReset));
     }
 

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Ripcord.Core;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
 using Ripcord.Server.Programs;
-using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Revisions;
 
-public sealed record RevisionView(long Revision, DateTimeOffset CreatedAt, string Actor, string Summary, JsonElement? State);
+public sealed record RevisionView(long Revision, DateTimeOffset CreatedAt, string Actor, string? Principal, string Summary, string? Command,
+    JsonElement? State);
 
 /// <summary>Immutable, numbered revisions of a program's configuration.</summary>
 public static class RevisionsApi
@@ -23,21 +24,23 @@ public static class RevisionsApi
                     return Problems.BadRequest("limit must be between 1 and 500", "limit");
                 }
                 var rows = await store.ListAsync(program, before, limit ?? 50, ct);
-                return TypedResults.Ok(rows.Select(r => new RevisionView(r.Revision, r.CreatedAt, r.Actor, r.Summary, null)).ToList());
+                return TypedResults.Ok(rows.Select(r => new RevisionView(r.Revision, r.CreatedAt, r.Actor, r.Principal, r.Summary, r.Command, null)).ToList());
             })
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
         api.MapGet("/programs/{program}/revisions/{revision}", async Task<Results<Ok<RevisionView>, ProblemHttpResult>> (
-                string program, long revision, ProgramRegistry registry, IRevisionStore store, CancellationToken ct) =>
+                string program, long revision, ProgramRegistry registry, IRevisionStore store, RevisionLog log, CancellationToken ct) =>
             {
-                registry.Current(program);
+                var head = registry.Current(program);
                 var row = await store.GetAsync(program, revision, ct);
                 if (row is null)
                 {
                     return Problems.NotFound($"program '{program}' has no revision {revision}");
                 }
-                using var doc = JsonDocument.Parse(row.StateJson);
-                return TypedResults.Ok(new RevisionView(row.Revision, row.CreatedAt, row.Actor, row.Summary, doc.RootElement.Clone()));
+                var state = await log.StateAtAsync(program, revision, ct, head.Revision == revision ? (head.State, head.Revision) : null)
+                    ?? throw new InvalidDataException($"revision {revision} of '{program}' could not be rebuilt");
+                var json = JsonSerializer.SerializeToElement(state, CoreJson.Options);
+                return TypedResults.Ok(new RevisionView(row.Revision, row.CreatedAt, row.Actor, row.Principal, row.Summary, row.Command, json));
             })
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
         return api;

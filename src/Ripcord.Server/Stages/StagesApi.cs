@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
@@ -47,10 +48,7 @@ public static class StagesApi
         {
             return Problems.BadRequest("stage must be a stage number (0–3) or a stage name such as \"freeze\"", "stage");
         }
-        var outcome = await writer.ChangeAsync(program, ifMatch, request.HttpContext.Actor(), "stage.set", $"stage:{program}",
-            (state, _) => new ProgramChange<string>(ProgramChanges.SetStage(state, stage), stage,
-                new { stage = state.Stage }, new { stage }, $"stage {state.Stage} → {stage}"),
-            request.HttpContext.RequestAborted);
+        var outcome = await writer.ExecuteAsync(program, new SetStage(stage), request.HttpContext.Actor(), ifMatch, request.HttpContext.RequestAborted);
         RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
         return TypedResults.Ok(View(registry.Current(program)));
     }

@@ -52,8 +52,9 @@ public sealed class StreamHub : IDisposable
 
     public int Connections => _feeds.Values.Sum(f => { lock (f.Gate) { return f.Subscribers.Count; } });
 
-    private void OnPublished(CompiledProgram compiled)
+    private void OnPublished(PublishedRevision published)
     {
+        var compiled = published.Compiled;
         var feed = _feeds.GetOrAdd(compiled.Program, _ => new Feed());
         lock (feed.Gate)
         {
@@ -64,7 +65,11 @@ public sealed class StreamHub : IDisposable
             byte[] frame;
             if (feed.Head is { } previous && previous.Revision == compiled.Revision - 1)
             {
-                frame = Frame(compiled.Revision, "delta", StateSync.Compute(previous.State, previous.Revision, compiled.State, compiled.Revision));
+                // The writer already computed this delta for the revision row: reuse it when it starts where this feed is.
+                var delta = published.Delta is { } d && d.FromRevision == previous.Revision
+                    ? d
+                    : StateSync.Compute(previous.State, previous.Revision, compiled.State, compiled.Revision);
+                frame = Frame(compiled.Revision, "delta", delta);
                 feed.Deltas.Add(compiled.Revision, frame);
             }
             else

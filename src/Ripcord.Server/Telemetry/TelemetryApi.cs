@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Mvc;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
 using Ripcord.Server.Programs;
-using Ripcord.Server.Storage;
 using Ripcord.Server.Streaming;
 
 namespace Ripcord.Server.Telemetry;

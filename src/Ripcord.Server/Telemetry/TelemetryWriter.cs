@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Telemetry;
 

@@ -10,11 +10,11 @@ public sealed class PostgresStoreContractTests(PostgresCluster cluster) : StoreC
 {
     private string _connectionString = "";
 
-    protected override async Task<SqlStore> CreateStoreAsync()
+    protected override async Task<Databases> CreateDatabasesAsync()
     {
         cluster.RequireRunning();
         _connectionString = await cluster.FreshSchemaAsync(nameof(PostgresStoreContractTests));
-        return new PostgresStore(_connectionString);
+        return Databases.Postgres(_connectionString);
     }
 
     protected override string DisableAppendOnlyTriggersSql => "ALTER TABLE audit DISABLE TRIGGER USER";
@@ -27,9 +27,9 @@ public sealed class PostgresStoreContractTests(PostgresCluster cluster) : StoreC
         await cmd.ExecuteNonQueryAsync();
     }
 
-    protected override Task DestroyStoreAsync()
+    protected override Task DestroyAsync()
     {
-        (Store as IDisposable)?.Dispose();
+        Databases.Dispose();
         return Task.CompletedTask;
     }
 }

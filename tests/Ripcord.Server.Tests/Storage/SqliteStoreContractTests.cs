@@ -9,9 +9,9 @@ public sealed class SqliteStoreContractTests : StoreContractTests
 {
     private readonly string _directory = TestPaths.NewDataDirectory("store");
 
-    private string ConnectionString => new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "ripcord.db"), Pooling = false }.ToString();
+    private string ConnectionString => new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, Databases.ConfigFile), Pooling = false }.ToString();
 
-    protected override Task<SqlStore> CreateStoreAsync() => Task.FromResult<SqlStore>(new SqliteStore(_directory));
+    protected override Task<Databases> CreateDatabasesAsync() => Task.FromResult(Databases.Sqlite(_directory));
 
     protected override string DisableAppendOnlyTriggersSql => "DROP TRIGGER audit_no_update";
 
@@ -24,15 +24,10 @@ public sealed class SqliteStoreContractTests : StoreContractTests
         await cmd.ExecuteNonQueryAsync();
     }
 
-    protected override Task DestroyStoreAsync()
+    protected override Task DestroyAsync()
     {
-        using (var pooled = new SqliteConnection(new SqliteConnectionStringBuilder
-               {
-                   DataSource = Path.Combine(_directory, "ripcord.db"), Pooling = true, DefaultTimeout = 30,
-               }.ToString()))
-        {
-            SqliteConnection.ClearPool(pooled);
-        }
+        ((SqliteDatabase)Databases.Config).ClearPool();
+        ((SqliteDatabase)Databases.Telemetry).ClearPool();
         TestPaths.TryDelete(_directory);
         return Task.CompletedTask;
     }

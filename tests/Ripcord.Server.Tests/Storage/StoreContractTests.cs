@@ -1,57 +1,73 @@
 using System.Data.Common;
 using Ripcord.Core.Audit;
+using Ripcord.Server.Audit;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Revisions;
 using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Tests.Storage;
 
 /// <summary>
-/// The contract every storage backend keeps (IRevisionStore, IAuditLog, ITokenStore): numbered
-/// revisions with optimistic concurrency, an append-only hash-chained audit log enforced by the
-/// database itself, hashed tokens. Each backend runs the same tests on an empty store of its own.
+/// The contract every storage backend keeps (revisions, audit, tokens in the configuration
+/// database): numbered revisions written under one write lock, a write session whose rows are
+/// stored together or not at all, an append-only hash-chained audit log enforced by the database
+/// itself, hashed tokens. Each backend runs the same tests on an empty database of its own.
 /// </summary>
 public abstract class StoreContractTests : IAsyncLifetime
 {
+    /// <summary>Stored times are kept to the microsecond on every backend (see <see cref="SqlDatabase.Storable"/>).</summary>
     private static readonly DateTimeOffset T0 = new(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
-    protected SqlStore Store { get; private set; } = null!;
+    protected Databases Databases { get; private set; } = null!;
 
-    private IRevisionStore Revisions => Store;
-    private IAuditLog Audit => Store;
-    private ITokenStore Tokens => Store;
+    private IRevisionStore Revisions => new RevisionStore(Databases);
+    private IAuditLog Audit => new AuditStore(Databases);
+    private ITokenStore Tokens => new TokenStore(Databases);
 
-    /// <summary>A new, uninitialised store on empty storage.</summary>
-    protected abstract Task<SqlStore> CreateStoreAsync();
+    /// <summary>New, unmigrated databases on empty storage.</summary>
+    protected abstract Task<Databases> CreateDatabasesAsync();
 
-    /// <summary>Runs SQL directly against the store's database, bypassing the store.</summary>
+    /// <summary>Runs SQL directly against the configuration database, bypassing the stores.</summary>
     protected abstract Task ExecuteRawAsync(string sql);
 
     /// <summary>SQL that disables the append-only triggers (what a database superuser could do).</summary>
     protected abstract string DisableAppendOnlyTriggersSql { get; }
 
-    protected abstract Task DestroyStoreAsync();
+    protected abstract Task DestroyAsync();
 
     public async Task InitializeAsync()
     {
-        Store = await CreateStoreAsync();
-        await Store.InitializeAsync();
+        Databases = await CreateDatabasesAsync();
+        await Databases.MigrateAsync(CancellationToken.None);
     }
 
-    public Task DisposeAsync() => DestroyStoreAsync();
+    public Task DisposeAsync() => DestroyAsync();
 
-    private static RevisionDraft Draft(string program, long expected, string state = "{\"n\":1}", int minute = 0) =>
-        new(program, expected, T0.AddMinutes(minute).AddTicks(1234567), "alice", $"change {expected + 1}", state);
+    private static RevisionRow Row(string program, long revision, string state = "{\"n\":1}", int minute = 0) =>
+        new(program, revision, T0.AddMinutes(minute).AddTicks(1234560), "prn_alice", "alice", $"change {revision}", "set-stage",
+            revision == 1 ? null : "{\"delta\":" + revision + "}", revision == 1 || revision % 2 == 0 ? state : null, "digest-" + revision);
 
-    private static AuditDraft Event(string action, int second = 0, string outcome = "ok") =>
-        new(T0.AddSeconds(second).AddTicks(4321), "alice", "operator", action, "override:groups/ovr_1", "{\"before\":1}", null, outcome);
+    private static AuditDraft Event(string target, int second = 0, string outcome = "ok", AuditAction? action = null, string? principal = "prn_alice") =>
+        new(T0.AddSeconds(second).AddTicks(4321), principal, "alice", "operator", action ?? AuditAction.OverrideCreate, target, "{\"before\":1}", null, outcome);
 
     private async Task<List<AuditEntry>> AllAuditAsync() => [.. await Audit.ReadAsync(0, 10_000)];
+
+    /// <summary>Appends a revision and its audit row in one session, as the writer does.</summary>
+    private async Task AppendAsync(RevisionRow row, AuditDraft audit)
+    {
+        await using var session = await Databases.Config.BeginWriteAsync(default);
+        await Revisions.AppendAsync(session, row);
+        await Audit.AppendAsync(session, audit);
+        await session.CommitAsync(default);
+    }
 
     [Fact]
     public async Task EmptyStore_HasNoRevisionsNoAuditNoTokens_AndIsReachable()
     {
-        Assert.True(await Store.PingAsync());
-        Assert.Null(await Revisions.GetLatestAsync("groups"));
+        Assert.True(await Databases.Config.PingAsync(default));
+        Assert.True(await Databases.Telemetry.PingAsync(default));
         Assert.Null(await Revisions.GetAsync("groups", 1));
+        Assert.Null(await Revisions.CheckpointAsync("groups", 1));
         Assert.Empty(await Revisions.ListAsync("groups", null, 10));
         Assert.Empty(await Revisions.HeadsAsync());
         Assert.Empty(await Audit.ReadAsync(0, 10));
@@ -61,70 +77,81 @@ public abstract class StoreContractTests : IAsyncLifetime
     [Fact]
     public async Task AppendedRevisions_AreNumberedFromOne_AndReadBackExactly()
     {
-        var r1 = await Revisions.AppendAsync(Draft("groups", 0, "{\"a\":1}"), Event("x"));
-        var r2 = await Revisions.AppendAsync(Draft("groups", 1, "{\"a\":2}", 1), Event("y"));
-        var other = await Revisions.AppendAsync(Draft("payments", 0, "{\"p\":true}"), Event("z"));
-        Assert.Equal(1, r1.Revision);
-        Assert.Equal(2, r2.Revision);
-        Assert.Equal(1, other.Revision);
+        var r1 = Row("groups", 1, "{\"a\":1}");
+        var r2 = Row("groups", 2, "{\"a\":2}", 1);
+        var r3 = Row("groups", 3, minute: 2);
+        var other = Row("payments", 1, "{\"p\":true}");
+        await AppendAsync(r1, Event("x"));
+        await AppendAsync(r2, Event("y"));
+        await AppendAsync(r3, Event("y"));
+        await AppendAsync(other, Event("z"));
 
-        var latest = await Revisions.GetLatestAsync("groups");
-        Assert.Equal(r2, latest);
         Assert.Equal(r1, await Revisions.GetAsync("groups", 1));
-        Assert.Equal(T0.AddTicks(1234567), (await Revisions.GetAsync("groups", 1))!.CreatedAt);
-        Assert.Null(await Revisions.GetAsync("groups", 3));
+        Assert.Equal(r2, await Revisions.GetAsync("groups", 2));
+        Assert.Equal(r3, await Revisions.GetAsync("groups", 3));
+        Assert.Equal(T0.AddTicks(1234560), (await Revisions.GetAsync("groups", 1))!.CreatedAt);
+        Assert.Null(await Revisions.GetAsync("groups", 4));
 
         var listed = await Revisions.ListAsync("groups", null, 10);
-        Assert.Equal([2L, 1L], listed.Select(r => r.Revision));
-        Assert.All(listed, r => Assert.Equal("", r.StateJson));
-        Assert.Equal("change 2", listed[0].Summary);
+        Assert.Equal([3L, 2L, 1L], listed.Select(r => r.Revision));
+        Assert.All(listed, r => Assert.Null(r.StateJson ?? r.DeltaJson));
+        Assert.Equal("change 3", listed[0].Summary);
+        Assert.Equal("prn_alice", listed[0].Principal);
         Assert.Equal([1L], (await Revisions.ListAsync("groups", 2, 10)).Select(r => r.Revision));
-        Assert.Equal([2L], (await Revisions.ListAsync("groups", null, 1)).Select(r => r.Revision));
+        Assert.Equal([3L], (await Revisions.ListAsync("groups", null, 1)).Select(r => r.Revision));
+
+        // The checkpoint at or before a revision, and the chain after it.
+        Assert.Equal(2, (await Revisions.CheckpointAsync("groups", 3))!.Revision);
+        Assert.Equal(1, (await Revisions.CheckpointAsync("groups", 1))!.Revision);
+        Assert.Equal([2L, 3L], (await Revisions.ChainAsync("groups", 1, 3)).Select(r => r.Revision));
+        Assert.Equal([2L], (await Revisions.ChainAsync("groups", 1, 2)).Select(r => r.Revision));
 
         var heads = await Revisions.HeadsAsync();
         Assert.Equal(2, heads.Count);
-        Assert.Equal(2, heads["groups"]);
+        Assert.Equal(3, heads["groups"]);
         Assert.Equal(1, heads["payments"]);
     }
 
     [Fact]
-    public async Task AppendWithStaleExpectedRevision_Conflicts_AndStoresNeitherRevisionNorAudit()
+    public async Task AppendingATakenRevisionNumber_Conflicts_AndTheSessionStoresNothing()
     {
-        await Revisions.AppendAsync(Draft("groups", 0), Event("first"));
-        await Revisions.AppendAsync(Draft("groups", 1), Event("second"));
+        await AppendAsync(Row("groups", 1), Event("first"));
+        await AppendAsync(Row("groups", 2), Event("second"));
         var auditBefore = await AllAuditAsync();
 
-        foreach (var stale in new long[] { 0, 1, 3, 42 })
+        foreach (var taken in new long[] { 1, 2 })
         {
-            var ex = await Assert.ThrowsAsync<RevisionConflictException>(() => Revisions.AppendAsync(Draft("groups", stale, "{\"lost\":true}"), Event("stale")));
-            Assert.Equal(stale, ex.Expected);
+            await using var session = await Databases.Config.BeginWriteAsync(default);
+            await Audit.AppendAsync(session, Event("stale"));
+            var ex = await Assert.ThrowsAsync<RevisionConflictException>(() => Revisions.AppendAsync(session, Row("groups", taken, "{\"lost\":true}")));
+            Assert.Equal(taken - 1, ex.Expected);
             Assert.Equal(2, ex.Actual);
             Assert.Equal("groups", ex.Program);
         }
-        Assert.Equal(2, (await Revisions.GetLatestAsync("groups"))!.Revision);
         Assert.Equal(2, (await Revisions.HeadsAsync())["groups"]);
+        Assert.Equal("{\"n\":1}", (await Revisions.GetAsync("groups", 2))!.StateJson);
         Assert.Equal(auditBefore, await AllAuditAsync());
     }
 
     [Fact]
-    public async Task ConcurrentAppendsAtTheSameHead_ExactlyOneWins()
+    public async Task ConcurrentWritersAtTheSameHead_ExactlyOneWins_BecauseTheSessionHoldsTheLock()
     {
-        await Revisions.AppendAsync(Draft("groups", 0), Event("seed"));
+        await AppendAsync(Row("groups", 1), Event("seed"));
         var attempts = Enumerable.Range(0, 8).Select(async i =>
         {
-            try
+            await using var session = await Databases.Config.BeginWriteAsync(default);
+            if (await Revisions.HeadAsync(session, "groups") != 1)
             {
-                await Revisions.AppendAsync(Draft("groups", 1, $"{{\"writer\":{i}}}"), Event("race " + i));
-                return true;
+                return false; // the head moved while this writer waited for the lock: a stale If-Match would get 409 here
             }
-            catch (RevisionConflictException)
-            {
-                return false;
-            }
+            await Revisions.AppendAsync(session, Row("groups", 2, $"{{\"writer\":{i}}}"));
+            await Audit.AppendAsync(session, Event("race " + i));
+            await session.CommitAsync(default);
+            return true;
         });
         var outcomes = await Task.WhenAll(attempts);
         Assert.Equal(1, outcomes.Count(won => won));
-        Assert.Equal(2, (await Revisions.GetLatestAsync("groups"))!.Revision);
+        Assert.Equal(2, (await Revisions.HeadsAsync())["groups"]);
         var audit = await AllAuditAsync();
         Assert.Equal(2, audit.Count);
         Assert.True(AuditChain.Verify(audit).Ok);
@@ -134,16 +161,18 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task AuditEntries_AreSequencedAndHashChained_AndTheChainVerifies()
     {
         var appended = new List<AuditEntry>();
-        appended.Add(await Audit.AppendAsync(Event("override.create", 0)));
-        appended.Add(await Audit.AppendAsync(new AuditDraft(T0.AddSeconds(1), "bob", "support", "denied", "POST /api/v1/x", null, null, "denied")));
-        appended.Add(await Audit.AppendAsync(new AuditDraft(T0.AddSeconds(2), "zoë ✓", "admin", "token.create", "token:t\"1", "{\"a\":\"ü\"}", "{}")));
-        await Revisions.AppendAsync(Draft("groups", 0), Event("definition.apply", 3));
-        await Tokens.CreateAsync(new TokenRecord("tok_1", "ci", "sdk", "hash-1", T0, "admin", null), Event("token.create", 4));
-        await Tokens.RevokeAsync("tok_1", T0.AddSeconds(5), Event("token.revoke", 5));
-        appended.Add(await Audit.AppendAsync(Event("last", 6)));
+        appended.Add(await Audit.AppendAsync(Event("override:groups/ovr_1", 0)));
+        appended.Add(await Audit.AppendAsync(new AuditDraft(T0.AddSeconds(1), "prn_bob", "bob", "support", AuditAction.Denied, "POST /api/v1/x", null, null, "denied")));
+        appended.Add(await Audit.AppendAsync(new AuditDraft(T0.AddSeconds(2), "prn_z", "zoë ✓", "admin", AuditAction.TokenCreate, "token:t\"1", "{\"a\":\"ü\"}", "{}")));
+        // A row without a principal (as every row written before principals existed) chains the same way.
+        appended.Add(await Audit.AppendAsync(Event("legacy", 3, principal: null)));
+        await AppendAsync(Row("groups", 1), Event("program:groups", 4, action: AuditAction.DefinitionApply));
+        await CreateTokenAsync(new TokenRecord("tok_1", "prn_1", "ci", "sdk", "hash-1", T0, "admin", null), Event("token:tok_1", 5));
+        await RevokeTokenAsync("tok_1", T0.AddSeconds(6), Event("token:tok_1", 6));
+        appended.Add(await Audit.AppendAsync(Event("last", 7)));
 
         var all = await AllAuditAsync();
-        Assert.Equal(Enumerable.Range(1, 7).Select(i => (long)i), all.Select(e => e.Seq));
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), all.Select(e => e.Seq));
         Assert.Equal(AuditChain.Genesis, all[0].PrevHash);
         for (var i = 1; i < all.Count; i++)
         {
@@ -157,10 +186,12 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(T0.AddSeconds(0), all[0].At);
         Assert.Equal("denied", all[1].Outcome);
         Assert.Equal("zoë ✓", all[2].Actor);
+        Assert.Null(all[3].Principal);
+        Assert.Equal("prn_bob", all[1].Principal);
 
         var verification = AuditChain.Verify(all);
         Assert.True(verification.Ok, verification.Problem);
-        Assert.Equal(7, verification.Checked);
+        Assert.Equal(8, verification.Checked);
 
         // Paged reads continue the chain.
         var page1 = await Audit.ReadAsync(0, 3);
@@ -171,13 +202,19 @@ public abstract class StoreContractTests : IAsyncLifetime
         v = AuditChain.Verify(page2, v.LastHash, v.Checked);
         v = AuditChain.Verify(page3, v.LastHash, v.Checked);
         Assert.True(v.Ok);
-        Assert.Equal(7, v.Checked);
+        Assert.Equal(8, v.Checked);
     }
 
     [Fact]
-    public async Task AuditAndRevisionRows_CannotBeUpdatedOrDeleted_ByRawSql()
+    public async Task AuditRevisionAndEventRows_CannotBeUpdatedOrDeleted_ByRawSql()
     {
-        await Revisions.AppendAsync(Draft("groups", 0), Event("one"));
+        await using (var session = await Databases.Config.BeginWriteAsync(default))
+        {
+            await Revisions.AppendAsync(session, Row("groups", 1));
+            await Revisions.AppendEventsAsync(session, [new StoredEvent("groups", 1, 0, "stage-changed", "{}")]);
+            await Audit.AppendAsync(session, Event("one"));
+            await session.CommitAsync(default);
+        }
         await Audit.AppendAsync(Event("two", 1));
         var audit = await AllAuditAsync();
         var revision = await Revisions.GetAsync("groups", 1);
@@ -190,6 +227,8 @@ public abstract class StoreContractTests : IAsyncLifetime
             "DELETE FROM audit",
             "UPDATE revisions SET state = '{}' WHERE revision = 1",
             "DELETE FROM revisions",
+            "UPDATE events SET body = '{\"forged\":true}'",
+            "DELETE FROM events",
         ];
         foreach (var sql in tampering)
         {
@@ -198,6 +237,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         }
         Assert.Equal(audit, await AllAuditAsync());
         Assert.Equal(revision, await Revisions.GetAsync("groups", 1));
+        Assert.Single(await Revisions.EventsAsync("groups", 1));
         Assert.True(AuditChain.Verify(await AllAuditAsync()).Ok);
     }
 
@@ -206,7 +246,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         for (var i = 0; i < 4; i++)
         {
-            await Audit.AppendAsync(Event("event " + i, i));
+            await Audit.AppendAsync(Event("event " + i, i, principal: i % 2 == 0 ? "prn_alice" : null));
         }
         await ExecuteRawAsync(DisableAppendOnlyTriggersSql);
         await ExecuteRawAsync("UPDATE audit SET actor = 'mallory' WHERE seq = 3");
@@ -214,29 +254,57 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.False(verification.Ok);
         Assert.Equal(3, verification.FirstBrokenSeq);
         Assert.Equal(2, verification.Checked);
+
+        // Forging the principal of a row is caught too.
+        await ExecuteRawAsync("UPDATE audit SET actor = 'alice' WHERE seq = 3");
+        Assert.True(AuditChain.Verify(await AllAuditAsync()).Ok);
+        await ExecuteRawAsync("UPDATE audit SET principal = 'prn_mallory' WHERE seq = 1");
+        Assert.Equal(1, AuditChain.Verify(await AllAuditAsync()).FirstBrokenSeq);
+    }
+
+    private async Task CreateTokenAsync(TokenRecord token, AuditDraft audit)
+    {
+        await using var session = await Databases.Config.BeginWriteAsync(default);
+        await Tokens.CreateAsync(session, token);
+        await Audit.AppendAsync(session, audit);
+        await session.CommitAsync(default);
+    }
+
+    /// <summary>As TokenService does: the audit row is written only when a token was revoked.</summary>
+    private async Task<TokenRecord?> RevokeTokenAsync(string id, DateTimeOffset at, AuditDraft audit)
+    {
+        await using var session = await Databases.Config.BeginWriteAsync(default);
+        var revoked = await Tokens.RevokeAsync(session, id, at);
+        if (revoked is not null)
+        {
+            await Audit.AppendAsync(session, audit);
+            await session.CommitAsync(default);
+        }
+        return revoked;
     }
 
     [Fact]
     public async Task Tokens_AreCreatedFoundListedAndRevokedOnce_EachWriteAudited()
     {
-        var alice = new TokenRecord("tok_a", "alice", "operator", "hash-a", T0, "admin", null);
-        var ci = new TokenRecord("tok_b", "ci", "sdk", "hash-b", T0.AddMinutes(1), "admin", null);
-        await Tokens.CreateAsync(alice, Event("token.create"));
-        await Tokens.CreateAsync(ci, Event("token.create", 1));
+        var alice = new TokenRecord("tok_a", "prn_a", "alice", "operator", "hash-a", T0, "admin", null);
+        var ci = new TokenRecord("tok_b", "prn_b", "ci", "sdk", "hash-b", T0.AddMinutes(1), "admin", null);
+        await CreateTokenAsync(alice, Event("token:tok_a", action: AuditAction.TokenCreate));
+        await CreateTokenAsync(ci, Event("token:tok_b", 1, action: AuditAction.TokenCreate));
 
         Assert.Equal(alice, await Tokens.FindByHashAsync("hash-a"));
         Assert.Null(await Tokens.FindByHashAsync("no-such-hash"));
         Assert.Equal([alice, ci], await Tokens.ListAsync());
 
         var revokedAt = T0.AddHours(1);
-        var revoked = await Tokens.RevokeAsync("tok_a", revokedAt, Event("token.revoke", 2));
+        var revoked = await RevokeTokenAsync("tok_a", revokedAt, Event("token:tok_a", 2, action: AuditAction.TokenRevoke));
         Assert.Equal(alice with { RevokedAt = revokedAt }, revoked);
         Assert.Equal(revokedAt, (await Tokens.FindByHashAsync("hash-a"))!.RevokedAt);
         Assert.Null((await Tokens.FindByHashAsync("hash-b"))!.RevokedAt);
+        Assert.Equal(1, await Tokens.RevokedCountAsync());
 
         // Revoking twice, or a token that does not exist, changes nothing and is not audited.
-        Assert.Null(await Tokens.RevokeAsync("tok_a", revokedAt.AddHours(1), Event("token.revoke", 3)));
-        Assert.Null(await Tokens.RevokeAsync("tok_nope", revokedAt, Event("token.revoke", 4)));
+        Assert.Null(await RevokeTokenAsync("tok_a", revokedAt.AddHours(1), Event("token:tok_a", 3, action: AuditAction.TokenRevoke)));
+        Assert.Null(await RevokeTokenAsync("tok_nope", revokedAt, Event("token:tok_nope", 4, action: AuditAction.TokenRevoke)));
         Assert.Equal(revokedAt, (await Tokens.FindByHashAsync("hash-a"))!.RevokedAt);
         var audit = await AllAuditAsync();
         Assert.Equal(["token.create", "token.create", "token.revoke"], audit.Select(e => e.Action));
@@ -245,20 +313,20 @@ public abstract class StoreContractTests : IAsyncLifetime
     [Fact]
     public async Task TokenWithADuplicateHash_IsRefused_AndNotAudited()
     {
-        await Tokens.CreateAsync(new TokenRecord("tok_a", "a", "viewer", "same-hash", T0, "admin", null), Event("token.create"));
+        await CreateTokenAsync(new TokenRecord("tok_a", "prn_a", "a", "viewer", "same-hash", T0, "admin", null), Event("token:tok_a"));
         await Assert.ThrowsAnyAsync<DbException>(() =>
-            Tokens.CreateAsync(new TokenRecord("tok_b", "b", "admin", "same-hash", T0, "admin", null), Event("token.create", 1)));
+            CreateTokenAsync(new TokenRecord("tok_b", "prn_b", "b", "admin", "same-hash", T0, "admin", null), Event("token:tok_b", 1)));
         Assert.Single(await Tokens.ListAsync());
         Assert.Single(await AllAuditAsync());
     }
 
     [Fact]
-    public async Task InitializingAgain_KeepsData_AndKeepsTheAppendOnlyGuard()
+    public async Task MigratingAgain_KeepsData_AndKeepsTheAppendOnlyGuard()
     {
-        await Revisions.AppendAsync(Draft("groups", 0), Event("one"));
-        await Tokens.CreateAsync(new TokenRecord("tok_a", "a", "viewer", "h", T0, "admin", null), Event("two", 1));
-        await Store.InitializeAsync();
-        await Store.InitializeAsync();
+        await AppendAsync(Row("groups", 1), Event("one"));
+        await CreateTokenAsync(new TokenRecord("tok_a", "prn_a", "a", "viewer", "h", T0, "admin", null), Event("two", 1));
+        await Databases.MigrateAsync(default);
+        await Databases.MigrateAsync(default);
         Assert.Equal(1, (await Revisions.HeadsAsync())["groups"]);
         Assert.Single(await Tokens.ListAsync());
         Assert.Equal(2, (await AllAuditAsync()).Count);

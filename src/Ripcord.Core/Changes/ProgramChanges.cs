@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
 using Ripcord.Core.Definitions;
+using Ripcord.Core.Evaluation;
 
-namespace Ripcord.Core.Evaluation;
+namespace Ripcord.Core.Changes;
 
 /// <summary>A change that cannot be made, with the field at fault. The server maps it to a 4xx.</summary>
 public sealed class ChangeRejectedException(ChangeError kind, string field, string message) : Exception(message)
@@ -28,8 +29,9 @@ public sealed record DefinitionApplyReport(
 /// <summary>
 /// The pure write side: each method validates one change against a state and returns the
 /// next state. No IO, no clock of its own: the caller passes <c>now</c> and new ids.
+/// <see cref="Apply"/> (in ProgramChanges.Commands.cs) runs a typed command through them.
 /// </summary>
-public static class ProgramChanges
+public static partial class ProgramChanges
 {
     /// <summary>How far away a user-scope (diagnostic) override may expire.</summary>
     public static readonly TimeSpan MaxDiagnosticLifetime = TimeSpan.FromHours(72);
@@ -148,7 +150,18 @@ public static class ProgramChanges
         {
             throw new ChangeRejectedException(ChangeError.Invalid, "scope", $"unknown cohort '{activation.Scope.Id}'");
         }
+        if (state.KillSwitches.Any(k => string.Equals(k.Id, activation.Id, StringComparison.Ordinal)))
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "id", $"kill switch '{activation.Id}' is already active");
+        }
         return state with { KillSwitches = state.KillSwitches.Add(activation) };
+    }
+
+    public static (ProgramState State, KillSwitchActivation Removed) DeactivateKillSwitch(ProgramState state, string id)
+    {
+        var existing = state.KillSwitches.FirstOrDefault(k => string.Equals(k.Id, id, StringComparison.Ordinal))
+            ?? throw new ChangeRejectedException(ChangeError.NotFound, "id", $"no active kill switch '{id}' in program '{state.Program}'");
+        return (state with { KillSwitches = state.KillSwitches.Remove(existing) }, existing);
     }
 
     /// <summary>

@@ -1,0 +1,34 @@
+namespace Ripcord.Core.Audit;
+
+/// <summary>
+/// What an audit row records, from a closed list: the audit log is read by people and alert
+/// rules, so its action names are a contract, not strings made up where a handler needs one.
+/// </summary>
+public readonly record struct AuditAction
+{
+    private AuditAction(string name) => Name = name;
+
+    public string Name { get; }
+
+    public static readonly AuditAction DefinitionApply = new("definition.apply");
+    public static readonly AuditAction CohortPut = new("cohort.put");
+    public static readonly AuditAction OverrideCreate = new("override.create");
+    public static readonly AuditAction OverrideDelete = new("override.delete");
+    public static readonly AuditAction StageSet = new("stage.set");
+    public static readonly AuditAction KillSwitchActivate = new("killswitch.activate");
+    public static readonly AuditAction KillSwitchDeactivate = new("killswitch.deactivate");
+    public static readonly AuditAction Rollback = new("rollback");
+    public static readonly AuditAction TokenCreate = new("token.create");
+    public static readonly AuditAction TokenRevoke = new("token.revoke");
+    public static readonly AuditAction Tier2OverrideGrant = new("tier2-override.grant");
+    /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
+    public static readonly AuditAction Denied = new("denied");
+
+    public static IReadOnlyList<AuditAction> All { get; } =
+    [
+        DefinitionApply, CohortPut, OverrideCreate, OverrideDelete, StageSet, KillSwitchActivate, KillSwitchDeactivate,
+        Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, Denied,
+    ];
+
+    public override string ToString() => Name ?? "";
+}

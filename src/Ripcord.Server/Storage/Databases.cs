@@ -1,0 +1,40 @@
+namespace Ripcord.Server.Storage;
+
+/// <summary>
+/// The server's two databases: configuration (revisions, events, audit, tokens — every write
+/// under one lock) and telemetry (raw SDK events — never that lock). On SQLite they are two files
+/// in the data directory; on PostgreSQL one database reached through two pools.
+/// </summary>
+public sealed class Databases(SqlDatabase config, SqlDatabase telemetry) : IDisposable
+{
+    public SqlDatabase Config { get; } = config;
+    public SqlDatabase Telemetry { get; } = telemetry;
+
+    public const string ConfigFile = "ripcord.db";
+    public const string TelemetryFile = "telemetry.db";
+
+    public static Databases Sqlite(string dataDirectory, ILoggerFactory? logs = null, IWriteObserver? observer = null) => new(
+        new SqliteDatabase(Path.Combine(dataDirectory, ConfigFile), "configuration", Migrations.Config, logs, observer),
+        new SqliteDatabase(Path.Combine(dataDirectory, TelemetryFile), "telemetry", Migrations.Telemetry, logs));
+
+    public static Databases Postgres(string connectionString, ILoggerFactory? logs = null, IWriteObserver? observer = null) => new(
+        new PostgresDatabase(connectionString, "configuration", Migrations.Config, logs, observer),
+        new PostgresDatabase(connectionString, "telemetry", Migrations.Telemetry, logs));
+
+    /// <summary>Migrates both, and on SQLite moves telemetry that an earlier release kept in the configuration file.</summary>
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await Config.MigrateAsync(ct);
+        await Telemetry.MigrateAsync(ct);
+        if (Config is SqliteDatabase config && Telemetry is SqliteDatabase telemetry)
+        {
+            await LegacyTelemetry.MoveAsync(config, telemetry, ct);
+        }
+    }
+
+    public void Dispose()
+    {
+        Config.Dispose();
+        Telemetry.Dispose();
+    }
+}

@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+using FsCheck;
+using FsCheck.Fluent;
+using Ripcord.Core.Changes;
+using Ripcord.Core.Definitions;
+using Ripcord.Core.Evaluation;
+using Ripcord.Core.Governance;
+
+namespace Ripcord.Core.Tests;
+
+/// <summary>
+/// A random history of commands on the groups program: overrides set, replaced and removed,
+/// cohorts created and replaced, stage moves, kill switches on and off, definition applies that
+/// reorder or drop cohorts, and rollbacks to earlier revisions. Each step is a few random numbers,
+/// interpreted against the state reached so far, so every command is meaningful (and some are
+/// refused, as real ones are).
+/// </summary>
+public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Steps)
+{
+    public override string ToString() => string.Join(" ", Steps.Select(s => $"{s.Kind}:{s.A}:{s.B}"));
+
+    public static Arbitrary<CommandHistory> Arbitrary =>
+        (from kind in Gen.Choose(0, 10)
+         from a in Gen.Choose(0, 1000)
+         from b in Gen.Choose(0, 1000)
+         select (kind, a, b))
+            .ListOf().Select(l => new CommandHistory([.. l.Take(40)]))
+            .ToArbitrary();
+
+    private static readonly Principal Alice = new("prn_alice", "alice");
+    private static readonly string[] Workspaces = ["w1", "w2", "w3", "w4", "w5"];
+    private static readonly string[] Stages = ["0", "1", "2", "3", "freeze"];
+    private static readonly string[] Levels = ["KS1", "KS2", "KS3", "KS4", "KS5"];
+
+    /// <summary>
+    /// Applies the history from the program's creation; returns every revision's state (index 0 is
+    /// revision 1). Refused commands make no revision, as in the server.
+    /// </summary>
+    public List<(ProgramCommand Command, ProgramState State)> Run(DateTimeOffset start)
+    {
+        var revisions = new List<(ProgramCommand, ProgramState)>();
+        var create = new ApplyDefinition(Groups.Definition.Value);
+        revisions.Add((create, ProgramChanges.Apply(null, create, start).State));
+        var now = start;
+        for (var i = 0; i < Steps.Count; i++)
+        {
+            now = now.AddMinutes(7);
+            var state = revisions[^1].Item2;
+            var command = Command(Steps[i], i, state, revisions, now);
+            try
+            {
+                revisions.Add((command, ProgramChanges.Apply(state, command, now).State));
+            }
+            catch (ChangeRejectedException)
+            {
+            }
+        }
+        return revisions;
+    }
+
+    private static ProgramCommand Command((int Kind, int A, int B) step, int i, ProgramState state, List<(ProgramCommand, ProgramState State)> revisions,
+        DateTimeOffset now)
+    {
+        var (kind, a, b) = step;
+        var flags = state.Definition.Flags;
+        string Scope(int n) => (n % 4) switch
+        {
+            0 => "global",
+            1 => "workspace:" + Workspaces[n % Workspaces.Length],
+            2 => "cohort:" + state.Cohorts[n % state.Cohorts.Length].Id,
+            _ => "user:u" + (n % 3),
+        };
+        switch (kind)
+        {
+            case 0 or 1 or 2:
+                var scope = Scope(a);
+                // User scope must expire within 72 h; other scopes sometimes expire, sometimes not.
+                DateTimeOffset? expires = scope.StartsWith("user:", StringComparison.Ordinal) ? now.AddHours(1 + b % 70)
+                    : b % 3 == 0 ? now.AddHours(1 + b) : null;
+                return new SetOverride($"ovr_{i}", flags[b % flags.Length].Key, scope, b % 2 == 0, "because " + i, expires, Alice);
+            case 3:
+                return new RemoveOverride(state.Overrides.IsEmpty ? "ovr_missing" : state.Overrides[a % state.Overrides.Length].Id);
+            case 4:
+                var id = a % 3 == 0 ? "extra-" + (b % 3) : state.Cohorts[a % state.Cohorts.Length].Id;
+                return new PutCohort(new CohortDefinition { Id = id, Workspaces = [.. Workspaces.Where((_, n) => (b >> n) % 2 == 1)] });
+            case 5:
+                return new SetStage(Stages[a % Stages.Length]);
+            case 6:
+                return new ActivateKillSwitch($"ks_{i}", Levels[a % Levels.Length], a % 4 == 3 ? "global" : Scope(a), b % 2 == 0 ? "inc_1" : null, "incident " + i, Alice);
+            case 7:
+                return new DeactivateKillSwitch(state.KillSwitches.IsEmpty ? "ks_missing" : state.KillSwitches[a % state.KillSwitches.Length].Id, "resolved");
+            case 8:
+                return new ApplyDefinition(Reshuffled(state.Definition, a, b));
+            default:
+                var target = a % revisions.Count;
+                return new RollbackTo(target + 1, revisions[target].State, "back to " + (target + 1));
+        }
+    }
+
+    /// <summary>
+    /// The definition with its cohorts rotated, and sometimes an extra cohort: applies that reorder
+    /// cohorts, and drop cohorts (and the overrides and kill switches scoped to them).
+    /// </summary>
+    private static ProgramDefinition Reshuffled(ProgramDefinition definition, int a, int b)
+    {
+        var cohorts = Groups.Definition.Value.Cohorts;
+        var rotated = cohorts.Skip(a % cohorts.Length).Concat(cohorts.Take(a % cohorts.Length)).ToImmutableArray();
+        if (b % 2 == 0)
+        {
+            rotated = rotated.Insert(b % rotated.Length, new CohortDefinition { Id = "beta", Workspaces = ["w2", "w4"] });
+        }
+        return definition with { Cohorts = rotated, Description = "applied at step " + a };
+    }
+}
