@@ -6,6 +6,7 @@ using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Governance;
 using Ripcord.Core.Sync;
+using Ripcord.Testing;
 
 namespace Ripcord.Core.Tests;
 

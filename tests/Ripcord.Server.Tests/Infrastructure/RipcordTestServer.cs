@@ -8,6 +8,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Tests.Infrastructure;
 
@@ -23,8 +24,11 @@ public sealed class RipcordTestServer : IAsyncDisposable
     /// <summary>Where every test clock starts: a fixed instant, so expiry arithmetic is exact.</summary>
     public static readonly DateTimeOffset Epoch = new(2030, 1, 1, 9, 0, 0, TimeSpan.Zero);
 
-    private RipcordTestServer(WebApplication app, FakeTimeProvider clock, Uri baseAddress, string dataDirectory)
+    private readonly bool _deleteDataDirectory;
+
+    private RipcordTestServer(WebApplication app, FakeTimeProvider clock, Uri baseAddress, string dataDirectory, bool deleteDataDirectory)
     {
+        _deleteDataDirectory = deleteDataDirectory;
         App = app;
         Clock = clock;
         BaseAddress = baseAddress;
@@ -40,7 +44,8 @@ public sealed class RipcordTestServer : IAsyncDisposable
     public HttpClient Http { get; }
     public IServiceProvider Services => App.Services;
 
-    public static async Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null, Func<ServerOptions, ServerOptions>? customize = null)
+    public static async Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null, Func<ServerOptions, ServerOptions>? customize = null,
+        bool deleteDataDirectory = true, Action<WebApplicationBuilder>? configure = null)
     {
         var directory = TestPaths.NewDataDirectory("server");
         var clock = new FakeTimeProvider(Epoch);
@@ -52,7 +57,17 @@ public sealed class RipcordTestServer : IAsyncDisposable
             AdminToken = AdminToken,
             Clock = clock,
         };
-        var app = RipcordServer.Build(customize?.Invoke(options) ?? options, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        options = customize?.Invoke(options) ?? options;
+        if (options.DataDirectory != directory)
+        {
+            TestPaths.TryDelete(directory);
+            directory = options.DataDirectory;
+        }
+        var app = RipcordServer.Build(options, builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            configure?.Invoke(builder);
+        });
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -66,12 +81,15 @@ public sealed class RipcordTestServer : IAsyncDisposable
             {
                 throw new InvalidOperationException($"expected a bound loopback address, got {address}");
             }
-            return new RipcordTestServer(app, clock, uri, directory);
+            return new RipcordTestServer(app, clock, uri, directory, deleteDataDirectory);
         }
         catch
         {
             await app.DisposeAsync();
-            TestPaths.TryDelete(directory);
+            if (deleteDataDirectory)
+            {
+                TestPaths.TryDelete(directory);
+            }
             throw;
         }
     }
@@ -85,15 +103,16 @@ public sealed class RipcordTestServer : IAsyncDisposable
         }
         // The host owns the store and disposes it (PostgreSQL's pool) here.
         await App.DisposeAsync();
-        // Pooled SQLite connections would keep the deleted files open until the test run ends.
-        using (var pooled = new SqliteConnection(new SqliteConnectionStringBuilder
-               {
-                   DataSource = Path.Combine(DataDirectory, "ripcord.db"), Pooling = true, DefaultTimeout = 30,
-               }.ToString()))
+        // Pooled SQLite connections would keep the files open (deleted or not) until the test run ends.
+        foreach (var file in new[] { Databases.ConfigFile, Databases.TelemetryFile })
         {
+            using var pooled = new SqliteConnection(SqliteDatabase.ConnectionString(Path.Combine(DataDirectory, file)));
             SqliteConnection.ClearPool(pooled);
         }
-        TestPaths.TryDelete(DataDirectory);
+        if (_deleteDataDirectory)
+        {
+            TestPaths.TryDelete(DataDirectory);
+        }
     }
 
     // ---- requests --------------------------------------------------------------------------
@@ -158,8 +177,8 @@ public sealed class RipcordTestServer : IAsyncDisposable
 
     // ---- program state ---------------------------------------------------------------------
 
-    public async Task<long> HeadAsync(string program = "groups") =>
-        (await GetAsync($"/api/v1/programs/{program}")).GetProperty("revision").GetInt64();
+    public async Task<long> HeadAsync(string program = "groups", string token = AdminToken) =>
+        (await GetAsync($"/api/v1/programs/{program}", token)).GetProperty("revision").GetInt64();
 
     public async Task<long> PutCohortAsync(string id, object body) =>
         (await OkAsync(HttpMethod.Put, $"/api/v1/programs/groups/cohorts/{id}", body)).GetProperty("revision").GetInt64();
@@ -177,13 +196,13 @@ public sealed class RipcordTestServer : IAsyncDisposable
         return Evaluated.From(body);
     }
 
-    public async Task<IReadOnlyList<JsonElement>> AuditAfterAsync(long afterSeq)
+    public async Task<IReadOnlyList<JsonElement>> AuditAfterAsync(long afterSeq, string token = AdminToken)
     {
         var entries = new List<JsonElement>();
         var after = afterSeq;
         while (true)
         {
-            var page = await GetAsync($"/api/v1/audit?after={after}&limit=1000");
+            var page = await GetAsync($"/api/v1/audit?after={after}&limit=1000", token);
             var batch = page.GetProperty("entries").EnumerateArray().ToList();
             entries.AddRange(batch);
             if (page.GetProperty("next").ValueKind == JsonValueKind.Null || batch.Count == 0)

@@ -6,7 +6,7 @@ using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Governance;
 
-namespace Ripcord.Core.Tests;
+namespace Ripcord.Testing;
 
 /// <summary>
 /// A random history of commands on the groups program: overrides set, replaced and removed,
@@ -39,7 +39,7 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
     public List<(ProgramCommand Command, ProgramState State)> Run(DateTimeOffset start)
     {
         var revisions = new List<(ProgramCommand, ProgramState)>();
-        var create = new ApplyDefinition(Groups.Definition.Value);
+        var create = new ApplyDefinition(BuiltInPrograms.Groups);
         revisions.Add((create, ProgramChanges.Apply(null, create, start).State));
         var now = start;
         for (var i = 0; i < Steps.Count; i++)
@@ -103,7 +103,7 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
     /// </summary>
     private static ProgramDefinition Reshuffled(ProgramDefinition definition, int a, int b)
     {
-        var cohorts = Groups.Definition.Value.Cohorts;
+        var cohorts = BuiltInPrograms.Groups.Cohorts;
         var rotated = cohorts.Skip(a % cohorts.Length).Concat(cohorts.Take(a % cohorts.Length)).ToImmutableArray();
         if (b % 2 == 0)
         {
