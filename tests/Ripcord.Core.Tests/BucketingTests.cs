@@ -5,6 +5,8 @@ using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Rules;
 
+using Ripcord.Testing;
+
 namespace Ripcord.Core.Tests;
 
 public sealed class BucketingTests

@@ -4,6 +4,8 @@ using FsCheck.Xunit;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 
+using Ripcord.Testing;
+
 namespace Ripcord.Core.Tests;
 
 /// <summary>The invariants of SPEC §2, over random groups configurations and contexts (docs/invariants.md).</summary>

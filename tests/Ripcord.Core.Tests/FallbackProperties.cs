@@ -3,6 +3,8 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Ripcord.Core.Fallback;
 
+using Ripcord.Testing;
+
 namespace Ripcord.Core.Tests;
 
 /// <summary>SPEC §4 over every tier × capability result × flag state × grant (docs/invariants.md).</summary>

@@ -4,6 +4,8 @@ using FsCheck.Xunit;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Sync;
 
+using Ripcord.Testing;
+
 namespace Ripcord.Core.Tests;
 
 public sealed class StateSyncProperties

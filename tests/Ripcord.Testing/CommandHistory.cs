@@ -46,7 +46,7 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
         {
             now = now.AddMinutes(7);
             var state = revisions[^1].Item2;
-            var command = Command(Steps[i], i, state, revisions, now);
+            var command = CommandFor(i, state, [.. revisions.Select(r => r.Item2)], now);
             try
             {
                 revisions.Add((command, ProgramChanges.Apply(state, command, now).State));
@@ -58,10 +58,14 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
         return revisions;
     }
 
-    private static ProgramCommand Command((int Kind, int A, int B) step, int i, ProgramState state, List<(ProgramCommand, ProgramState State)> revisions,
-        DateTimeOffset now)
+    /// <summary>
+    /// The command of step <paramref name="i"/> against <paramref name="state"/>, given the states of the
+    /// revisions before it (what a rollback may return to). <paramref name="idTag"/> keeps the ids of
+    /// histories run one after another on the same program apart.
+    /// </summary>
+    public ProgramCommand CommandFor(int i, ProgramState state, IReadOnlyList<ProgramState> revisions, DateTimeOffset now, string idTag = "")
     {
-        var (kind, a, b) = step;
+        var (kind, a, b) = Steps[i];
         var flags = state.Definition.Flags;
         string Scope(int n) => (n % 4) switch
         {
@@ -77,7 +81,7 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
                 // User scope must expire within 72 h; other scopes sometimes expire, sometimes not.
                 DateTimeOffset? expires = scope.StartsWith("user:", StringComparison.Ordinal) ? now.AddHours(1 + b % 70)
                     : b % 3 == 0 ? now.AddHours(1 + b) : null;
-                return new SetOverride($"ovr_{i}", flags[b % flags.Length].Key, scope, b % 2 == 0, "because " + i, expires, Alice);
+                return new SetOverride($"ovr_{idTag}{i}", flags[b % flags.Length].Key, scope, b % 2 == 0, "because " + i, expires, Alice);
             case 3:
                 return new RemoveOverride(state.Overrides.IsEmpty ? "ovr_missing" : state.Overrides[a % state.Overrides.Length].Id);
             case 4:
@@ -86,14 +90,14 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
             case 5:
                 return new SetStage(Stages[a % Stages.Length]);
             case 6:
-                return new ActivateKillSwitch($"ks_{i}", Levels[a % Levels.Length], a % 4 == 3 ? "global" : Scope(a), b % 2 == 0 ? "inc_1" : null, "incident " + i, Alice);
+                return new ActivateKillSwitch($"ks_{idTag}{i}", Levels[a % Levels.Length], a % 4 == 3 ? "global" : Scope(a), b % 2 == 0 ? "inc_1" : null, "incident " + i, Alice);
             case 7:
                 return new DeactivateKillSwitch(state.KillSwitches.IsEmpty ? "ks_missing" : state.KillSwitches[a % state.KillSwitches.Length].Id, "resolved");
             case 8:
                 return new ApplyDefinition(Reshuffled(state.Definition, a, b));
             default:
                 var target = a % revisions.Count;
-                return new RollbackTo(target + 1, revisions[target].State, "back to " + (target + 1));
+                return new RollbackTo(target + 1, revisions[target], "back to " + (target + 1));
         }
     }
 

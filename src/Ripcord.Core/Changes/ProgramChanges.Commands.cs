@@ -131,10 +131,15 @@ public static partial class ProgramChanges
         {
             throw new ChangeRejectedException(ChangeError.Invalid, "revision", $"revision {c.Revision} is of program '{c.Target.Program}', not '{state.Program}'");
         }
-        // The target's definition, with today's kill switches pruned as a definition apply would;
-        // then the target's cohorts, overrides and stage.
-        var (withDefinition, _) = ApplyDefinition(state, c.Target.Definition);
-        var next = withDefinition with { Cohorts = c.Target.Cohorts, Overrides = c.Target.Overrides, Stage = c.Target.Stage };
+        // The target's whole profile; today's kill switches stay, but for those the target cannot
+        // express (a level it does not define, a cohort it does not have), as a definition apply prunes.
+        var target = c.Target;
+        var killSwitches = state.KillSwitches.Where(k => target.Definition.KillSwitchLevels.Any(l => string.Equals(l.Id, k.Level, StringComparison.Ordinal))
+            && (k.Scope.Kind != ScopeKind.Cohort || target.FindCohort(k.Scope.Id!) is not null)).ToImmutableArray();
+        var next = state with
+        {
+            Definition = target.Definition, Cohorts = target.Cohorts, Overrides = target.Overrides, Stage = target.Stage, KillSwitches = killSwitches,
+        };
         var kept = next.KillSwitches.Select(k => k.Id).ToImmutableArray();
         return One(next, new RolledBack(c.Revision, c.Reason, kept),
             new AuditSummary(AuditAction.Rollback, "program:" + state.Program, new { stage = state.Stage, overrides = state.Overrides.Length },

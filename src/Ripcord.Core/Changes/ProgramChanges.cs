@@ -75,6 +75,11 @@ public static partial class ProgramChanges
             }
         }
 
+        if (state.FindOverride(id) is not null)
+        {
+            // An id names one override for good: deltas and audit rows refer to it by id.
+            throw new ChangeRejectedException(ChangeError.Invalid, "id", $"override id '{id}' is already in use");
+        }
         var created = new FlagOverride
         {
             Id = id,

@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using Ripcord.Core.Definitions;
-using Ripcord.Core.Rules;
 
 namespace Ripcord.Core.Evaluation;
 
@@ -10,13 +9,13 @@ namespace Ripcord.Core.Evaluation;
 /// frozen dictionaries by workspace and user, cohorts as matchers, every reason string built
 /// once. Evaluation only reads it, so one instance is shared by every thread.
 /// </summary>
-public sealed class CompiledProgram
+public sealed partial class CompiledProgram
 {
     private readonly FrozenDictionary<string, int> _flagIndex;
 
     private CompiledProgram(ProgramState state, long revision, CompiledFlag[] flags, CompiledCohort[] cohorts,
         FrozenDictionary<string, int> flagIndex, int emergencyIndex,
-        FrozenDictionary<string, IdEntry> workspaceIds, FrozenDictionary<string, IdEntry> userIds)
+        IdTable workspaceIds, IdTable userIds)
     {
         WorkspaceIds = workspaceIds;
         UserIds = userIds;
@@ -36,8 +35,8 @@ public sealed class CompiledProgram
     internal CompiledCohort[] Cohorts { get; }
     internal int EmergencyIndex { get; }
     /// <summary>Per workspace id: its overrides by flag and its explicit cohorts, so one hash per evaluation serves all.</summary>
-    internal FrozenDictionary<string, IdEntry> WorkspaceIds { get; }
-    internal FrozenDictionary<string, IdEntry> UserIds { get; }
+    internal IdTable WorkspaceIds { get; }
+    internal IdTable UserIds { get; }
 
     public FlagDefinition FlagAt(int index) => Flags[index].Definition;
 
@@ -129,21 +128,20 @@ public sealed class CompiledProgram
             {
                 continue;
             }
-            var scopeText = o.Scope.ToString();
-            var entry = new OverrideEntry(o.Id, o.Value, o.ExpiresAt?.UtcTicks ?? long.MaxValue, oCohort, scopeText, "override@" + scopeText);
+            var entry = OverrideEntryOf(o, oCohort);
             if (o.ExpiresAt is not null)
             {
-                flags[fi].ExpiryMatters = true; // its own, for now; MarkExpiryReach below spreads it
+                flags[fi].ExpiringOverrides++;
             }
             switch (o.Scope.Kind)
             {
                 case ScopeKind.Workspace:
                     Entry(workspaceIds, o.Scope.Id!).SetOverride(fi, entry);
-                    flags[fi].HasWorkspaceOverrides = true;
+                    flags[fi].WorkspaceOverrides++;
                     break;
                 case ScopeKind.User:
                     Entry(userIds, o.Scope.Id!).SetOverride(fi, entry);
-                    flags[fi].HasUserOverrides = true;
+                    flags[fi].UserOverrides++;
                     break;
                 default:
                     flags[fi].AddOverride(o.Scope, entry);
@@ -191,15 +189,31 @@ public sealed class CompiledProgram
             flag.Freeze();
         }
         var program = new CompiledProgram(state, revision, flags, cohorts, flagIndex, emergencyIndex,
-            workspaceIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal),
-            userIds.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal));
-        MarkExpiryReach(flags, emergencyIndex);
-        foreach (var flag in flags)
+            IdTable.Build(workspaceIds.ToDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal)),
+            IdTable.Build(userIds.ToDictionary(kv => kv.Key, kv => kv.Value.Build(), StringComparer.Ordinal)));
+        program.Finish(tables);
+        return program;
+    }
+
+    /// <summary>What depends on every flag at once: expiry reach, prerequisite memos, constant folding.</summary>
+    private void Finish(DefinitionTables tables)
+    {
+        foreach (var flag in Flags)
+        {
+            flag.ExpiryMatters = flag.ExpiringOverrides > 0; // its own; MarkExpiryReach spreads it
+        }
+        MarkExpiryReach(Flags, EmergencyIndex);
+        foreach (var flag in Flags)
         {
             flag.NeedsPrerequisiteMemo = tables.SharesPrerequisites[flag.Index];
         }
-        Evaluator.FoldConstants(program);
-        return program;
+        Evaluator.FoldConstants(this);
+    }
+
+    private static OverrideEntry OverrideEntryOf(FlagOverride o, int cohort)
+    {
+        var scopeText = o.Scope.ToString();
+        return new OverrideEntry(o.Id, o.Value, o.ExpiresAt?.UtcTicks ?? long.MaxValue, cohort, scopeText, "override@" + scopeText);
     }
 
     /// <summary>
@@ -247,233 +261,5 @@ public sealed class CompiledProgram
     {
         index = -1;
         return scope.Kind != ScopeKind.Cohort || cohortIndex.TryGetValue(scope.Id!, out index);
-    }
-}
-
-/// <summary>Flag lookup and prerequisite tables: a function of the definition alone.</summary>
-internal sealed class DefinitionTables
-{
-    public DefinitionTables(ProgramDefinition definition)
-    {
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < definition.Flags.Length; i++)
-        {
-            index.TryAdd(definition.Flags[i].Key, i);
-            if (definition.Flags[i].Alias is { } alias)
-            {
-                index.TryAdd(alias, i);
-            }
-        }
-        FlagIndex = index.ToFrozenDictionary(StringComparer.Ordinal);
-        var count = definition.Flags.Length;
-        Prerequisites = new int[count][];
-        PrerequisiteSources = new string[count][];
-        PrerequisiteScopes = new string[count][];
-        for (var i = 0; i < count; i++)
-        {
-            var prereqs = definition.Flags[i].Prerequisites.Select(p => index.GetValueOrDefault(p, -1)).Where(p => p >= 0).ToArray();
-            Prerequisites[i] = prereqs;
-            PrerequisiteSources[i] = [.. prereqs.Select(p => "prerequisite:" + definition.Flags[p].DisplayName)];
-            PrerequisiteScopes[i] = [.. prereqs.Select(p => definition.Flags[p].DisplayName)];
-        }
-        SharesPrerequisites = new bool[count];
-        for (var i = 0; i < count; i++)
-        {
-            SharesPrerequisites[i] = Shares(Prerequisites, i);
-        }
-    }
-
-    /// <summary>
-    /// True when some flag below this one is reachable along two prerequisite paths: evaluating
-    /// it naively would repeat work (exponentially on deep diamonds), so it gets a memo.
-    /// </summary>
-    private static bool Shares(int[][] prerequisites, int index)
-    {
-        var seen = new HashSet<int>();
-        var stack = new Stack<int>(prerequisites[index]);
-        while (stack.Count > 0)
-        {
-            var next = stack.Pop();
-            if (!seen.Add(next))
-            {
-                return true;
-            }
-            foreach (var p in prerequisites[next])
-            {
-                stack.Push(p);
-            }
-        }
-        return false;
-    }
-
-    public FrozenDictionary<string, int> FlagIndex { get; }
-    public int[][] Prerequisites { get; }
-    public bool[] SharesPrerequisites { get; }
-    public string[][] PrerequisiteSources { get; }
-    public string[][] PrerequisiteScopes { get; }
-}
-
-internal sealed class CompiledCohort
-{
-    private readonly CohortRule? _rule;
-    private readonly byte[] _prefix;
-    private readonly int _basisPoints;
-
-    public CompiledCohort(string program, CohortDefinition definition)
-    {
-        Program = program;
-        Id = definition.Id;
-        Kind = definition.Kind;
-        _rule = definition.Rule is null ? null : CohortRule.TryParse(definition.Rule, out _);
-        _prefix = Bucketing.Prefix(definition.Seed ?? Bucketing.DefaultSeed(program, definition.Id));
-        _basisPoints = (int)((definition.Percentage ?? 0) * 100);
-    }
-
-    public string Program { get; }
-
-    public string Id { get; }
-
-    public CohortKind Kind { get; }
-
-    /// <summary>Membership for the kinds decided by the context itself; explicit lists are answered by <see cref="IdEntry"/>.</summary>
-    public bool Matches(EvaluationContext c) => Kind switch
-    {
-        CohortKind.Everyone => true,
-        CohortKind.Rule => _rule is not null && _rule.Matches(c),
-        CohortKind.Percentage => c.WorkspaceId is not null && ContainsWorkspace(c.WorkspaceId),
-        _ => false,
-    };
-
-    /// <summary>Percentage membership of one workspace (see <see cref="Bucketing"/>), hashing from the pre-encoded seed.</summary>
-    public bool ContainsWorkspace(string workspaceId) =>
-        _basisPoints >= Bucketing.BucketCount || (_basisPoints > 0 && Bucketing.Bucket(_prefix, workspaceId) < _basisPoints);
-}
-
-/// <summary>What one workspace or user id touches: its overrides (sorted by flag index) and the cohorts its id alone decides — explicit lists, and percentages for a workspace — as a bitset.</summary>
-internal sealed class IdEntry(int[] flags, OverrideEntry[] overrides, ulong[] cohorts)
-{
-    public OverrideEntry? Override(int flag)
-    {
-        var at = Array.BinarySearch(flags, flag);
-        return at >= 0 ? overrides[at] : null;
-    }
-
-    public bool InCohort(int cohort) => (cohorts[cohort >> 6] & (1UL << (cohort & 63))) != 0;
-
-    internal sealed class Builder(int cohortCount)
-    {
-        private readonly ulong[] _cohorts = new ulong[(cohortCount + 63) / 64];
-        private List<(int Flag, int Order, OverrideEntry Entry)>? _overrides;
-
-        public void AddCohort(int cohort) => _cohorts[cohort >> 6] |= 1UL << (cohort & 63);
-
-        /// <summary>Sets this id's override of a flag; a later one for the same flag replaces it.</summary>
-        public void SetOverride(int flag, OverrideEntry entry)
-        {
-            _overrides ??= [];
-            _overrides.Add((flag, _overrides.Count, entry));
-        }
-
-        public IdEntry Build()
-        {
-            if (_overrides is null)
-            {
-                return new([], [], _cohorts);
-            }
-            // By flag, then in the order set; the last one set for a flag wins.
-            _overrides.Sort(static (a, b) => a.Flag != b.Flag ? a.Flag.CompareTo(b.Flag) : a.Order.CompareTo(b.Order));
-            var flags = new List<int>(_overrides.Count);
-            var entries = new List<OverrideEntry>(_overrides.Count);
-            foreach (var (flag, _, entry) in _overrides)
-            {
-                if (flags.Count > 0 && flags[^1] == flag)
-                {
-                    entries[^1] = entry;
-                }
-                else
-                {
-                    flags.Add(flag);
-                    entries.Add(entry);
-                }
-            }
-            return new([.. flags], [.. entries], _cohorts);
-        }
-    }
-}
-
-internal sealed record KillSwitchEntry(ScopeKind Kind, string? ScopeId, int Cohort, bool Value, string Scope, string Source);
-
-internal sealed record OverrideEntry(string Id, bool Value, long ExpiresUtcTicks, int Cohort, string Scope, string Source);
-
-internal sealed record StageRule(bool Value, int[] Cohorts, string[] Sources, string[] Scopes, bool Everyone);
-
-internal sealed class CompiledFlag(int index, FlagDefinition definition, int[] prerequisites, string[] prerequisiteSources, string[] prerequisiteScopes)
-{
-    private List<OverrideEntry>? _cohortBuild;
-    private System.Collections.Concurrent.ConcurrentDictionary<(EvaluationReason, string, string), FlagResult>? _conflicts;
-
-    public int Index { get; } = index;
-    public FlagDefinition Definition { get; } = definition;
-    public bool Default { get; } = definition.Default;
-    public bool Safe { get; } = definition.Safe;
-    public string Name { get; } = definition.DisplayName;
-    public int[] Prerequisites { get; } = prerequisites;
-    public string[] PrerequisiteSources { get; } = prerequisiteSources;
-    public string[] PrerequisiteScopes { get; } = prerequisiteScopes;
-
-    private List<KillSwitchEntry>? _killSwitches;
-    private List<StageRule>? _stageRules;
-    public KillSwitchEntry[] KillSwitchTable { get; private set; } = [];
-    public StageRule[] StageTable { get; private set; } = [];
-    public OverrideEntry? Global { get; private set; }
-    public bool HasWorkspaceOverrides { get; set; }
-    public bool HasUserOverrides { get; set; }
-    public OverrideEntry[] CohortOverrides { get; private set; } = [];
-    public bool NeedsPrerequisiteMemo { get; set; }
-
-    /// <summary>An expiring override can change this flag's result (see <see cref="CompiledProgram.NeedsClock"/>).</summary>
-    public bool ExpiryMatters { get; set; }
-
-    /// <summary>Set when the result cannot depend on the context or the clock.</summary>
-    public FlagResult? Constant { get; set; }
-
-    /// <summary>Emergency-flag result prebuilt for "every other flag takes its safe value".</summary>
-    public string EmergencySource { get; set; } = "";
-
-    public bool HasOverrides => Global is not null || HasWorkspaceOverrides || HasUserOverrides || CohortOverrides.Length > 0;
-
-    /// <summary>Global and cohort overrides; workspace and user overrides live in <see cref="IdEntry"/>.</summary>
-    public void AddOverride(Scope scope, OverrideEntry entry)
-    {
-        if (scope.Kind == ScopeKind.Global)
-        {
-            Global = entry;
-        }
-        else
-        {
-            (_cohortBuild ??= []).Add(entry);
-        }
-    }
-
-    /// <summary>The result for a conflict between two scopes, built once per pair (a rare path, but not an allocating one).</summary>
-    public FlagResult Conflict(EvaluationReason reason, string scopeA, string scopeB)
-    {
-        var cache = LazyInitializer.EnsureInitialized(ref _conflicts);
-        return cache.GetOrAdd((reason, scopeA, scopeB), static (key, safe) =>
-            new FlagResult(safe, key.Item1, key.Item2 + "|" + key.Item3, FlagResult.ReasonText(key.Item1) + "@conflict", Conflict: true), Safe);
-    }
-
-    public void AddKillSwitch(KillSwitchEntry entry) => (_killSwitches ??= []).Add(entry);
-
-    public void AddStageRule(StageRule rule) => (_stageRules ??= []).Add(rule);
-
-    public void Freeze()
-    {
-        CohortOverrides = _cohortBuild?.ToArray() ?? [];
-        KillSwitchTable = _killSwitches?.ToArray() ?? [];
-        StageTable = _stageRules?.ToArray() ?? [];
-        _killSwitches = null;
-        _stageRules = null;
-        _cohortBuild = null;
     }
 }

@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
@@ -43,36 +45,49 @@ public sealed record StateDelta
 public static class StateSync
 {
     private static readonly ConditionalWeakTable<ProgramDefinition, byte[]> DefinitionHashes = new();
+    private static readonly ConditionalWeakTable<CohortDefinition, byte[]> CohortHashes = new();
+    private static readonly ConditionalWeakTable<FlagOverride, byte[]> OverrideHashes = new();
+    private static readonly ConditionalWeakTable<KillSwitchActivation, byte[]> KillSwitchHashes = new();
 
     /// <summary>
-    /// SHA-256 (hex) over the state's canonical JSON (<see cref="CoreJson"/>), in two parts:
-    /// <c>SHA-256("ripcord-state/2\n" ‖ SHA-256(definition JSON) ‖ JSON of the live parts)</c>.
-    /// The definition is most of a state and rarely changes, so its hash is remembered per
-    /// definition instance: a client applying a delta that leaves the definition alone re-hashes
-    /// only the cohorts, overrides, stage and kill switches.
+    /// SHA-256 (hex) identifying a state by its canonical JSON (<see cref="CoreJson"/>):
+    /// <c>SHA-256("ripcord-state/3\n" ‖ H(definition) ‖ "c" n H(cohort)… ‖ "o" n H(override)… ‖ "k" n H(kill switch)… ‖ "s" stage)</c>,
+    /// where H is SHA-256 of an item's JSON and n a list's length (4 bytes, little-endian). Items are
+    /// immutable and carried from one revision to the next as the same instances, so each item's
+    /// hash is remembered per instance: a revision that adds one override to ten thousand hashes
+    /// one override's JSON and 320 KB of remembered hashes, not 2 MB of JSON. Two states have the
+    /// same digest exactly when their JSON is the same (invariant SY-3).
     /// </summary>
     public static string Digest(ProgramState state)
     {
-        var definition = DefinitionHash(state.Definition);
-        var live = JsonSerializer.SerializeToUtf8Bytes(
-            new LiveParts(state.Cohorts, state.Overrides, state.Stage, state.KillSwitches), CoreJson.Options);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(DigestPrefix);
-        hash.AppendData(definition);
-        hash.AppendData(live);
+        hash.AppendData(DefinitionHash(state.Definition));
+        AppendList(hash, (byte)'c', state.Cohorts, CohortHashes);
+        AppendList(hash, (byte)'o', state.Overrides, OverrideHashes);
+        AppendList(hash, (byte)'k', state.KillSwitches, KillSwitchHashes);
+        hash.AppendData("s"u8);
+        hash.AppendData(Encoding.UTF8.GetBytes(state.Stage));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static ReadOnlySpan<byte> DigestPrefix => "ripcord-state/2\n"u8;
+    private static ReadOnlySpan<byte> DigestPrefix => "ripcord-state/3\n"u8;
+
+    private static void AppendList<T>(IncrementalHash hash, byte tag, ImmutableArray<T> items, ConditionalWeakTable<T, byte[]> remembered)
+        where T : class
+    {
+        Span<byte> header = stackalloc byte[5];
+        header[0] = tag;
+        BinaryPrimitives.WriteInt32LittleEndian(header[1..], items.Length);
+        hash.AppendData(header);
+        foreach (var item in items)
+        {
+            hash.AppendData(remembered.GetValue(item, static i => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(i, CoreJson.Options))));
+        }
+    }
 
     private static byte[] DefinitionHash(ProgramDefinition definition) =>
         DefinitionHashes.GetValue(definition, static d => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, CoreJson.Options)));
-
-    private sealed record LiveParts(
-        ImmutableArray<CohortDefinition> Cohorts,
-        ImmutableArray<FlagOverride> Overrides,
-        string Stage,
-        ImmutableArray<KillSwitchActivation> KillSwitches);
 
     public static StateSnapshot Snapshot(ProgramState state, long revision) => new(state.Program, revision, Digest(state), state);
 
@@ -83,10 +98,8 @@ public static class StateSync
             || JsonSerializer.Serialize(a, CoreJson.Options) == JsonSerializer.Serialize(b, CoreJson.Options);
         var fromCohorts = from.Cohorts.ToDictionary(c => c.Id, StringComparer.Ordinal);
         var toCohorts = to.Cohorts.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-        var fromOverrides = from.Overrides.Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
-        var toOverrides = to.Overrides.Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
-        var fromKills = from.KillSwitches.Select(k => k.Id).ToHashSet(StringComparer.Ordinal);
-        var toKills = to.KillSwitches.Select(k => k.Id).ToHashSet(StringComparer.Ordinal);
+        var overrides = Diff(from.Overrides, to.Overrides, static o => o.Id);
+        var kills = Diff(from.KillSwitches, to.KillSwitches, static k => k.Id);
         return new StateDelta
         {
             Program = to.Program,
@@ -97,14 +110,14 @@ public static class StateSync
                 || DefinitionHash(from.Definition).AsSpan().SequenceEqual(DefinitionHash(to.Definition)) ? null : to.Definition,
             CohortsUpserted = [.. to.Cohorts.Where(c => !fromCohorts.TryGetValue(c.Id, out var before) || !SameCohort(before, c))],
             CohortsRemoved = [.. from.Cohorts.Select(c => c.Id).Where(id => !toCohorts.Contains(id))],
-            OverridesAdded = [.. to.Overrides.Where(o => !fromOverrides.Contains(o.Id))],
-            OverridesRemoved = [.. from.Overrides.Select(o => o.Id).Where(id => !toOverrides.Contains(id))],
-            KillSwitchesAdded = [.. to.KillSwitches.Where(k => !fromKills.Contains(k.Id))],
-            KillSwitchesRemoved = [.. from.KillSwitches.Select(k => k.Id).Where(id => !toKills.Contains(id))],
+            OverridesAdded = overrides.Added,
+            OverridesRemoved = overrides.Removed,
+            KillSwitchesAdded = kills.Added,
+            KillSwitchesRemoved = kills.Removed,
             Stage = from.Stage == to.Stage ? null : to.Stage,
             CohortOrder = OrderIfChanged(from.Cohorts, to.Cohorts, c => c.Id, toCohorts),
-            OverrideOrder = OrderIfChanged(from.Overrides, to.Overrides, o => o.Id, toOverrides),
-            KillSwitchOrder = OrderIfChanged(from.KillSwitches, to.KillSwitches, k => k.Id, toKills),
+            OverrideOrder = overrides.Order,
+            KillSwitchOrder = kills.Order,
         };
     }
 
@@ -138,6 +151,71 @@ public static class StateSync
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// What was added and removed (by id) between two lists of immutable items, and the new order
+    /// when applying that would not give it. The common revision adds, removes or replaces one item
+    /// among thousands that are the very same instances before and after: the shared prefix and
+    /// suffix are skipped by reference, and only the changed middle is compared by id.
+    /// </summary>
+    private static (ImmutableArray<T> Added, ImmutableArray<string> Removed, ImmutableArray<string>? Order) Diff<T>(
+        ImmutableArray<T> from, ImmutableArray<T> to, Func<T, string> id) where T : class
+    {
+        var prefix = 0;
+        while (prefix < from.Length && prefix < to.Length && ReferenceEquals(from[prefix], to[prefix]))
+        {
+            prefix++;
+        }
+        var suffix = 0;
+        while (suffix < from.Length - prefix && suffix < to.Length - prefix && ReferenceEquals(from[^(suffix + 1)], to[^(suffix + 1)]))
+        {
+            suffix++;
+        }
+        var fromMiddle = from.AsSpan(prefix, from.Length - prefix - suffix);
+        var toMiddle = to.AsSpan(prefix, to.Length - prefix - suffix);
+        if (fromMiddle.IsEmpty && toMiddle.IsEmpty)
+        {
+            return ([], [], null);
+        }
+        var fromIds = new HashSet<string>(fromMiddle.Length, StringComparer.Ordinal);
+        foreach (var item in fromMiddle)
+        {
+            fromIds.Add(id(item));
+        }
+        var toIds = new HashSet<string>(toMiddle.Length, StringComparer.Ordinal);
+        foreach (var item in toMiddle)
+        {
+            toIds.Add(id(item));
+        }
+        var added = ImmutableArray.CreateBuilder<T>();
+        foreach (var item in toMiddle)
+        {
+            if (!fromIds.Contains(id(item)))
+            {
+                added.Add(item);
+            }
+        }
+        var removed = ImmutableArray.CreateBuilder<string>();
+        var kept = new List<T>(fromMiddle.Length);
+        foreach (var item in fromMiddle)
+        {
+            if (toIds.Contains(id(item)))
+            {
+                kept.Add(item);
+            }
+            else
+            {
+                removed.Add(id(item));
+            }
+        }
+        // Applying keeps what stays where it was and appends what is new after everything else:
+        // after the shared prefix that is kept ‖ suffix ‖ added, which must read as the new middle ‖ suffix.
+        var natural = kept.Concat(from.Skip(from.Length - suffix)).Concat(added);
+        var actual = to.Skip(prefix);
+        var sameOrder = natural.Count() == to.Length - prefix
+            && natural.Zip(actual).All(p => ReferenceEquals(p.First, p.Second) || string.Equals(id(p.First), id(p.Second), StringComparison.Ordinal));
+        return (added.ToImmutable(), removed.ToImmutable(), sameOrder ? null : [.. to.Select(id)]);
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ public sealed class ProgramRegistry(IRevisionStore store, RevisionLog log)
         }
         var state = await log.StateAtAsync(program, head, ct, current is null ? null : (current.State, current.Revision), session)
             ?? throw new InvalidDataException($"program '{program}' has no readable revision {head}");
-        var compiled = CompiledProgram.Compile(state, head);
+        var compiled = CompiledProgram.Compile(state, head, current);
         Publish(compiled);
         return _programs[program];
     }

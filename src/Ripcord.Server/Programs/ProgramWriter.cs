@@ -86,7 +86,7 @@ public sealed class ProgramWriter(Databases databases, IRevisionStore revisions,
             await session.StepAsync(WriteStep.AfterWorkflow, ct);
             await session.CommitAsync(ct);
 
-            registry.Publish(CompiledProgram.Compile(change.State, result.Revision), delta);
+            registry.Publish(CompiledProgram.Compile(change.State, result.Revision, current), delta);
             return result;
         }
         catch

@@ -1,9 +1,9 @@
 using Xunit.Sdk;
 
-namespace Ripcord.Core.Tests;
+namespace Ripcord.Testing;
 
 /// <summary>Names the invariant (docs/invariants.md) a test guards, so a failure says what broke.</summary>
-[TraitDiscoverer("Ripcord.Core.Tests.InvariantDiscoverer", "Ripcord.Core.Tests")]
+[TraitDiscoverer("Ripcord.Testing.InvariantDiscoverer", "Ripcord.Testing")]
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class InvariantAttribute(string id, string description) : Attribute, ITraitAttribute
 {
