@@ -1,0 +1,35 @@
+using Ripcord.Cli.Api;
+
+namespace Ripcord.Cli.Commands;
+
+/// <summary>How a verb fails: one line on stderr, "ripcord &lt;verb&gt;: what happened", and a non-zero exit.</summary>
+public static class Failures
+{
+    public static bool IsReportable(Exception ex, CancellationToken ct) =>
+        ex is RipcordApiException or RipcordUnreachableException or CliException
+        || (ex is OperationCanceledException && ct.IsCancellationRequested);
+
+    public static int Report(VerbContext context, Exception ex)
+    {
+        var (message, exitCode) = ex switch
+        {
+            RipcordApiException api => (Describe(api), ExitCodes.CheckFailed),
+            RipcordUnreachableException unreachable => ($"{unreachable.Message} (is 'ripcord serve' running? set --server)", ExitCodes.CheckFailed),
+            CliException cli => (cli.Message, cli.ExitCode),
+            _ => ("interrupted", ExitCodes.Interrupted),
+        };
+        context.Terminal.Error.WriteLine($"ripcord {context.CommandPath}: {message}");
+        return exitCode;
+    }
+
+    private static string Describe(RipcordApiException ex)
+    {
+        // A field error repeats the detail; a definition's errors are each a line of the file worth showing.
+        if (!ex.Errors.Any(e => e.Line is not null))
+        {
+            return ex.Message;
+        }
+        var lines = string.Concat(ex.Errors.Select(e => Environment.NewLine + "  " + e));
+        return $"{ex.Status} {ex.Title}: the server refused it{lines}";
+    }
+}
