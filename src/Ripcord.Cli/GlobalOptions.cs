@@ -7,18 +7,20 @@ public sealed class GlobalOptions
 {
     public const string DefaultServer = "http://127.0.0.1:7070";
 
-    public Option<string> Server { get; } = new("--server")
+    // No DefaultValueFactory on --server or --token: help prints a factory's value, and for the
+    // token that printed the secret on every --help and usage error. Both are read when a verb runs.
+    public Option<string?> Server { get; } = new("--server")
     {
-        Description = $"Server URL (env RIPCORD_SERVER; default {DefaultServer})",
+        Description = $"Server URL (default: RIPCORD_SERVER, else {DefaultServer})",
+        HelpName = "url",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RIPCORD_SERVER") is { Length: > 0 } s ? s : DefaultServer,
     };
 
     public Option<string?> Token { get; } = new("--token")
     {
-        Description = "Bearer token (env RIPCORD_TOKEN)",
+        Description = "Bearer token (default: RIPCORD_TOKEN); never printed",
+        HelpName = "token",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RIPCORD_TOKEN"),
     };
 
     public Option<bool> Json { get; } = new("--json")
@@ -29,14 +31,19 @@ public sealed class GlobalOptions
 
     public Option<string> Program { get; } = new("--program", "-p")
     {
-        Description = "Program to operate on (default groups)",
+        Description = "Program to operate on",
         Recursive = true,
         DefaultValueFactory = _ => "groups",
     };
 
     public IEnumerable<Option> All => [Server, Token, Json, Program];
 
-    public string ServerOf(ParseResult parse) => parse.GetValue(Server)!;
+    public string ServerOf(ParseResult parse) =>
+        parse.GetValue(Server) is { Length: > 0 } server ? server : Variable("RIPCORD_SERVER") ?? DefaultServer;
 
-    public string? TokenOf(ParseResult parse) => parse.GetValue(Token);
+    /// <summary>The token a verb sends: --token, else RIPCORD_TOKEN, else none.</summary>
+    public string? TokenOf(ParseResult parse) =>
+        parse.GetValue(Token) is { Length: > 0 } token ? token : Variable("RIPCORD_TOKEN");
+
+    private static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

@@ -18,9 +18,17 @@ public static class Failures
             CliException cli => (cli.Message, cli.ExitCode),
             _ => ("interrupted", ExitCodes.Interrupted),
         };
-        context.Terminal.Error.WriteLine($"ripcord {context.CommandPath}: {message}");
+        context.Terminal.Error.WriteLine(Redact($"ripcord {context.CommandPath}: {message}", context.Token));
         return exitCode;
     }
+
+    /// <summary>
+    /// Belt and braces: no message the CLI prints may carry the token, whatever put it there (a
+    /// server echoing a header, a mistyped argument). Very short strings are not secrets worth
+    /// garbling every message for.
+    /// </summary>
+    public static string Redact(string text, string? token) =>
+        token is { Length: >= 8 } ? text.Replace(token, "[token]", StringComparison.Ordinal) : text;
 
     private static string Describe(RipcordApiException ex)
     {

@@ -21,6 +21,9 @@ public sealed class VerbContext(ParseResult parse, GlobalOptions options, Termin
     public string Program => Parse.GetValue(options.Program)!;
     public bool Json => Parse.GetValue(options.Json);
 
+    /// <summary>The token this verb sends, if any: only to be sent, or to be kept out of what is printed.</summary>
+    public string? Token => options.TokenOf(Parse);
+
     /// <summary>The words the user typed to reach this verb ("override set"), for error lines.</summary>
     public string CommandPath => PathOf(Parse);
 
