@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Ripcord.Cli.Commands;
 using Ripcord.Cli.Rendering;
 
@@ -15,7 +16,9 @@ public static class CliApp
         "ripcord override set --flag F3 --scope workspace:acme --value on --reason \"secure pilot with Acme\"",
     ];
 
-    public static RootCommand Build(Terminal terminal)
+    public static RootCommand Build(Terminal terminal) => Build(terminal, new GlobalOptions());
+
+    private static RootCommand Build(Terminal terminal, GlobalOptions options)
     {
         var root = new RootCommand("""
             Ripcord: staged rollouts behind scoped feature flags, deterministic fallback by mission tier,
@@ -24,7 +27,6 @@ public static class CliApp
             Start a server:   ripcord serve                      (SQLite in ./ripcord-data, http://127.0.0.1:7070)
             Operate it:       ripcord <verb> --server URL --token T   (or RIPCORD_SERVER / RIPCORD_TOKEN)
             """);
-        var options = new GlobalOptions();
         foreach (var option in options.All)
         {
             root.Options.Add(option);
@@ -53,10 +55,17 @@ public static class CliApp
         return root;
     }
 
+    /// <summary>Parses and runs one command line; the result is the process's exit code (see <see cref="ExitCodes"/>).</summary>
     public static async Task<int> RunAsync(string[] args, Terminal terminal)
     {
-        var root = Build(terminal);
-        var parse = root.Parse(args);
+        var options = new GlobalOptions();
+        var parse = Build(terminal, options).Parse(args);
+        // Our own report instead of System.CommandLine's (the errors, then the whole help on stdout):
+        // one line per error on stderr, exit 2, and with --json a problem a script can read.
+        if (parse.Action is ParseErrorAction)
+        {
+            return Failures.ReportUsage(parse, options, terminal);
+        }
         return await parse.InvokeAsync(new InvocationConfiguration { Output = terminal.Output, Error = terminal.Error });
     }
 }

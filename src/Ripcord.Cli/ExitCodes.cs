@@ -52,7 +52,7 @@ public static class ExitCodes
 }
 
 /// <summary>A failure the CLI reports as one line on stderr and an exit code from <see cref="ExitCodes"/>.</summary>
-public sealed class CliException(string message, int exitCode = ExitCodes.CheckFailed) : Exception(message)
+public sealed class CliException(string message, int exitCode = ExitCodes.Usage) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
 }

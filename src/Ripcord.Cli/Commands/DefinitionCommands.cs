@@ -25,7 +25,7 @@ public static class DefinitionCommands
                     if (!local.IsValid)
                     {
                         throw new CliException($"{path.Name} is not a valid definition; nothing was sent:" +
-                            string.Concat(local.Errors.Select(e => Environment.NewLine + "  " + e)));
+                            string.Concat(local.Errors.Select(e => Environment.NewLine + "  " + e)), ExitCodes.Refused);
                     }
                     var applied = await context.Api.ApplyDefinitionAsync(yaml, context.Get(ifMatch), ct: ct);
                     if (context.Json)
