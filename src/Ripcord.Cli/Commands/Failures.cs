@@ -15,7 +15,7 @@ namespace Ripcord.Cli.Commands;
 public static partial class Failures
 {
     public static bool IsReportable(Exception ex, CancellationToken ct) =>
-        ex is RipcordApiException or RipcordUnreachableException or CliException
+        ex is RipcordApiException or RipcordUnreachableException or CliException or IOException or UnauthorizedAccessException
         || (ex is OperationCanceledException && ct.IsCancellationRequested);
 
     /// <summary>A verb that failed while running.</summary>
@@ -28,6 +28,8 @@ public static partial class Failures
                 $"{unreachable.Message} (is 'ripcord serve' running there? set --server or RIPCORD_SERVER)",
                 Problem("Server unreachable", unreachable.Message, null)),
             CliException cli => (cli.ExitCode, cli.Message, Problem(TitleOf(cli.ExitCode), cli.Message, null)),
+            // A file named on the line that cannot be read or written (a missing directory, no permission).
+            IOException or UnauthorizedAccessException => (ExitCodes.Usage, ex.Message, Problem(TitleOf(ExitCodes.Usage), ex.Message, null)),
             _ => (ExitCodes.Interrupted, "interrupted", Problem("Interrupted", "interrupted before the answer arrived", null)),
         };
         Write(context.Terminal, context.CommandPath, context.Json, context.Token, [line], json);

@@ -45,6 +45,8 @@ public sealed class CliExitCodeTests : IAsyncLifetime
 
         Failed(await Ripcord(RipcordTestServer.AdminToken, "override", "set", "--flag", "F3", "--scope", "global", "--value", "maybe", "--reason", "x"), ExitCodes.Usage);
         Failed(await Ripcord(RipcordTestServer.AdminToken, "definition", "apply", "/no/such/file.yaml"), ExitCodes.Usage);
+        Assert.Contains("/no/such/dir", Failed(await Ripcord(RipcordTestServer.AdminToken, "definition", "export", "-o", "/no/such/dir/groups.yaml"), ExitCodes.Usage),
+            StringComparison.Ordinal);
         var typo = await Ripcord(RipcordTestServer.AdminToken, "overide", "list");
         Assert.Equal(ExitCodes.Usage, typo.ExitCode);
         Assert.Contains("Did you mean 'override'?", typo.StdErr, StringComparison.Ordinal);
