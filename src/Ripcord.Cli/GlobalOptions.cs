@@ -3,36 +3,47 @@ using System.CommandLine;
 namespace Ripcord.Cli;
 
 /// <summary>Options every operator verb takes (recursive, so they go anywhere on the line).</summary>
-public static class GlobalOptions
+public sealed class GlobalOptions
 {
     public const string DefaultServer = "http://127.0.0.1:7070";
 
-    public static readonly Option<string> Server = new("--server")
+    // No DefaultValueFactory on --server or --token: help prints a factory's value, and for the
+    // token that printed the secret on every --help and usage error. Both are read when a verb runs.
+    public Option<string?> Server { get; } = new("--server")
     {
-        Description = $"Server URL (env RIPCORD_SERVER; default {DefaultServer})",
+        Description = $"Server URL (default: RIPCORD_SERVER, else {DefaultServer})",
+        HelpName = "url",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RIPCORD_SERVER") is { Length: > 0 } s ? s : DefaultServer,
     };
 
-    public static readonly Option<string?> Token = new("--token")
+    public Option<string?> Token { get; } = new("--token")
     {
-        Description = "Bearer token (env RIPCORD_TOKEN)",
+        Description = "Bearer token (default: RIPCORD_TOKEN); never printed",
+        HelpName = "token",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RIPCORD_TOKEN"),
     };
 
-    public static readonly Option<bool> Json = new("--json")
+    public Option<bool> Json { get; } = new("--json")
     {
         Description = "Print the server's JSON instead of a table (for scripts)",
         Recursive = true,
     };
 
-    public static readonly Option<string> Program = new("--program", "-p")
+    public Option<string> Program { get; } = new("--program", "-p")
     {
-        Description = "Program to operate on (default groups)",
+        Description = "Program to operate on",
         Recursive = true,
         DefaultValueFactory = _ => "groups",
     };
 
-    public static IEnumerable<Option> All => [Server, Token, Json, Program];
+    public IEnumerable<Option> All => [Server, Token, Json, Program];
+
+    public string ServerOf(ParseResult parse) =>
+        parse.GetValue(Server) is { Length: > 0 } server ? server : Variable("RIPCORD_SERVER") ?? DefaultServer;
+
+    /// <summary>The token a verb sends: --token, else RIPCORD_TOKEN, else none.</summary>
+    public string? TokenOf(ParseResult parse) =>
+        parse.GetValue(Token) is { Length: > 0 } token ? token : Variable("RIPCORD_TOKEN");
+
+    private static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

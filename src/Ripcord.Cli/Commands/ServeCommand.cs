@@ -4,6 +4,7 @@ using Ripcord.Server;
 
 namespace Ripcord.Cli.Commands;
 
+/// <summary><c>ripcord serve</c>: the server itself, in this process.</summary>
 public static class ServeCommand
 {
     public static Command Create()
@@ -11,11 +12,16 @@ public static class ServeCommand
         var data = new Option<string>("--data") { Description = "Directory for the SQLite database (default ./ripcord-data)", DefaultValueFactory = _ => "./ripcord-data" };
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string; runs on PostgreSQL instead of SQLite (multi-node)" };
         var urls = new Option<string>("--urls") { Description = "Address(es) to listen on", DefaultValueFactory = _ => GlobalOptions.DefaultServer };
-        var command = new Command("serve", """
+        var command = new RipcordCommand("serve", """
             Start the Ripcord server: REST API under /api/v1, OpenAPI at /openapi/v1.json, /healthz and /readyz.
             The built-in 'groups' program is installed on first start. The admin token is RIPCORD_ADMIN_TOKEN
             if set; otherwise one is generated on first start, printed once, and stored only as a hash.
-            """)
+            """,
+            [
+                "ripcord serve",
+                "ripcord serve --data /var/lib/ripcord --urls http://0.0.0.0:7070",
+                "ripcord serve --postgres \"Host=127.0.0.1;Username=ripcord;Password=…;Database=ripcord\"",
+            ])
         {
             data, postgres, urls,
         };

@@ -70,6 +70,10 @@ public static partial class RipcordCli
     public static Task<ProcessResult> RunAsync(params string[] args) =>
         ProcessRunner.RunAsync(DotnetHost, [DllPath, .. args], TimeSpan.FromSeconds(90), ProcessEnvironment());
 
+    /// <summary>Runs the CLI with some RIPCORD_* variables set (the caller's own never leak in).</summary>
+    public static Task<ProcessResult> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        ProcessRunner.RunAsync(DotnetHost, [DllPath, .. args], TimeSpan.FromSeconds(90), ProcessEnvironment(environment));
+
     [GeneratedRegex(@"serving on (http://127\.0\.0\.1:\d+)")]
     internal static partial Regex ServingOn();
 }

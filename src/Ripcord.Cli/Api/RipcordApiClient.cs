@@ -1,0 +1,271 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Ripcord.Core.Audit;
+using Ripcord.Server.Audit;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Cohorts;
+using Ripcord.Server.Evaluation;
+using Ripcord.Server.Overrides;
+using Ripcord.Server.Programs;
+using Ripcord.Server.Revisions;
+using Ripcord.Server.Stages;
+using Ripcord.Server.Streaming;
+
+namespace Ripcord.Cli.Api;
+
+/// <summary>
+/// The Ripcord REST API (<c>/api/v1</c>) as typed calls, one per endpoint, on the server's own
+/// request and response records — shared by the CLI and the tests. Every call returns the typed
+/// value together with the body as sent (<see cref="ApiResponse{T}.Raw"/>) and the ETag revision;
+/// writes take the expected revision as If-Match. An error status becomes a
+/// <see cref="RipcordApiException"/> carrying the problem details; no answer at all becomes a
+/// <see cref="RipcordUnreachableException"/>.
+/// </summary>
+/// <remarks>
+/// The token is sent per request, not set on the <see cref="HttpClient"/>, so one HttpClient can
+/// serve a client per role.
+/// </remarks>
+public sealed class RipcordApiClient : IDisposable
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly AuthenticationHeaderValue? _authorization;
+
+    /// <summary>Over an existing HttpClient (whose BaseAddress is the server), which the caller keeps and disposes.</summary>
+    public RipcordApiClient(HttpClient http, string? token)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (http.BaseAddress is null)
+        {
+            throw new ArgumentException("the HttpClient needs a BaseAddress (the server's URL)", nameof(http));
+        }
+        _http = http;
+        _authorization = Authorization(token);
+        Server = WithTrailingSlash(http.BaseAddress);
+    }
+
+    /// <summary>To <paramref name="server"/> (http or https), with its own HttpClient.</summary>
+    public RipcordApiClient(Uri server, string? token, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        if (!server.IsAbsoluteUri || server.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"the server must be an http(s) URL, not '{server}'", nameof(server));
+        }
+        _authorization = Authorization(token);
+        Server = WithTrailingSlash(server);
+        _http = new HttpClient { BaseAddress = Server, Timeout = timeout ?? DefaultTimeout };
+        _ownsHttp = true;
+    }
+
+    /// <summary>The server's base URL; API paths are resolved below it, so a reverse-proxy prefix works.</summary>
+    public Uri Server { get; }
+
+    /// <summary>Whether requests carry a token (a 401 then means it was refused, not missing).</summary>
+    public bool HasToken => _authorization is not null;
+
+    // ---- programs and flags ------------------------------------------------------------------
+
+    public Task<ApiResponse<IReadOnlyList<ProgramSummary>>> ListProgramsAsync(CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<ProgramSummary>>("api/v1/programs", ct);
+
+    public Task<ApiResponse<ProgramSummary>> GetProgramAsync(string program, CancellationToken ct = default) =>
+        GetAsync<ProgramSummary>(ProgramPath(program), ct);
+
+    public Task<ApiResponse<IReadOnlyList<FlagView>>> ListFlagsAsync(string program, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<FlagView>>(ProgramPath(program, "flags"), ct);
+
+    // ---- cohorts -------------------------------------------------------------------------------
+
+    public Task<ApiResponse<IReadOnlyList<CohortView>>> ListCohortsAsync(string program, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<CohortView>>(ProgramPath(program, "cohorts"), ct);
+
+    public Task<ApiResponse<CohortWritten>> PutCohortAsync(string program, string id, CohortBody cohort, long? ifMatch = null,
+        CancellationToken ct = default) =>
+        SendAsync<CohortWritten>(HttpMethod.Put, ProgramPath(program, "cohorts", id), JsonBody(cohort), ifMatch, ct);
+
+    // ---- overrides -----------------------------------------------------------------------------
+
+    public Task<ApiResponse<IReadOnlyList<OverrideView>>> ListOverridesAsync(string program, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<OverrideView>>(ProgramPath(program, "overrides"), ct);
+
+    public Task<ApiResponse<OverrideWritten>> SetOverrideAsync(string program, OverrideBody change, long? ifMatch = null,
+        CancellationToken ct = default) =>
+        SendAsync<OverrideWritten>(HttpMethod.Post, ProgramPath(program, "overrides"), JsonBody(change), ifMatch, ct);
+
+    public Task<ApiResponse<OverrideDeleted>> DeleteOverrideAsync(string program, string id, long? ifMatch = null,
+        CancellationToken ct = default) =>
+        SendAsync<OverrideDeleted>(HttpMethod.Delete, ProgramPath(program, "overrides", id), null, ifMatch, ct);
+
+    // ---- stage ---------------------------------------------------------------------------------
+
+    public Task<ApiResponse<StageView>> GetStageAsync(string program, CancellationToken ct = default) =>
+        GetAsync<StageView>(ProgramPath(program, "stage"), ct);
+
+    /// <summary>Moves to <paramref name="stage"/>: a number (<c>1</c>) is sent as a number, a name (<c>freeze</c>) as a string.</summary>
+    public Task<ApiResponse<StageView>> SetStageAsync(string program, string stage, long? ifMatch = null, CancellationToken ct = default)
+    {
+        var value = int.TryParse(stage, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? JsonSerializer.SerializeToElement(number, Json)
+            : JsonSerializer.SerializeToElement(stage, Json);
+        return SendAsync<StageView>(HttpMethod.Put, ProgramPath(program, "stage"), JsonBody(new StageBody(value)), ifMatch, ct);
+    }
+
+    // ---- evaluation ----------------------------------------------------------------------------
+
+    public Task<ApiResponse<EvaluateResponse>> EvaluateAsync(string program, ContextBody context, CancellationToken ct = default) =>
+        SendAsync<EvaluateResponse>(HttpMethod.Post, ProgramPath(program, "evaluate"), JsonBody(new EvaluateBody(context)), null, ct);
+
+    // ---- revisions -----------------------------------------------------------------------------
+
+    /// <summary>Newest first; <paramref name="before"/> pages back from a revision.</summary>
+    public Task<ApiResponse<IReadOnlyList<RevisionView>>> ListRevisionsAsync(string program, int? limit = null, long? before = null,
+        CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<RevisionView>>(ProgramPath(program, "revisions") + Query(("limit", limit), ("before", before)), ct);
+
+    /// <summary>One revision with its full state.</summary>
+    public Task<ApiResponse<RevisionView>> GetRevisionAsync(string program, long revision, CancellationToken ct = default) =>
+        GetAsync<RevisionView>(ProgramPath(program, "revisions", revision.ToString(CultureInfo.InvariantCulture)), ct);
+
+    // ---- definitions ---------------------------------------------------------------------------
+
+    /// <summary>The program's definition as YAML (with its live cohorts); the value is the YAML text.</summary>
+    public Task<ApiResponse<string>> GetDefinitionAsync(string program, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, ProgramPath(program, "definition"), null, null, text => text, ct);
+
+    /// <summary>
+    /// Creates a program or replaces its definition from YAML. With <paramref name="program"/>, the
+    /// server refuses a file that defines another program.
+    /// </summary>
+    public Task<ApiResponse<DefinitionApplied>> ApplyDefinitionAsync(string yaml, long? ifMatch = null, string? program = null,
+        CancellationToken ct = default) =>
+        SendAsync<DefinitionApplied>(HttpMethod.Post, program is null ? "api/v1/definitions" : ProgramPath(program, "definition"),
+            new StringContent(yaml, Encoding.UTF8, "application/yaml"), ifMatch, ct);
+
+    // ---- audit ---------------------------------------------------------------------------------
+
+    /// <summary>Entries after sequence number <paramref name="after"/>, oldest first; <c>Next</c> is set while more follow.</summary>
+    public Task<ApiResponse<AuditPage>> ReadAuditAsync(long after = 0, int? limit = null, CancellationToken ct = default) =>
+        GetAsync<AuditPage>("api/v1/audit" + Query(("after", after), ("limit", limit)), ct);
+
+    /// <summary>The server's own check of the hash chain (<c>ripcord audit verify</c> checks on the client instead).</summary>
+    public Task<ApiResponse<AuditVerification>> VerifyAuditAsync(CancellationToken ct = default) =>
+        GetAsync<AuditVerification>("api/v1/audit/verify", ct);
+
+    // ---- tokens --------------------------------------------------------------------------------
+
+    public Task<ApiResponse<IReadOnlyList<TokenView>>> ListTokensAsync(CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<TokenView>>("api/v1/tokens", ct);
+
+    /// <summary>Mints a token; the secret is in this answer only.</summary>
+    public Task<ApiResponse<TokenCreated>> CreateTokenAsync(TokenBody token, CancellationToken ct = default) =>
+        SendAsync<TokenCreated>(HttpMethod.Post, "api/v1/tokens", JsonBody(token), null, ct);
+
+    public Task<ApiResponse<TokenView>> RevokeTokenAsync(string id, CancellationToken ct = default) =>
+        SendAsync<TokenView>(HttpMethod.Delete, "api/v1/tokens/" + Uri.EscapeDataString(id), null, null, ct);
+
+    // ---- SDK clients ---------------------------------------------------------------------------
+
+    public Task<ApiResponse<ClientsView>> ListClientsAsync(string program, CancellationToken ct = default) =>
+        GetAsync<ClientsView>(ProgramPath(program, "clients"), ct);
+
+    // ---- plumbing ------------------------------------------------------------------------------
+
+    private Task<ApiResponse<T>> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, null, null, ct);
+
+    private Task<ApiResponse<T>> SendAsync<T>(HttpMethod method, string path, HttpContent? content, long? ifMatch, CancellationToken ct) =>
+        SendAsync(method, path, content, ifMatch, text => JsonSerializer.Deserialize<T>(text, Json) ?? throw new JsonException("the body is null"), ct);
+
+    private async Task<ApiResponse<T>> SendAsync<T>(HttpMethod method, string path, HttpContent? content, long? ifMatch,
+        Func<string, T> read, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(Server, path)) { Content = content };
+        request.Headers.Authorization = _authorization;
+        if (ifMatch is long revision)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{revision.ToString(CultureInfo.InvariantCulture)}\"");
+        }
+        int status;
+        string body;
+        EntityTagHeaderValue? etag;
+        try
+        {
+            using var response = await _http.SendAsync(request, ct);
+            status = (int)response.StatusCode;
+            etag = response.Headers.ETag;
+            body = await response.Content.ReadAsStringAsync(ct);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new RipcordUnreachableException(Server, $"cannot reach {Server}: {ex.Message}", ex);
+        }
+        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            throw new RipcordUnreachableException(Server, $"{Server} did not answer within {_http.Timeout.TotalSeconds:0} s", ex);
+        }
+        if (status is < 200 or > 299)
+        {
+            throw RipcordApiException.FromResponse(status, body);
+        }
+        T value;
+        try
+        {
+            value = read(body);
+        }
+        catch (JsonException ex)
+        {
+            throw RipcordApiException.Unreadable(status, ex.Message);
+        }
+        return new ApiResponse<T>(value, body, RevisionOf(etag), status);
+    }
+
+    private static StringContent JsonBody<T>(T body) =>
+        new(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json");
+
+    private static string ProgramPath(string program, params string[] rest) =>
+        "api/v1/programs/" + string.Join('/', rest.Prepend(program).Select(Uri.EscapeDataString));
+
+    private static string Query(params (string Name, long? Value)[] parameters)
+    {
+        var given = parameters.Where(p => p.Value is not null)
+            .Select(p => $"{p.Name}={p.Value!.Value.ToString(CultureInfo.InvariantCulture)}").ToList();
+        return given.Count == 0 ? "" : "?" + string.Join('&', given);
+    }
+
+    // ETag: "7" (or W/"7"): the revision the answer reflects.
+    private static long? RevisionOf(EntityTagHeaderValue? etag) =>
+        etag is not null && long.TryParse(etag.Tag.Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var revision)
+            ? revision
+            : null;
+
+    private static AuthenticationHeaderValue? Authorization(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+        // Checked here so that a pasted token with a line break fails with words, and never with
+        // an HTTP-layer message that would echo the header — and so the secret.
+        if (token.Any(c => c <= ' ' || c >= (char)127))
+        {
+            throw new ArgumentException("the token contains blanks, line breaks or other characters a bearer token cannot have", nameof(token));
+        }
+        return new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    private static Uri WithTrailingSlash(Uri uri) =>
+        uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+}

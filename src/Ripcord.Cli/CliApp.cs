@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Ripcord.Cli.Commands;
+using Ripcord.Cli.Rendering;
+
+namespace Ripcord.Cli;
+
+/// <summary>The <c>ripcord</c> command line: every verb group, the global options, help with examples.</summary>
+public static class CliApp
+{
+    private static readonly string[] RootExamples =
+    [
+        "ripcord serve",
+        "export RIPCORD_TOKEN=…; ripcord flags list",
+        "ripcord evaluate --workspace acme --tier 1",
+        "ripcord override set --flag F3 --scope workspace:acme --value on --reason \"secure pilot with Acme\"",
+    ];
+
+    public static RootCommand Build(Terminal terminal) => Build(terminal, new GlobalOptions());
+
+    private static RootCommand Build(Terminal terminal, GlobalOptions options)
+    {
+        var root = new RootCommand("""
+            Ripcord: staged rollouts behind scoped feature flags, deterministic fallback by mission tier,
+            graded kill switches, and the audit trail around them.
+
+            Start a server:   ripcord serve                      (SQLite in ./ripcord-data, http://127.0.0.1:7070)
+            Operate it:       ripcord <verb> --server URL --token T   (or RIPCORD_SERVER / RIPCORD_TOKEN)
+            """);
+        foreach (var option in options.All)
+        {
+            root.Options.Add(option);
+        }
+        var verbs = new VerbFactory(options, terminal);
+        Command[] commands =
+        [
+            ServeCommand.Create(),
+            ProgramsCommands.Create(verbs),
+            FlagsCommands.Create(verbs),
+            CohortCommands.Create(verbs),
+            OverrideCommands.Create(verbs),
+            StageCommands.Create(verbs),
+            EvaluateCommand.Create(verbs),
+            RevisionsCommands.Create(verbs),
+            DefinitionCommands.Create(verbs),
+            AuditCommands.Create(verbs),
+            TokenCommands.Create(verbs),
+            ClientsCommands.Create(verbs),
+        ];
+        foreach (var command in commands)
+        {
+            root.Subcommands.Add(command);
+        }
+        HelpWithExamples.Install(root, RootExamples);
+        return root;
+    }
+
+    /// <summary>Parses and runs one command line; the result is the process's exit code (see <see cref="ExitCodes"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, Terminal terminal)
+    {
+        var options = new GlobalOptions();
+        var parse = Build(terminal, options).Parse(args);
+        // Our own report instead of System.CommandLine's (the errors, then the whole help on stdout):
+        // one line per error on stderr, exit 2, and with --json a problem a script can read.
+        if (parse.Action is ParseErrorAction)
+        {
+            return Failures.ReportUsage(parse, options, terminal);
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = terminal.Output, Error = terminal.Error });
+    }
+}

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using Ripcord.Cli.Rendering;
+
+namespace Ripcord.Cli.Commands;
+
+/// <summary><c>ripcord clients</c>: the SDK instances a program's configuration reaches.</summary>
+public static class ClientsCommands
+{
+    public static Command Create(VerbFactory verbs) =>
+        verbs.Group("clients", "Connected SDK instances and the revision each has applied", ["ripcord clients list"],
+            verbs.Verb("list", "List SDK instances with their applied revision; the first line says how many are at the head",
+                ["ripcord clients list", "ripcord clients list --json | jq '.atHead'"],
+                async (context, ct) =>
+                {
+                    var clients = await context.Api.ListClientsAsync(context.Program, ct);
+                    if (context.Json)
+                    {
+                        context.Terminal.Json(clients.Raw);
+                        return ExitCodes.Success;
+                    }
+                    var view = clients.Value;
+                    context.Terminal.Line($"{view.Program}: revision {view.HeadRevision}; {view.Connected} connected, {view.AtHead} at the head");
+                    context.Terminal.Table(new TableView("INSTANCE", "CONNECTED", "APPLIED", "STATE", "SDK", "TOKEN", "LAST SEEN")
+                        .AddRows(view.Clients, c =>
+                        [
+                            c.Instance, Words.YesNo(c.Connected),
+                            new Cell(Words.Number(c.AppliedRevision), c.AppliedRevision >= view.HeadRevision ? Tone.Good : Tone.Warning),
+                            c.State, c.Sdk, c.TokenName, Words.Time(c.LastSeen),
+                        ]));
+                    return ExitCodes.Success;
+                }));
+}

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Ripcord.Cli.Rendering;
+
+namespace Ripcord.Cli.Commands;
+
+/// <summary><c>ripcord flags</c>: a program's flags as its definition declares them.</summary>
+public static class FlagsCommands
+{
+    public static Command Create(VerbFactory verbs) =>
+        verbs.Group("flags", "Flags of a program", ["ripcord flags list"],
+            verbs.Verb("list", "List flags with alias, default, safe value and prerequisites",
+                ["ripcord flags list", "ripcord flags list --program checkout --json"],
+                async (context, ct) =>
+                {
+                    var flags = await context.Api.ListFlagsAsync(context.Program, ct);
+                    if (context.Json)
+                    {
+                        context.Terminal.Json(flags.Raw);
+                        return ExitCodes.Success;
+                    }
+                    context.Terminal.Table(new TableView("ALIAS", "KEY", "DEFAULT", "SAFE", "PREREQUISITES")
+                        .AddRows(flags.Value, f =>
+                        [
+                            new Cell(f.Alias ?? "", Tone.Strong), f.Key, Cell.OnOff(f.Default), Cell.OnOff(f.Safe), Words.List(f.Prerequisites),
+                        ]));
+                    return ExitCodes.Success;
+                }));
+}

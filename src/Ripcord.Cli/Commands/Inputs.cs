@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Ripcord.Cli.Commands;
+
+/// <summary>Reads operator input the way people type it: on/off, 24h, comma lists, name=value.</summary>
+public static class Inputs
+{
+    public static bool OnOff(string text, string option) => text.ToLowerInvariant() switch
+    {
+        "on" or "true" or "1" or "yes" => true,
+        "off" or "false" or "0" or "no" => false,
+        _ => throw new CliException($"{option} takes on or off, not '{text}'"),
+    };
+
+    /// <summary>A duration from now (30m, 24h, 3d) or an absolute ISO-8601 time.</summary>
+    public static DateTimeOffset Expiry(string text, DateTimeOffset? now = null)
+    {
+        var at = now ?? DateTimeOffset.UtcNow;
+        if (text.Length >= 2 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        {
+            switch (text[^1])
+            {
+                case 'm':
+                    return at.AddMinutes(amount);
+                case 'h':
+                    return at.AddHours(amount);
+                case 'd':
+                    return at.AddDays(amount);
+            }
+        }
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var absolute)
+            ? absolute
+            : throw new CliException($"--expires takes a duration like 30m, 24h, 3d or an ISO-8601 time, not '{text}'");
+    }
+
+    /// <summary>"a,b c" given as one or several tokens → [a, b, c]; nothing given → null (the field is left out).</summary>
+    public static string[]? List(string[]? values) =>
+        values is null || values.Length == 0
+            ? null
+            : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+
+    /// <summary>name=value pairs; true/false and numbers are sent typed, anything else as a string.</summary>
+    public static Dictionary<string, JsonElement> Attributes(IEnumerable<string> pairs)
+    {
+        var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new CliException($"--attr takes name=value, not '{pair}'");
+            }
+            var raw = pair[(eq + 1)..];
+            attributes[pair[..eq]] = raw is "true" or "false" ? JsonSerializer.SerializeToElement(raw == "true")
+                : double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? JsonSerializer.SerializeToElement(number)
+                : JsonSerializer.SerializeToElement(raw);
+        }
+        return attributes;
+    }
+}
