@@ -75,7 +75,8 @@ public static partial class ProgramChanges
             }
         }
 
-        if (state.FindOverride(id) is not null)
+        var index = OverrideIndex.For(state.Overrides);
+        if (index.ById.ContainsKey(id))
         {
             // An id names one override for good: deltas and audit rows refer to it by id.
             throw new ChangeRejectedException(ChangeError.Invalid, "id", $"override id '{id}' is already in use");
@@ -92,26 +93,22 @@ public static partial class ProgramChanges
             ExpiresAt = request.ExpiresAt,
         };
         // One override per (flag, scope): setting it again replaces the previous one.
-        FlagOverride? replaced = null;
-        var kept = ImmutableArray.CreateBuilder<FlagOverride>(state.Overrides.Length + 1);
-        foreach (var o in state.Overrides)
-        {
-            if (string.Equals(o.Flag, flag.Key, StringComparison.Ordinal) && o.Scope == scope)
-            {
-                replaced = o;
-                continue;
-            }
-            kept.Add(o);
-        }
-        kept.Add(created);
-        return (state with { Overrides = kept.ToImmutable() }, created, replaced);
+        var replaced = index.ByTarget.GetValueOrDefault((flag.Key, scope));
+        var overrides = replaced is null
+            ? state.Overrides.Add(created)
+            : state.Overrides.RemoveAt(state.Overrides.IndexOf(replaced, ReferenceEqualityComparer.Instance)).Add(created);
+        index.CarryTo(overrides, replaced, created);
+        return (state with { Overrides = overrides }, created, replaced);
     }
 
     public static (ProgramState State, FlagOverride Removed) RemoveOverride(ProgramState state, string id)
     {
-        var existing = state.FindOverride(id)
+        var index = OverrideIndex.For(state.Overrides);
+        var existing = index.ById.GetValueOrDefault(id)
             ?? throw new ChangeRejectedException(ChangeError.NotFound, "id", $"no override '{id}' in program '{state.Program}'");
-        return (state with { Overrides = state.Overrides.Remove(existing) }, existing);
+        var overrides = state.Overrides.RemoveAt(state.Overrides.IndexOf(existing, ReferenceEqualityComparer.Instance));
+        index.CarryTo(overrides, existing, null);
+        return (state with { Overrides = overrides }, existing);
     }
 
     public static ProgramState SetStage(ProgramState state, string stage)

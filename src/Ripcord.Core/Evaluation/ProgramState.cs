@@ -41,17 +41,7 @@ public sealed record ProgramState
         return null;
     }
 
-    public FlagOverride? FindOverride(string id)
-    {
-        foreach (var o in Overrides)
-        {
-            if (string.Equals(o.Id, id, StringComparison.Ordinal))
-            {
-                return o;
-            }
-        }
-        return null;
-    }
+    public FlagOverride? FindOverride(string id) => Changes.OverrideIndex.For(Overrides).ById.GetValueOrDefault(id);
 }
 
 /// <summary>A flag's value set at a scope by an operator, with a reason and an optional expiry.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -53,19 +54,26 @@ public static class StateSync
     /// SHA-256 (hex) identifying a state by its canonical JSON (<see cref="CoreJson"/>):
     /// <c>SHA-256("ripcord-state/3\n" ‖ H(definition) ‖ "c" n H(cohort)… ‖ "o" n H(override)… ‖ "k" n H(kill switch)… ‖ "s" stage)</c>,
     /// where H is SHA-256 of an item's JSON and n a list's length (4 bytes, little-endian). Items are
-    /// immutable and carried from one revision to the next as the same instances, so each item's
-    /// hash is remembered per instance: a revision that adds one override to ten thousand hashes
-    /// one override's JSON and 320 KB of remembered hashes, not 2 MB of JSON. Two states have the
-    /// same digest exactly when their JSON is the same (invariant SY-3).
+    /// immutable and carried from one revision to the next as the same instances, so each item's H
+    /// is remembered per instance: a revision that adds one override to ten thousand serialises one
+    /// override and hashes 320 KB of remembered hashes in one call, not 2 MB of JSON. Two states
+    /// have the same digest exactly when their JSON is the same (invariant SY-3).
     /// </summary>
-    public static string Digest(ProgramState state)
+    public static string Digest(ProgramState state) => Digest(state, null);
+
+    /// <summary>
+    /// <see cref="Digest(ProgramState)"/> of a state made from <paramref name="previous"/>: the item
+    /// hashes kept for the previous state's lists are handed on and edited where the lists differ,
+    /// so the cost is hashing what changed plus one pass of SHA-256 over 32 bytes per item.
+    /// </summary>
+    public static string Digest(ProgramState state, ProgramState? previous)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(DigestPrefix);
         hash.AppendData(DefinitionHash(state.Definition));
-        AppendList(hash, (byte)'c', state.Cohorts, CohortHashes);
-        AppendList(hash, (byte)'o', state.Overrides, OverrideHashes);
-        AppendList(hash, (byte)'k', state.KillSwitches, KillSwitchHashes);
+        AppendList(hash, (byte)'c', state.Cohorts, previous?.Cohorts, CohortHashes);
+        AppendList(hash, (byte)'o', state.Overrides, previous?.Overrides, OverrideHashes);
+        AppendList(hash, (byte)'k', state.KillSwitches, previous?.KillSwitches, KillSwitchHashes);
         hash.AppendData("s"u8);
         hash.AppendData(Encoding.UTF8.GetBytes(state.Stage));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -73,17 +81,78 @@ public static class StateSync
 
     private static ReadOnlySpan<byte> DigestPrefix => "ripcord-state/3\n"u8;
 
-    private static void AppendList<T>(IncrementalHash hash, byte tag, ImmutableArray<T> items, ConditionalWeakTable<T, byte[]> remembered)
-        where T : class
+    /// <summary>The 32-byte hashes of one list's items, in order, kept for that list (its array).</summary>
+    private sealed class ListHashes(byte[] buffer, int count)
+    {
+        public byte[] Buffer = buffer;
+        public int Count = count;
+    }
+
+    private static readonly ConditionalWeakTable<object, ListHashes> Lists = new();
+    private static readonly Lock ListsGate = new();
+
+    private static void AppendList<T>(IncrementalHash hash, byte tag, ImmutableArray<T> items, ImmutableArray<T>? previous,
+        ConditionalWeakTable<T, byte[]> remembered) where T : class
     {
         Span<byte> header = stackalloc byte[5];
         header[0] = tag;
         BinaryPrimitives.WriteInt32LittleEndian(header[1..], items.Length);
         hash.AppendData(header);
-        foreach (var item in items)
+        object array = ImmutableCollectionsMarshal.AsArray(items) ?? [];
+        // Hashed under the lock: a list's buffer may be handed on to the next list, and edited there.
+        lock (ListsGate)
         {
-            hash.AppendData(remembered.GetValue(item, static i => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(i, CoreJson.Options))));
+            if (!Lists.TryGetValue(array, out var own))
+            {
+                own = HandOn(items, previous, remembered);
+                Lists.AddOrUpdate(array, own);
+            }
+            hash.AppendData(own.Buffer, 0, own.Count * 32);
         }
+    }
+
+    /// <summary>
+    /// The hashes of <paramref name="items"/>: taken over from <paramref name="previous"/>'s when it has
+    /// them (the shared prefix and suffix stay, found by reference; the middle is rewritten), else built.
+    /// </summary>
+    private static ListHashes HandOn<T>(ImmutableArray<T> items, ImmutableArray<T>? previous, ConditionalWeakTable<T, byte[]> remembered)
+        where T : class
+    {
+        var prefix = 0;
+        var suffix = 0;
+        ListHashes? taken = null;
+        if (previous is { } before && ImmutableCollectionsMarshal.AsArray(before) is { } beforeArray
+            && Lists.TryGetValue(beforeArray, out taken) && taken.Count == before.Length)
+        {
+            Lists.Remove(beforeArray);
+            while (prefix < before.Length && prefix < items.Length && ReferenceEquals(before[prefix], items[prefix]))
+            {
+                prefix++;
+            }
+            while (suffix < before.Length - prefix && suffix < items.Length - prefix && ReferenceEquals(before[^(suffix + 1)], items[^(suffix + 1)]))
+            {
+                suffix++;
+            }
+            var buffer = taken.Buffer;
+            if (buffer.Length < items.Length * 32)
+            {
+                buffer = new byte[Math.Max(items.Length * 32, buffer.Length * 2)];
+                Array.Copy(taken.Buffer, buffer, prefix * 32);
+            }
+            Array.Copy(taken.Buffer, (before.Length - suffix) * 32, buffer, (items.Length - suffix) * 32, suffix * 32);
+            taken.Buffer = buffer;
+        }
+        else
+        {
+            taken = new ListHashes(new byte[Math.Max(64, items.Length * 32)], 0);
+        }
+        for (var i = prefix; i < items.Length - suffix; i++)
+        {
+            remembered.GetValue(items[i], static item => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(item, CoreJson.Options)))
+                .CopyTo(taken.Buffer, i * 32);
+        }
+        taken.Count = items.Length;
+        return taken;
     }
 
     private static byte[] DefinitionHash(ProgramDefinition definition) =>
@@ -105,7 +174,7 @@ public static class StateSync
             Program = to.Program,
             FromRevision = fromRevision,
             ToRevision = toRevision,
-            Digest = Digest(to),
+            Digest = Digest(to, from),
             Definition = ReferenceEquals(from.Definition, to.Definition)
                 || DefinitionHash(from.Definition).AsSpan().SequenceEqual(DefinitionHash(to.Definition)) ? null : to.Definition,
             CohortsUpserted = [.. to.Cohorts.Where(c => !fromCohorts.TryGetValue(c.Id, out var before) || !SameCohort(before, c))],
@@ -225,7 +294,7 @@ public static class StateSync
     public static ProgramState? Apply(ProgramState previous, StateDelta delta)
     {
         var state = ApplyUnverified(previous, delta);
-        return state is not null && Digest(state) == delta.Digest ? state : null;
+        return state is not null && Digest(state, previous) == delta.Digest ? state : null;
     }
 
     /// <summary>
