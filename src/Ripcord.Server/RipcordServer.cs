@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Server.Audit;
@@ -32,6 +32,9 @@ public sealed record ServerOptions
     /// <summary>How long an idle SDK stream waits before a comment frame keeps proxies and clients sure it is alive.</summary>
     public TimeSpan StreamHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
 }
+
+/// <summary>What /healthz and /readyz answer when all is well.</summary>
+public sealed record Health(string Status);
 
 public static class RipcordServer
 {
@@ -75,7 +78,8 @@ public static class RipcordServer
         services.AddSingleton<OverridePermission>();
         services.AddHostedService<StorageRefreshService>();
         services.AddProblemDetails();
-        services.AddOpenApi();
+        services.AddRipcordOpenApi();
+        services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
 
         services.AddAuthentication(BearerTokenAuthentication.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenAuthentication>(BearerTokenAuthentication.SchemeName, null);
@@ -87,46 +91,25 @@ public static class RipcordServer
             }
         });
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
-        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+        // A body or parameter that cannot be bound throws, and ErrorHandling answers with what was wrong, as problem details.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         configure?.Invoke(builder);
         var app = builder.Build();
 
-        app.UseExceptionHandler(errors => errors.Run(async context =>
-        {
-            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-            if (error is BadHttpRequestException bad)
-            {
-                var title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload too large" : "Bad request";
-                await Problems.Write(context, bad.StatusCode, title, bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? "the request body is larger than this endpoint accepts"
-                    : "the request could not be read");
-                return;
-            }
-            context.RequestServices.GetRequiredService<ILogger<ServerOptions>>()
-                .LogError("Unhandled {Error} on {Method} {Path}", error?.GetType().Name, context.Request.Method, context.Request.Path);
-            await Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal error",
-                "the server failed; the error is logged and nothing was half-written");
-        }));
-        app.UseStatusCodePages(async status =>
-        {
-            if (!status.HttpContext.Response.HasStarted && status.HttpContext.Response.ContentLength is null)
-            {
-                var code = status.HttpContext.Response.StatusCode;
-                await Problems.Write(status.HttpContext, code, ReasonPhrase(code), code == 404
-                    ? $"no endpoint at {status.HttpContext.Request.Method} {status.HttpContext.Request.Path}"
-                    : ReasonPhrase(code));
-            }
-        });
+        app.UseProblemErrors();
         app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "live" })).AllowAnonymous();
-        app.MapGet("/readyz", async Task<IResult> (Databases databases, CancellationToken ct) =>
-            await databases.Config.PingAsync(ct)
-                ? TypedResults.Ok(new { status = "ready" })
-                : Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", "storage is unreachable")).AllowAnonymous();
+        app.MapGet("/healthz", () => TypedResults.Ok(new Health("live")))
+            .WithTags("Health").WithName("Live").WithSummary("The process is up").AllowAnonymous();
+        app.MapGet("/readyz", async Task<Results<Ok<Health>, ProblemHttpResult>> (Databases databases, CancellationToken ct) =>
+                await databases.Config.PingAsync(ct)
+                    ? TypedResults.Ok(new Health("ready"))
+                    : Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", "storage is unreachable"))
+            .WithTags("Health").WithName("Ready").WithSummary("Storage is reachable").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .AllowAnonymous();
         app.MapOfrep();
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
@@ -169,5 +152,4 @@ public static class RipcordServer
 
     public static string BuiltInGroupsYaml() => BuiltInPrograms.GroupsYaml;
 
-    private static string ReasonPhrase(int code) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code) is { Length: > 0 } p ? p : "Error";
 }

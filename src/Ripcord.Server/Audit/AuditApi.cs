@@ -12,21 +12,22 @@ public static class AuditApi
 {
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder api)
     {
-        api.MapGet("/audit", async Task<Results<Ok<AuditPage>, ProblemHttpResult>> (long? after, int? limit, IAuditLog audit, CancellationToken ct) =>
+        var audit = api.MapGroup("/audit").WithTags("Audit").RequireAuthorization(RoleMatrix.PolicyName(Permission.AuditRead));
+
+        audit.MapGet("", async Task<Results<Ok<AuditPage>, ProblemHttpResult>> (long? after, int? limit, IAuditLog log, CancellationToken ct) =>
             {
                 if (limit is < 1 or > 1000)
                 {
                     return Problems.BadRequest("limit must be between 1 and 1000", "limit");
                 }
                 var take = limit ?? 100;
-                var entries = await audit.ReadAsync(after ?? 0, take, ct);
+                var entries = await log.ReadAsync(after ?? 0, take, ct);
                 return TypedResults.Ok(new AuditPage(entries, entries.Count == take ? entries[^1].Seq : null));
             })
-            .RequireAuthorization(RoleMatrix.PolicyName(Permission.AuditRead));
+            .Read("ReadAudit", "Audit entries after a sequence number, oldest first (page with after and limit)");
 
-        api.MapGet("/audit/verify", async (IAuditLog audit, CancellationToken ct) =>
-                TypedResults.Ok(await VerifyAsync(audit, ct)))
-            .RequireAuthorization(RoleMatrix.PolicyName(Permission.AuditRead));
+        audit.MapGet("/verify", async (IAuditLog log, CancellationToken ct) => TypedResults.Ok(await VerifyAsync(log, ct)))
+            .Read("VerifyAudit", "Check every link of the audit hash chain");
         return api;
     }
 

@@ -4,6 +4,7 @@ using Ripcord.Core.Governance;
 
 namespace Ripcord.Server.Auth;
 
+/// <summary>Body of POST /tokens: who or what holds the token, and its role.</summary>
 public sealed record TokenBody(string? Name, string? Role);
 
 public sealed record TokenView(string Id, string Principal, string Name, string Role, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt);
@@ -15,18 +16,14 @@ public static class TokensApi
 {
     public static RouteGroupBuilder MapTokens(this RouteGroupBuilder api)
     {
-        var tokens = api.MapGroup("/tokens").RequireAuthorization(RoleMatrix.PolicyName(Permission.TokensManage));
+        var tokens = api.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization(RoleMatrix.PolicyName(Permission.TokensManage));
 
         tokens.MapGet("", async (ITokenStore store, CancellationToken ct) =>
-            TypedResults.Ok((await store.ListAsync(ct)).Select(t => new TokenView(t.Id, t.Principal, t.Name, t.Role, t.CreatedAt, t.CreatedBy, t.RevokedAt)).ToList()));
+                TypedResults.Ok((await store.ListAsync(ct)).Select(t => new TokenView(t.Id, t.Principal, t.Name, t.Role, t.CreatedAt, t.CreatedBy, t.RevokedAt)).ToList()))
+            .Read("ListTokens", "Every token (never its secret), with its principal, role and revocation");
 
-        tokens.MapPost("", async Task<Results<Created<TokenCreated>, ProblemHttpResult>> (HttpRequest request, TokenService service) =>
+        tokens.MapPost("", async Task<Results<Created<TokenCreated>, ProblemHttpResult>> (TokenBody body, HttpContext context, TokenService service) =>
         {
-            var (body, problem) = await RequestReading.ReadJsonAsync<TokenBody>(request);
-            if (body is null)
-            {
-                return problem!;
-            }
             if (!Role.TryParse(body.Role, out var role) || role == Role.System)
             {
                 return Problems.BadRequest($"role must be one of: {string.Join(", ", Role.All)}", "role");
@@ -35,9 +32,10 @@ public static class TokensApi
             {
                 return Problems.BadRequest("name is required (at most 100 characters): say who or what holds the token", "name");
             }
-            var (record, secret) = await service.CreateAsync(body.Name.Trim(), role, request.HttpContext.Actor(), request.HttpContext.RequestAborted);
+            var (record, secret) = await service.CreateAsync(body.Name.Trim(), role, context.Actor(), context.RequestAborted);
             return TypedResults.Created($"/api/v1/tokens/{record.Id}", new TokenCreated(record.Id, record.Principal, record.Name, record.Role, secret));
-        });
+        })
+            .Write("CreateToken", "Create a token; its secret is in this response only");
 
         tokens.MapDelete("/{id}", async Task<Results<Ok<TokenView>, ProblemHttpResult>> (string id, HttpContext context, TokenService service) =>
         {
@@ -45,7 +43,8 @@ public static class TokensApi
             return t is null
                 ? Problems.NotFound($"no active token '{id}'")
                 : TypedResults.Ok(new TokenView(t.Id, t.Principal, t.Name, t.Role, t.CreatedAt, t.CreatedBy, t.RevokedAt));
-        });
+        })
+            .Write("RevokeToken", "Revoke a token: every node refuses it within a second");
         return api;
     }
 }

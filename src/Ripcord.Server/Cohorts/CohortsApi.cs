@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Server.Auth;
@@ -7,7 +8,7 @@ using Ripcord.Server.Programs;
 
 namespace Ripcord.Server.Cohorts;
 
-/// <summary>Body of PUT …/cohorts/{id}: exactly one kind of membership.</summary>
+/// <summary>Body of PUT …/cohorts/{id}: exactly one kind of membership (workspaces and/or users, rule, percentage, everyone).</summary>
 public sealed record CohortBody(string[]? Workspaces, string[]? Users, string? Rule, decimal? Percentage, bool? Everyone,
     string? Description, string? Seed);
 
@@ -22,23 +23,28 @@ public static class CohortsApi
 
     public static RouteGroupBuilder MapCohorts(this RouteGroupBuilder api)
     {
-        api.MapGet("/programs/{program}/cohorts", (string program, ProgramRegistry registry) =>
+        var cohorts = api.MapGroup("/programs/{program}/cohorts").WithTags("Cohorts");
+
+        cohorts.MapGet("", (string program, ProgramRegistry registry) =>
                 TypedResults.Ok(registry.Current(program).State.Cohorts.Select(View).ToList()))
+            .Read("ListCohorts", "The program's live cohorts and their membership")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        api.MapPut("/programs/{program}/cohorts/{id}", PutAsync)
+        cohorts.MapPut("/{id}", PutAsync)
+            .Write("PutCohort", "Create or replace a cohort: an explicit list, a rule, a stable percentage, or everyone")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.CohortsWrite));
         return api;
     }
 
     private static async Task<Results<Ok<CohortWritten>, ProblemHttpResult>> PutAsync(
-        string program, string id, HttpRequest request, ProgramWriter writer, ProgramRegistry registry)
+        string program, string id, CohortBody body, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
+        ProgramWriter writer, ProgramRegistry registry)
     {
         registry.Current(program);
-        var (ifMatch, body, problem) = await RequestReading.ReadWriteAsync<CohortBody>(request);
-        if (body is null)
+        var (ifMatch, badIfMatch) = RequestReading.IfMatch(ifMatchHeader);
+        if (badIfMatch is not null)
         {
-            return problem!;
+            return badIfMatch;
         }
         var given = (body.Workspaces is not null || body.Users is not null ? 1 : 0) + (body.Rule is not null ? 1 : 0)
             + (body.Percentage is not null ? 1 : 0) + (body.Everyone == true ? 1 : 0);
@@ -61,8 +67,8 @@ public static class CohortsApi
             Everyone = body.Everyone == true,
             Seed = body.Seed,
         };
-        var outcome = await writer.ExecuteAsync(program, new PutCohort(cohort), request.HttpContext.Actor(), ifMatch, request.HttpContext.RequestAborted);
-        RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
+        var outcome = await writer.ExecuteAsync(program, new PutCohort(cohort), context.Actor(), ifMatch, context.RequestAborted);
+        RequestReading.SetRevision(context.Response, outcome.Revision);
         var put = outcome.Change.Event<CohortPut>();
         return TypedResults.Ok(new CohortWritten(View(put.Cohort), outcome.Revision, put.Previous is null));
     }

@@ -7,8 +7,10 @@ using Ripcord.Server.Programs;
 
 namespace Ripcord.Server.Evaluation;
 
+/// <summary>An evaluation context: workspace, user, mission tier (0–2, absent when unknown) and up to 64 scalar attributes.</summary>
 public sealed record ContextBody(string? WorkspaceId, string? UserId, int? Tier, Dictionary<string, JsonElement>? Attributes);
 
+/// <summary>Body of POST …/evaluate.</summary>
 public sealed record EvaluateBody(ContextBody? Context);
 
 public sealed record FlagEvaluation(bool Value, string Reason, string Scope, string Source, string? Alias, bool? Conflict);
@@ -20,20 +22,18 @@ public static class EvaluateApi
 {
     public static RouteGroupBuilder MapEvaluate(this RouteGroupBuilder api)
     {
-        api.MapPost("/programs/{program}/evaluate", EvaluateAsync)
+        api.MapPost("/programs/{program}/evaluate", Evaluate)
+            .WithTags("Evaluation")
+            .Read("Evaluate", "Every flag's value for a context, with the layer and scope that decided it")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.Evaluate));
         return api;
     }
 
-    private static async Task<Results<Ok<EvaluateResponse>, ProblemHttpResult>> EvaluateAsync(
-        string program, HttpRequest request, ProgramRegistry registry, TimeProvider clock)
+    private static Results<Ok<EvaluateResponse>, ProblemHttpResult> Evaluate(
+        string program, EvaluateBody body, HttpResponse response, ProgramRegistry registry, TimeProvider clock)
     {
         var compiled = registry.Current(program);
-        var (body, problem) = await RequestReading.ReadJsonAsync<EvaluateBody>(request);
-        if (body is null)
-        {
-            return problem!;
-        }
         var (context, contextProblem) = ToContext(body.Context);
         if (context is null)
         {
@@ -47,7 +47,7 @@ public static class EvaluateApi
             var r = results[i];
             flags[def.Key] = new FlagEvaluation(r.Value, r.ReasonName, r.Scope, r.Source, def.Alias, r.Conflict ? true : null);
         }
-        RequestReading.SetRevision(request.HttpContext.Response, compiled.Revision);
+        RequestReading.SetRevision(response, compiled.Revision);
         return TypedResults.Ok(new EvaluateResponse(compiled.Program, compiled.Revision, compiled.State.Stage, flags));
     }
 
@@ -58,36 +58,28 @@ public static class EvaluateApi
         {
             return (null, Problems.BadRequest("the body needs a 'context' object, e.g. {\"context\":{\"workspaceId\":\"w1\",\"tier\":1}}", "context"));
         }
-        if (body.WorkspaceId is { Length: > 256 } || body.UserId is { Length: > 256 })
+        if ((ContextRules.CheckId(body.WorkspaceId, "workspaceId") ?? ContextRules.CheckId(body.UserId, "userId")) is { } badId)
         {
-            return (null, Problems.BadRequest("workspaceId and userId are at most 256 characters", "context"));
+            return (null, Problems.BadRequest(badId, "context"));
         }
-        if (body.Tier is < 0 or > 2)
+        if (ContextRules.CheckTier(body.Tier) is { } badTier)
         {
-            return (null, Problems.BadRequest("tier must be 0, 1 or 2 (or absent when unknown)", "context.tier"));
+            return (null, Problems.BadRequest(badTier, "context.tier"));
         }
         var attributes = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
         if (body.Attributes is not null)
         {
-            if (body.Attributes.Count > 64)
+            if (body.Attributes.Count > ContextRules.MaxAttributes)
             {
-                return (null, Problems.BadRequest("at most 64 attributes", "context.attributes"));
+                return (null, Problems.BadRequest(ContextRules.TooManyAttributes, "context.attributes"));
             }
             foreach (var (name, value) in body.Attributes)
             {
-                AttributeValue? converted = value.ValueKind switch
-                {
-                    JsonValueKind.String => (AttributeValue?)AttributeValue.Of(value.GetString()!),
-                    JsonValueKind.Number => AttributeValue.Of(value.GetDouble()),
-                    JsonValueKind.True => AttributeValue.Of(true),
-                    JsonValueKind.False => AttributeValue.Of(false),
-                    _ => null,
-                };
-                if (converted is null)
+                if (ContextRules.Attribute(value) is not { } converted)
                 {
                     return (null, Problems.BadRequest($"attribute '{name}' must be a string, number or boolean", "context.attributes." + name));
                 }
-                attributes[name] = converted.Value;
+                attributes[name] = converted;
             }
         }
         return (new EvaluationContext(body.WorkspaceId, body.UserId, body.Tier, attributes), null);

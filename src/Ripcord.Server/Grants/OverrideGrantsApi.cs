@@ -11,6 +11,7 @@ using Ripcord.Server.Audit;
 
 namespace Ripcord.Server.Grants;
 
+/// <summary>Body of POST …/override-grants: one workspace, one action, why, for how long (default 15 min, at most 240).</summary>
 public sealed record GrantBody(string? WorkspaceId, string? Action, string? Reason, int? TtlMinutes);
 
 /// <summary>
@@ -26,19 +27,16 @@ public static class OverrideGrantsApi
     public static RouteGroupBuilder MapOverrideGrants(this RouteGroupBuilder api)
     {
         api.MapPost("/programs/{program}/override-grants", GrantAsync)
+            .WithTags("Fallback")
+            .Write("GrantTier2Override", "Grant a tier-2 fallback override for one workspace and action (audited before it takes effect)")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.OverrideGrant));
         return api;
     }
 
     private static async Task<Results<Created<OverrideGrant>, ProblemHttpResult>> GrantAsync(
-        string program, HttpRequest request, ProgramRegistry registry, IAuditLog audit, TimeProvider clock, ILogger<GrantBody> log)
+        string program, GrantBody body, HttpContext context, ProgramRegistry registry, IAuditLog audit, TimeProvider clock, ILogger<GrantBody> log)
     {
         registry.Current(program);
-        var (body, problem) = await RequestReading.ReadJsonAsync<GrantBody>(request);
-        if (body is null)
-        {
-            return problem!;
-        }
         if (string.IsNullOrWhiteSpace(body.WorkspaceId) || body.WorkspaceId.Length > 256)
         {
             return Problems.BadRequest("workspaceId is required: a grant covers one workspace", "workspaceId");
@@ -55,7 +53,7 @@ public static class OverrideGrantsApi
         {
             return Problems.BadRequest($"ttlMinutes must be between 1 and {MaxTtlMinutes}", "ttlMinutes");
         }
-        var actor = request.HttpContext.Actor();
+        var actor = context.Actor();
         var now = clock.GetUtcNow();
         var grant = new OverrideGrant("grt_" + Guid.NewGuid().ToString("N")[..16], program, body.WorkspaceId, body.Action,
             now.AddMinutes(body.TtlMinutes ?? DefaultTtlMinutes), actor.Name);
@@ -63,7 +61,7 @@ public static class OverrideGrantsApi
         {
             await audit.AppendAsync(new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, AuditAction.Tier2OverrideGrant,
                 $"workspace:{program}/{grant.WorkspaceId}/{grant.Action}", null,
-                JsonSerializer.Serialize(new { grant.Id, grant.ExpiresAt, reason = body.Reason }, CoreJson.Options)), request.HttpContext.RequestAborted);
+                JsonSerializer.Serialize(new { grant.Id, grant.ExpiresAt, reason = body.Reason }, CoreJson.Options)), context.RequestAborted);
         }
         catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException)
         {

@@ -21,11 +21,15 @@ public static class Problems
         Result(StatusCodes.Status409Conflict, "Stale revision", detail,
             new Dictionary<string, object?> { ["currentRevision"] = currentRevision });
 
-    public static async Task Write(HttpContext context, int status, string title, string detail)
+    public static async Task Write(HttpContext context, int status, string title, string detail, string? field = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/problem+json";
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Instance = context.Request.Path };
+        if (field is not null)
+        {
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
+        }
         await context.Response.WriteAsync(JsonSerializer.Serialize(problem, JsonSerializerOptions.Web), context.RequestAborted);
     }
 }

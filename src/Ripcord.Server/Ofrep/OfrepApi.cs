@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
+using Ripcord.Server.Http;
 using Ripcord.Server.Programs;
 
 namespace Ripcord.Server.Ofrep;
@@ -44,9 +45,27 @@ public static class OfrepApi
     {
         var ofrep = app.MapGroup("").WithTags("OFREP")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.Evaluate));
-        ofrep.MapPost(SingleRoute, EvaluateFlagAsync).WithName("OfrepEvaluateFlag");
-        ofrep.MapPost(BulkRoute, EvaluateFlagsAsync).WithName("OfrepEvaluateFlags");
-        ofrep.MapGet(ConfigurationRoute, () => TypedResults.Json(Configuration)).WithName("OfrepConfiguration");
+        ofrep.MapPost(SingleRoute, EvaluateFlagAsync).WithName("OfrepEvaluateFlag")
+            .WithSummary("Evaluate one flag (OpenFeature Remote Evaluation Protocol)")
+            .DocumentsJsonBody<OfrepEvaluationRequest>()
+            .Produces<OfrepEvaluationSuccess>()
+            .Produces<OfrepEvaluationFailure>(StatusCodes.Status400BadRequest)
+            .Produces<OfrepEvaluationFailure>(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        ofrep.MapPost(BulkRoute, EvaluateFlagsAsync).WithName("OfrepEvaluateFlags")
+            .WithSummary("Evaluate every flag of the program (ETag; If-None-Match gives 304)")
+            .DocumentsJsonBody<OfrepEvaluationRequest>()
+            .Produces<OfrepBulkEvaluationSuccess>()
+            .Produces(StatusCodes.Status304NotModified)
+            .Produces<OfrepEvaluationFailure>(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        ofrep.MapGet(ConfigurationRoute, () => TypedResults.Json(Configuration)).WithName("OfrepConfiguration")
+            .WithSummary("What an OFREP provider may rely on: boolean flags, polling at most once a second")
+            .Produces<OfrepConfiguration>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Ripcord.Core.Evaluation;
+using Ripcord.Server.Evaluation;
 
 namespace Ripcord.Server.Ofrep;
 
@@ -39,8 +40,8 @@ public static class OfrepErrorCodes
 public static class OfrepRequest
 {
     public const string DefaultProgram = "groups";
-    public const int MaxIdLength = 256;
-    public const int MaxAttributes = 64;
+    public const int MaxIdLength = ContextRules.MaxIdLength;
+    public const int MaxAttributes = ContextRules.MaxAttributes;
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
 
@@ -156,15 +157,7 @@ public static class OfrepRequest
                     }
                     break;
                 case "tier":
-                    if (value.ValueKind == JsonValueKind.Null)
-                    {
-                        tier = null;
-                    }
-                    else if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var t) && t is 0 or 1 or 2)
-                    {
-                        tier = (int)t;
-                    }
-                    else
+                    if (!ContextRules.TryTier(value, out tier))
                     {
                         return Invalid("tier", "must be the number 0, 1 or 2 (or absent when unknown)");
                     }
@@ -184,15 +177,7 @@ public static class OfrepRequest
                     }
                     break;
                 default:
-                    AttributeValue? converted = value.ValueKind switch
-                    {
-                        JsonValueKind.String => (AttributeValue?)AttributeValue.Of(value.GetString()!),
-                        JsonValueKind.Number when value.TryGetDouble(out var n) && double.IsFinite(n) => AttributeValue.Of(n),
-                        JsonValueKind.True => AttributeValue.Of(true),
-                        JsonValueKind.False => AttributeValue.Of(false),
-                        _ => null,
-                    };
-                    if (converted is { } attribute)
+                    if (ContextRules.Attribute(value) is { } attribute)
                     {
                         attributes ??= new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
                         attributes[property.Name] = attribute;
@@ -231,7 +216,7 @@ public static class OfrepRequest
             return false;
         }
         id = value.GetString();
-        return id!.Length <= MaxIdLength;
+        return ContextRules.CheckId(id, "id") is null;
     }
 
     private static bool IsJson(string contentType) =>

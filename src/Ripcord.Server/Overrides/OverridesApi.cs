@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
@@ -7,6 +8,7 @@ using Ripcord.Server.Programs;
 
 namespace Ripcord.Server.Overrides;
 
+/// <summary>Body of POST …/overrides. <c>flag</c> is a key or alias; user scope must carry <c>expiresAt</c> (≤ 72 h).</summary>
 public sealed record OverrideBody(string? Flag, string? Scope, bool? Value, string? Reason, DateTimeOffset? ExpiresAt);
 
 public sealed record OverrideView(string Id, string Flag, string? Alias, string Scope, bool Value, string Reason,
@@ -21,31 +23,37 @@ public static class OverridesApi
 {
     public static RouteGroupBuilder MapOverrides(this RouteGroupBuilder api)
     {
-        api.MapGet("/programs/{program}/overrides", (string program, ProgramRegistry registry, ProgramWriter writer) =>
+        var overrides = api.MapGroup("/programs/{program}/overrides").WithTags("Overrides");
+
+        overrides.MapGet("", (string program, ProgramRegistry registry, ProgramWriter writer) =>
             {
                 var state = registry.Current(program).State;
                 return TypedResults.Ok(state.Overrides.Select(o => View(state, o, writer.Now)).ToList());
             })
+            .Read("ListOverrides", "Every override of the program, with expiry and whether it is diagnostic")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        // Support may only touch user scope: the endpoint admits the wider diagnostic
-        // permission and checks the full one for other scopes.
-        api.MapPost("/programs/{program}/overrides", CreateAsync)
+        // Support may only touch user scope: these admit the wider diagnostic permission and check
+        // the full one for other scopes (OverridePermission).
+        overrides.MapPost("", CreateAsync)
+            .Write("SetOverride", "Set a flag's value at a scope (replaces an override of the same flag and scope)")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.DiagnosticOverridesWrite));
 
-        api.MapDelete("/programs/{program}/overrides/{id}", DeleteAsync)
+        overrides.MapDelete("/{id}", DeleteAsync)
+            .Write("RemoveOverride", "Remove an override")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.DiagnosticOverridesWrite));
         return api;
     }
 
     private static async Task<Results<Created<OverrideWritten>, ProblemHttpResult>> CreateAsync(
-        string program, HttpRequest request, ProgramWriter writer, ProgramRegistry registry, OverridePermission permission)
+        string program, OverrideBody body, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
+        ProgramWriter writer, ProgramRegistry registry, OverridePermission permission)
     {
         registry.Current(program);
-        var (ifMatch, body, problem) = await RequestReading.ReadWriteAsync<OverrideBody>(request);
-        if (body is null)
+        var (ifMatch, badIfMatch) = RequestReading.IfMatch(ifMatchHeader);
+        if (badIfMatch is not null)
         {
-            return problem!;
+            return badIfMatch;
         }
         if (body.Flag is null || body.Scope is null || body.Value is null || body.Reason is null)
         {
@@ -53,40 +61,41 @@ public static class OverridesApi
                 .Where(x => x.Item2 is null).Select(x => x.Item1);
             return Problems.BadRequest($"missing required field(s): {string.Join(", ", missing)}");
         }
-        if (await permission.DenyAsync(request.HttpContext, body.Scope) is { } denied)
+        if (await permission.DenyAsync(context, body.Scope) is { } denied)
         {
             return denied;
         }
-        var actor = request.HttpContext.Actor();
+        var actor = context.Actor();
         var id = "ovr_" + Guid.NewGuid().ToString("N")[..12];
         var outcome = await writer.ExecuteAsync(program,
             new SetOverride(id, body.Flag, body.Scope, body.Value.Value, body.Reason, body.ExpiresAt, actor.Principal), actor, ifMatch,
-            request.HttpContext.RequestAborted);
-        RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
+            context.RequestAborted);
+        RequestReading.SetRevision(context.Response, outcome.Revision);
         var set = outcome.Change.Event<OverrideSet>();
         var view = View(outcome.Change.State, set.Override, writer.Now);
         return TypedResults.Created($"/api/v1/programs/{program}/overrides/{view.Id}", new OverrideWritten(view, outcome.Revision, set.Replaced?.Id));
     }
 
     private static async Task<Results<Ok<OverrideDeleted>, ProblemHttpResult>> DeleteAsync(
-        string program, string id, HttpRequest request, ProgramWriter writer, ProgramRegistry registry, OverridePermission permission)
+        string program, string id, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
+        ProgramWriter writer, ProgramRegistry registry, OverridePermission permission)
     {
         var existing = registry.Current(program).State.FindOverride(id);
         if (existing is null)
         {
             return Problems.NotFound($"no override '{id}' in program '{program}'");
         }
-        var (ifMatch, badIfMatch) = RequestReading.IfMatch(request);
+        var (ifMatch, badIfMatch) = RequestReading.IfMatch(ifMatchHeader);
         if (badIfMatch is not null)
         {
             return badIfMatch;
         }
-        if (await permission.DenyAsync(request.HttpContext, existing.Scope.ToString()) is { } denied)
+        if (await permission.DenyAsync(context, existing.Scope.ToString()) is { } denied)
         {
             return denied;
         }
-        var outcome = await writer.ExecuteAsync(program, new RemoveOverride(id), request.HttpContext.Actor(), ifMatch, request.HttpContext.RequestAborted);
-        RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
+        var outcome = await writer.ExecuteAsync(program, new RemoveOverride(id), context.Actor(), ifMatch, context.RequestAborted);
+        RequestReading.SetRevision(context.Response, outcome.Revision);
         return TypedResults.Ok(new OverrideDeleted(id, outcome.Revision));
     }
 

@@ -27,23 +27,25 @@ public static class ProgramsApi
 
     public static RouteGroupBuilder MapPrograms(this RouteGroupBuilder api)
     {
-        api.MapGet("/programs", (ProgramRegistry registry) =>
-                TypedResults.Ok(registry.All.Select(Summary).ToList()))
+        var programs = api.MapGroup("/programs").WithTags("Programs");
+
+        programs.MapGet("", (ProgramRegistry registry) => TypedResults.Ok(registry.All.Select(Summary).ToList()))
+            .Read("ListPrograms", "Every program with its revision, stage and counts")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        api.MapGet("/programs/{program}", (string program, ProgramRegistry registry) =>
-                TypedResults.Ok(Summary(registry.Current(program))))
+        programs.MapGet("/{program}", (string program, ProgramRegistry registry) => TypedResults.Ok(Summary(registry.Current(program))))
+            .Read("GetProgram", "One program's revision, stage and counts")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        api.MapGet("/programs/{program}/flags", (string program, ProgramRegistry registry) =>
+        programs.MapGet("/{program}/flags", (string program, ProgramRegistry registry) =>
             {
-                var compiled = registry.Current(program);
-                var definition = compiled.State.Definition;
+                var definition = registry.Current(program).State.Definition;
                 return TypedResults.Ok(definition.Flags.Select(f => View(definition, f)).ToList());
             })
+            .Read("ListFlags", "The program's flags: key, alias, default, safe value, prerequisites")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        api.MapGet("/programs/{program}/definition", (string program, ProgramRegistry registry, HttpResponse response) =>
+        programs.MapGet("/{program}/definition", (string program, ProgramRegistry registry, HttpResponse response) =>
             {
                 var compiled = registry.Current(program);
                 RequestReading.SetRevision(response, compiled.Revision);
@@ -51,15 +53,22 @@ public static class ProgramsApi
                 var live = compiled.State.Definition with { Cohorts = compiled.State.Cohorts };
                 return TypedResults.Text(DefinitionWriter.Write(live), "application/yaml", Encoding.UTF8);
             })
+            .Read("GetDefinition", "The program's definition as YAML, with its live cohorts")
+            .Produces<string>(StatusCodes.Status200OK, "application/yaml")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        api.MapPost("/programs/{program}/definition", (string program, HttpRequest request, ProgramWriter writer) =>
+        programs.MapPost("/{program}/definition", (string program, HttpRequest request, ProgramWriter writer) =>
                 ApplyAsync(program, request, writer))
+            .Write("ApplyProgramDefinition", "Apply a new definition (YAML) of this program")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.DefinitionWrite))
             .WithMetadata(new RequestSizeLimitAttribute(MaxDefinitionBytes))
             .Accepts<string>("application/yaml");
 
         api.MapPost("/definitions", (HttpRequest request, ProgramWriter writer) => ApplyAsync(null, request, writer))
+            .WithTags("Programs")
+            .Write("ApplyDefinition", "Create a program, or replace its definition, from a YAML file")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.DefinitionWrite))
             .WithMetadata(new RequestSizeLimitAttribute(MaxDefinitionBytes))
             .Accepts<string>("application/yaml");

@@ -15,7 +15,9 @@ public static class RevisionsApi
 {
     public static RouteGroupBuilder MapRevisions(this RouteGroupBuilder api)
     {
-        api.MapGet("/programs/{program}/revisions", async Task<Results<Ok<List<RevisionView>>, ProblemHttpResult>> (
+        var revisions = api.MapGroup("/programs/{program}/revisions").WithTags("Revisions");
+
+        revisions.MapGet("", async Task<Results<Ok<List<RevisionView>>, ProblemHttpResult>> (
                 string program, long? before, int? limit, ProgramRegistry registry, IRevisionStore store, CancellationToken ct) =>
             {
                 registry.Current(program);
@@ -26,9 +28,10 @@ public static class RevisionsApi
                 var rows = await store.ListAsync(program, before, limit ?? 50, ct);
                 return TypedResults.Ok(rows.Select(r => new RevisionView(r.Revision, r.CreatedAt, r.Actor, r.Principal, r.Summary, r.Command, null)).ToList());
             })
+            .Read("ListRevisions", "Revisions newest first, without their states (page with before and limit)")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        api.MapGet("/programs/{program}/revisions/{revision}", async Task<Results<Ok<RevisionView>, ProblemHttpResult>> (
+        revisions.MapGet("/{revision}", async Task<Results<Ok<RevisionView>, ProblemHttpResult>> (
                 string program, long revision, ProgramRegistry registry, IRevisionStore store, RevisionLog log, CancellationToken ct) =>
             {
                 var head = registry.Current(program);
@@ -42,6 +45,7 @@ public static class RevisionsApi
                 var json = JsonSerializer.SerializeToElement(state, CoreJson.Options);
                 return TypedResults.Ok(new RevisionView(row.Revision, row.CreatedAt, row.Actor, row.Principal, row.Summary, row.Command, json));
             })
+            .Read("GetRevision", "One revision with the whole program state as it was")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
         return api;
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
@@ -9,6 +10,7 @@ using Ripcord.Server.Programs;
 
 namespace Ripcord.Server.Stages;
 
+/// <summary>Body of PUT …/stage: a stage number (<c>1</c>) or name (<c>"freeze"</c>).</summary>
 public sealed record StageBody(JsonElement Stage);
 
 public sealed record StageView(string Program, string Stage, string Name, long Revision, IReadOnlyList<string> Stages);
@@ -21,22 +23,27 @@ public static class StagesApi
 {
     public static RouteGroupBuilder MapStages(this RouteGroupBuilder api)
     {
-        api.MapGet("/programs/{program}/stage", (string program, ProgramRegistry registry) => TypedResults.Ok(View(registry.Current(program))))
+        var stage = api.MapGroup("/programs/{program}/stage").WithTags("Stages");
+
+        stage.MapGet("", (string program, ProgramRegistry registry) => TypedResults.Ok(View(registry.Current(program))))
+            .Read("GetStage", "The program's current stage profile")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        api.MapPut("/programs/{program}/stage", PutAsync)
+        stage.MapPut("", PutAsync)
+            .Write("SetStage", "Move the program to a stage (0–3 or a named profile such as freeze)")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.StageWrite));
         return api;
     }
 
     private static async Task<Results<Ok<StageView>, ProblemHttpResult>> PutAsync(
-        string program, HttpRequest request, ProgramWriter writer, ProgramRegistry registry)
+        string program, StageBody body, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
+        ProgramWriter writer, ProgramRegistry registry)
     {
         registry.Current(program);
-        var (ifMatch, body, problem) = await RequestReading.ReadWriteAsync<StageBody>(request);
-        if (body is null)
+        var (ifMatch, badIfMatch) = RequestReading.IfMatch(ifMatchHeader);
+        if (badIfMatch is not null)
         {
-            return problem!;
+            return badIfMatch;
         }
         string? stage = body.Stage.ValueKind switch
         {
@@ -48,8 +55,8 @@ public static class StagesApi
         {
             return Problems.BadRequest("stage must be a stage number (0–3) or a stage name such as \"freeze\"", "stage");
         }
-        var outcome = await writer.ExecuteAsync(program, new SetStage(stage), request.HttpContext.Actor(), ifMatch, request.HttpContext.RequestAborted);
-        RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
+        var outcome = await writer.ExecuteAsync(program, new SetStage(stage), context.Actor(), ifMatch, context.RequestAborted);
+        RequestReading.SetRevision(context.Response, outcome.Revision);
         return TypedResults.Ok(View(registry.Current(program)));
     }
 

@@ -20,6 +20,11 @@ public static class StreamApi
     public static RouteGroupBuilder MapStreaming(this RouteGroupBuilder api)
     {
         api.MapGet("/programs/{program}/stream", StreamAsync)
+            .WithTags("SDK").WithName("StreamRevisions")
+            .WithSummary("Server-sent events: each revision as a snapshot or a delta, resumable with Last-Event-ID")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
         api.MapGet("/programs/{program}/clients", (string program, ProgramRegistry registry, ClientRegistry clients) =>
@@ -28,6 +33,7 @@ public static class StreamApi
                 var list = clients.For(program);
                 return TypedResults.Ok(new ClientsView(program, head, list.Count(c => c.Connected), list.Count(c => c.AppliedRevision >= head), list));
             })
+            .WithTags("SDK").Read("ListClients", "The SDK instances seen recently and the revision each has applied")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ClientsRead));
         return api;
     }

@@ -17,11 +17,17 @@ public static class TelemetryApi
 
     public static RouteGroupBuilder MapTelemetry(this RouteGroupBuilder api)
     {
-        api.MapPost("/telemetry", IngestAsync)
+        var telemetry = api.MapGroup("/telemetry").WithTags("Telemetry");
+
+        // Read by the telemetry validator, not bound: the batch is checked field by field against the schema.
+        telemetry.MapPost("", IngestAsync)
+            .Write("IngestTelemetry", "A batch of SDK telemetry events, stored whole or not at all")
+            .DocumentsJsonBody<JsonElement>()
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.TelemetryWrite))
             .WithMetadata(new RequestSizeLimitAttribute(MaxBatchBytes));
 
-        api.MapGet("/telemetry/stats", (TelemetryStats stats) => TypedResults.Ok(stats.View()))
+        telemetry.MapGet("/stats", (TelemetryStats stats) => TypedResults.Ok(stats.View()))
+            .Read("TelemetryStats", "Ingest counters: accepted, refused and why, dropped by SDKs")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.TelemetryRead));
         return api;
     }
