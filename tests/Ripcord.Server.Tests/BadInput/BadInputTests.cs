@@ -71,6 +71,10 @@ public sealed class BadInputTests : IAsyncLifetime
         ["unknown field: top-level ctx"] = new("POST", Evaluate, Json, "{\"ctx\":{}}", HttpStatusCode.BadRequest),
         ["unknown field: cohort members"] = new("PUT", Pilot, Json, "{\"workspaces\":[\"w-1\"],\"members\":[]}", HttpStatusCode.BadRequest),
         ["unknown field: stage name"] = new("PUT", Stage, Json, "{\"stage\":1,\"name\":\"pilot\"}", HttpStatusCode.BadRequest),
+        // duplicate fields: the second must not silently win
+        ["duplicate field: override value"] = new("POST", Overrides, Json, "{\"flag\":\"F3\",\"scope\":\"global\",\"value\":true,\"value\":false,\"reason\":\"r\"}", HttpStatusCode.BadRequest),
+        ["duplicate field: context tier"] = new("POST", Evaluate, Json, "{\"context\":{\"tier\":0,\"tier\":2}}", HttpStatusCode.BadRequest),
+        ["duplicate field: cohort workspaces"] = new("PUT", Pilot, Json, "{\"workspaces\":[\"w-1\"],\"workspaces\":[\"w-2\"]}", HttpStatusCode.BadRequest),
         // unknown flags, bad scopes, bad values
         ["unknown flag F9"] = new("POST", Overrides, Json, Override(flag: "F9"), HttpStatusCode.BadRequest),
         ["unknown flag key"] = new("POST", Overrides, Json, Override(flag: "groups.nope.enabled"), HttpStatusCode.BadRequest),
