@@ -1,0 +1,228 @@
+using System.Collections.Immutable;
+
+namespace Ripcord.Core.Definitions;
+
+/// <summary>Reading the later sections of a definition: stages, kill-switch levels, tiers, fallback, messages, thresholds.</summary>
+public static partial class DefinitionReader
+{
+    private sealed partial class Reading
+    {
+        private StageProfile? ReadStage(YNode node, string path, Dictionary<string, string> aliases)
+        {
+            if (node is not YMapping map)
+            {
+                Error(node, path, "a stage is a mapping with id, name and flags");
+                return null;
+            }
+            var f = Fields(map, path, "id", "name", "flags");
+            var assignments = ImmutableArray.CreateBuilder<StageAssignment>();
+            if (f.TryGetValue("flags", out var flagsNode))
+            {
+                if (flagsNode is not YMapping flagsMap)
+                {
+                    Error(flagsNode, path + ".flags", "must be a mapping of flag → value or {value, cohorts}");
+                }
+                else
+                {
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var (flagKey, valueNode) in flagsMap.Pairs)
+                    {
+                        var flagPath = $"{path}.flags.{flagKey.Value}";
+                        _lines[flagPath] = flagKey.Line;
+                        var resolved = Resolve(aliases, flagKey.Value)!;
+                        if (!seen.Add(resolved))
+                        {
+                            Error(flagKey, flagPath, $"flag '{flagKey.Value}' is assigned twice in this stage");
+                            continue;
+                        }
+                        var assignment = ReadStageAssignment(valueNode, flagPath, resolved);
+                        if (assignment is not null)
+                        {
+                            assignments.Add(assignment);
+                        }
+                    }
+                }
+            }
+            return new StageProfile
+            {
+                Id = RequiredString(f, map, "id", path + ".id") ?? "",
+                Name = OptionalString(f, "name", path + ".name") ?? "",
+                Assignments = assignments.ToImmutable(),
+            };
+        }
+
+        private StageAssignment? ReadStageAssignment(YNode node, string path, string flagKey)
+        {
+            if (node is YScalar scalar)
+            {
+                return ParseBool(scalar, path) is bool value ? new StageAssignment { Flag = flagKey, Value = value } : null;
+            }
+            if (node is YMapping map)
+            {
+                var f = Fields(map, path, "value", "cohorts");
+                return new StageAssignment
+                {
+                    Flag = flagKey,
+                    Value = RequiredBool(f, map, "value", path + ".value"),
+                    Cohorts = StringList(f, "cohorts", path + ".cohorts"),
+                };
+            }
+            Error(node, path, "must be true/false or {value, cohorts}");
+            return null;
+        }
+
+        private KillSwitchLevel? ReadKillSwitch(YNode node, string path, Dictionary<string, string> aliases)
+        {
+            if (node is not YMapping map)
+            {
+                Error(node, path, "a kill switch is a mapping with id, meaning and effects");
+                return null;
+            }
+            var f = Fields(map, path, "id", "meaning", "effects");
+            var effects = ImmutableArray.CreateBuilder<KillSwitchEffect>();
+            if (!f.TryGetValue("effects", out var effectsNode) || effectsNode is not YMapping effectsMap || effectsMap.Pairs.Count == 0)
+            {
+                Error(f.GetValueOrDefault("effects") ?? map, path + ".effects", "a kill switch needs a mapping of at least one flag → safe value");
+            }
+            else
+            {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                for (var i = 0; i < effectsMap.Pairs.Count; i++)
+                {
+                    var (flagKey, valueNode) = effectsMap.Pairs[i];
+                    var effectPath = $"{path}.effects.{flagKey.Value}";
+                    _lines[effectPath] = flagKey.Line;
+                    var resolved = Resolve(aliases, flagKey.Value)!;
+                    if (!seen.Add(resolved))
+                    {
+                        Error(flagKey, effectPath, $"flag '{flagKey.Value}' appears twice in this kill switch");
+                        continue;
+                    }
+                    if (valueNode is YScalar s && ParseBool(s, effectPath) is bool value)
+                    {
+                        effects.Add(new KillSwitchEffect(resolved, value));
+                    }
+                    else if (valueNode is not YScalar)
+                    {
+                        Error(valueNode, effectPath, "must be true or false");
+                    }
+                }
+            }
+            return new KillSwitchLevel
+            {
+                Id = RequiredString(f, map, "id", path + ".id") ?? "",
+                Meaning = OptionalString(f, "meaning", path + ".meaning") ?? "",
+                Effects = effects.ToImmutable(),
+            };
+        }
+
+        private TierDefinition? ReadTier(YNode node, string path)
+        {
+            if (node is not YMapping map)
+            {
+                Error(node, path, "a tier is a mapping with id and name");
+                return null;
+            }
+            var f = Fields(map, path, "id", "name", "description");
+            var id = OptionalDecimal(f, "id", path + ".id");
+            if (id is null)
+            {
+                Error(map, path + ".id", "required");
+            }
+            return new TierDefinition
+            {
+                Id = id is decimal d && d == decimal.Truncate(d) && d is >= 0 and <= 100 ? (int)d : -1,
+                Name = OptionalString(f, "name", path + ".name") ?? "",
+                Description = OptionalString(f, "description", path + ".description") ?? "",
+            };
+        }
+
+        private FallbackFlags? ReadFallback(YNode node, Dictionary<string, string> aliases)
+        {
+            if (node is not YMapping map)
+            {
+                Error(node, "fallback", "must be a mapping with secure, baseline and strict flags");
+                return null;
+            }
+            var f = Fields(map, "fallback", "secure", "baseline", "strict");
+            var secure = RequiredString(f, map, "secure", "fallback.secure");
+            var baseline = RequiredString(f, map, "baseline", "fallback.baseline");
+            var strict = RequiredString(f, map, "strict", "fallback.strict");
+            return secure is null || baseline is null || strict is null
+                ? null
+                : new FallbackFlags(Resolve(aliases, secure)!, Resolve(aliases, baseline)!, Resolve(aliases, strict)!);
+        }
+
+        private ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> ReadMessages(YNode node)
+        {
+            var result = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
+            if (node is not YMapping locales)
+            {
+                Error(node, "messages", "must be a mapping of locale → { code: text }");
+                return result.ToImmutable();
+            }
+            foreach (var (locale, catalogNode) in locales.Pairs)
+            {
+                var path = "messages." + locale.Value;
+                _lines[path] = locale.Line;
+                if (catalogNode is not YMapping catalog)
+                {
+                    Error(catalogNode, path, "must be a mapping of message code → text");
+                    continue;
+                }
+                var texts = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+                foreach (var (code, textNode) in catalog.Pairs)
+                {
+                    _lines[path + "." + code.Value] = code.Line;
+                    if (textNode is YScalar { IsNull: false } text)
+                    {
+                        texts[code.Value] = text.Value;
+                    }
+                    else
+                    {
+                        Error(textNode, path + "." + code.Value, "must be a text");
+                    }
+                }
+                if (!result.TryAdd(locale.Value, texts.ToImmutable()))
+                {
+                    Error(locale, path, $"duplicate locale '{locale.Value}'");
+                }
+            }
+            return result.ToImmutable();
+        }
+
+        private StageThresholds ReadThresholds(YNode node)
+        {
+            if (node is not YMapping map)
+            {
+                Error(node, "thresholds", "must be a mapping");
+                return StageThresholds.Defaults;
+            }
+            var f = Fields(map, "thresholds", "maxErrorRate", "fallbackBand", "soakHours", "minOperations");
+            var d = StageThresholds.Defaults;
+            var band = (min: d.MinFallbackRate, max: d.MaxFallbackRate);
+            if (f.TryGetValue("fallbackBand", out var bandNode))
+            {
+                if (bandNode is YSequence { Items.Count: 2 } seq
+                    && seq.Items[0] is YScalar lo && seq.Items[1] is YScalar hi
+                    && ParseDecimal(lo.Value) is decimal min && ParseDecimal(hi.Value) is decimal max)
+                {
+                    band = (min, max);
+                }
+                else
+                {
+                    Error(bandNode, "thresholds.fallbackBand", "must be [min, max] as fractions, e.g. [0, 0.05]");
+                }
+            }
+            var minOps = OptionalDecimal(f, "minOperations", "thresholds.minOperations") ?? d.MinOperations;
+            return new StageThresholds
+            {
+                MaxErrorRate = OptionalDecimal(f, "maxErrorRate", "thresholds.maxErrorRate") ?? d.MaxErrorRate,
+                MinFallbackRate = band.min,
+                MaxFallbackRate = band.max,
+                SoakHours = OptionalDecimal(f, "soakHours", "thresholds.soakHours") ?? d.SoakHours,
+                MinOperations = minOps == decimal.Truncate(minOps) && minOps is >= 0 and <= long.MaxValue ? (long)minOps : -1,
+            };
+        }
+    }
+}
