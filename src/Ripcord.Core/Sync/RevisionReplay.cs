@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Ripcord.Core.Evaluation;
 
 namespace Ripcord.Core.Sync;
@@ -20,6 +21,9 @@ public static class RevisionReplay
         var state = checkpoint;
         var revision = checkpointRevision;
         StateDelta? last = null;
+        // Overrides are most of a state and most deltas add or remove one: keep them in a mutable list
+        // for the whole replay instead of building a new array per delta.
+        var overrides = new OverrideList(checkpoint.Overrides);
         foreach (var delta in deltas)
         {
             if (delta.FromRevision != revision || delta.ToRevision != revision + 1)
@@ -27,15 +31,64 @@ public static class RevisionReplay
                 throw new InvalidDataException(
                     $"revision chain of '{checkpoint.Program}' is broken: expected a delta from {revision}, found {delta.FromRevision} → {delta.ToRevision}");
             }
-            state = StateSync.ApplyUnverified(state, delta)
+            var reordered = delta.OverrideOrder is not null;
+            if (reordered)
+            {
+                state = state with { Overrides = overrides.ToImmutable() };
+            }
+            state = StateSync.ApplyUnverified(state, delta, overrides: reordered)
                 ?? throw new InvalidDataException($"the delta to revision {delta.ToRevision} of '{checkpoint.Program}' does not apply");
+            if (reordered)
+            {
+                overrides = new OverrideList(state.Overrides);
+            }
+            else
+            {
+                overrides.Apply(delta.OverridesRemoved, delta.OverridesAdded);
+            }
             revision = delta.ToRevision;
             last = delta;
         }
+        state = state with { Overrides = overrides.ToImmutable() };
         if (last is not null && !string.Equals(StateSync.Digest(state), last.Digest, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"revision {revision} of '{checkpoint.Program}' rebuilt to a different state than was stored (digest mismatch)");
         }
         return state;
+    }
+
+    /// <summary>Overrides in order, with removal by id in constant time (a hole, compacted at the end).</summary>
+    private sealed class OverrideList
+    {
+        private readonly List<FlagOverride?> _items;
+        private readonly Dictionary<string, int> _at = new(StringComparer.Ordinal);
+
+        public OverrideList(ImmutableArray<FlagOverride> initial)
+        {
+            _items = new List<FlagOverride?>(initial.Length + 16);
+            foreach (var o in initial)
+            {
+                _at[o.Id] = _items.Count;
+                _items.Add(o);
+            }
+        }
+
+        public void Apply(ImmutableArray<string> removed, ImmutableArray<FlagOverride> added)
+        {
+            foreach (var id in removed)
+            {
+                if (_at.Remove(id, out var at))
+                {
+                    _items[at] = null;
+                }
+            }
+            foreach (var o in added)
+            {
+                _at[o.Id] = _items.Count;
+                _items.Add(o);
+            }
+        }
+
+        public ImmutableArray<FlagOverride> ToImmutable() => [.. _items.Where(o => o is not null)!];
     }
 }

@@ -302,20 +302,30 @@ public static class StateSync
     /// where only the last state's digest needs checking. Null when the delta cannot apply
     /// (its order lists name ids the result does not have).
     /// </summary>
-    public static ProgramState? ApplyUnverified(ProgramState previous, StateDelta delta)
+    public static ProgramState? ApplyUnverified(ProgramState previous, StateDelta delta) => ApplyUnverified(previous, delta, overrides: true);
+
+    /// <summary>As <see cref="ApplyUnverified(ProgramState, StateDelta)"/>; with <paramref name="overrides"/> false the overrides are left to the caller.</summary>
+    internal static ProgramState? ApplyUnverified(ProgramState previous, StateDelta delta, bool overrides)
     {
         var removedCohorts = delta.CohortsRemoved.ToHashSet(StringComparer.Ordinal);
         var upserted = delta.CohortsUpserted.ToDictionary(c => c.Id, StringComparer.Ordinal);
         var cohorts = previous.Cohorts.Where(c => !removedCohorts.Contains(c.Id))
             .Select(c => upserted.Remove(c.Id, out var replaced) ? replaced : c)
             .Concat(delta.CohortsUpserted.Where(c => upserted.ContainsKey(c.Id)));
-        var removedOverrides = delta.OverridesRemoved.ToHashSet(StringComparer.Ordinal);
         var removedKills = delta.KillSwitchesRemoved.ToHashSet(StringComparer.Ordinal);
         ImmutableArray<CohortDefinition> cohortList = [.. cohorts];
-        ImmutableArray<FlagOverride> overrides = [.. previous.Overrides.Where(o => !removedOverrides.Contains(o.Id)), .. delta.OverridesAdded];
+        var overrideList = previous.Overrides;
+        if (overrides)
+        {
+            // The usual delta only appends: one copy of the list, not a filtered rebuild of it.
+            var removedOverrides = delta.OverridesRemoved.ToHashSet(StringComparer.Ordinal);
+            overrideList = removedOverrides.Count == 0
+                ? overrideList.AddRange(delta.OverridesAdded)
+                : [.. overrideList.Where(o => !removedOverrides.Contains(o.Id)), .. delta.OverridesAdded];
+        }
         ImmutableArray<KillSwitchActivation> kills = [.. previous.KillSwitches.Where(k => !removedKills.Contains(k.Id)), .. delta.KillSwitchesAdded];
         if (!Reorder(ref cohortList, delta.CohortOrder, c => c.Id)
-            || !Reorder(ref overrides, delta.OverrideOrder, o => o.Id)
+            || (overrides && !Reorder(ref overrideList, delta.OverrideOrder, o => o.Id))
             || !Reorder(ref kills, delta.KillSwitchOrder, k => k.Id))
         {
             return null;
@@ -324,7 +334,7 @@ public static class StateSync
         {
             Definition = delta.Definition ?? previous.Definition,
             Cohorts = cohortList,
-            Overrides = overrides,
+            Overrides = overrideList,
             KillSwitches = kills,
             Stage = delta.Stage ?? previous.Stage,
         };
