@@ -42,7 +42,7 @@ public sealed class GroupsScenario : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await RipcordTestServer.StartAsync();
+        _server = await RipcordTestServer.StartAsync(clock: TimeProvider.System);
         var s = _server;
         SdkToken = await s.CreateTokenAsync("sdk", "e2e OpenFeature client");
 

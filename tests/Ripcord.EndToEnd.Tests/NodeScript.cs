@@ -29,7 +29,7 @@ public static class NodeScript
         {
             var (exit, stdout, stderr) = await RunAsync("node", [script, baseUrl, sdkKey, casesFile], directory);
             Assert.True(exit == 0, $"node evaluate.mjs exited {exit}\nstderr:\n{stderr}\nstdout:\n{stdout}");
-            return RipcordTestServer.Parse(stdout);
+            return E2eHttp.Parse(stdout);
         }
         finally
         {

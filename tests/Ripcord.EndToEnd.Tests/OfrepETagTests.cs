@@ -21,7 +21,7 @@ public sealed class OfrepETagTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await RipcordTestServer.StartAsync(_clock);
+        _server = await RipcordTestServer.StartAsync(clock: _clock);
         _sdk = _server.NewClient(await _server.CreateTokenAsync("sdk"));
     }
 
@@ -46,7 +46,7 @@ public sealed class OfrepETagTests : IAsyncLifetime
         }
         using var response = await _sdk!.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, response.Headers.ETag, text.Length == 0 ? null : RipcordTestServer.Parse(text));
+        return (response.StatusCode, response.Headers.ETag, text.Length == 0 ? null : E2eHttp.Parse(text));
     }
 
     private static bool Routes(JsonObject body) =>

@@ -27,7 +27,7 @@ public sealed class OfrepHttpTests(GroupsScenario scenario) : IDisposable
         configure?.Invoke(request);
         var response = await (client ?? _sdk).SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? null : RipcordTestServer.Parse(text), response);
+        return (response.StatusCode, text.Length == 0 ? null : E2eHttp.Parse(text), response);
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class OfrepHttpTests(GroupsScenario scenario) : IDisposable
     {
         using var response = await _sdk.GetAsync("ofrep/v1/configuration");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = RipcordTestServer.Parse(await response.Content.ReadAsStringAsync());
+        var body = E2eHttp.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("Ripcord", (string?)body["name"]);
         var capabilities = body["capabilities"]!.AsObject();
         Assert.True((bool)capabilities["cacheInvalidation"]!["polling"]!["enabled"]!);
@@ -182,7 +182,7 @@ public sealed class OfrepHttpTests(GroupsScenario scenario) : IDisposable
         using var content = new StringContent("{}", Encoding.UTF8, "text/plain");
         using var response = await _sdk.PostAsync(Single + "groups.routes.enabled", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("PARSE_ERROR", (string?)RipcordTestServer.Parse(await response.Content.ReadAsStringAsync())["errorCode"]);
+        Assert.Equal("PARSE_ERROR", (string?)E2eHttp.Parse(await response.Content.ReadAsStringAsync())["errorCode"]);
     }
 
     [Fact]
@@ -226,7 +226,7 @@ public sealed class OfrepHttpTests(GroupsScenario scenario) : IDisposable
                 Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode} for {path} with {body[..Math.Min(body.Length, 60)]}");
                 if (response.StatusCode == HttpStatusCode.BadRequest)
                 {
-                    Assert.NotNull(RipcordTestServer.Parse(await response.Content.ReadAsStringAsync())["errorCode"]);
+                    Assert.NotNull(E2eHttp.Parse(await response.Content.ReadAsStringAsync())["errorCode"]);
                 }
             }
         }

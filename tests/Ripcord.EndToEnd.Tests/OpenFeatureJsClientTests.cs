@@ -26,7 +26,7 @@ public sealed class OpenFeatureJsClientTests(GroupsScenario scenario)
         // The script listed the flags itself (through the REST API with the SDK key).
         var flags = output["flags"]!.AsArray().Select(f => (string)f!).ToList();
         var sdk = server.NewClient(scenario.SdkToken);
-        var expectedFlags = RipcordTestServer.Parse($"{{\"f\":{await sdk.GetStringAsync("api/v1/programs/groups/flags")}}}")["f"]!
+        var expectedFlags = E2eHttp.Parse($"{{\"f\":{await sdk.GetStringAsync("api/v1/programs/groups/flags")}}}")["f"]!
             .AsArray().Select(f => (string)f!["key"]!).ToList();
         Assert.Equal(expectedFlags, flags);
         Assert.Equal(8, flags.Count);
@@ -36,7 +36,7 @@ public sealed class OpenFeatureJsClientTests(GroupsScenario scenario)
         var reasonsSeen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, context) in scenario.Contexts)
         {
-            var rest = await server.RestEvaluateAsync(sdk, "groups", RipcordTestServer.ToRestContext(context));
+            var rest = await server.RestEvaluateAsync(sdk, "groups", E2eHttp.ToRestContext(context));
             foreach (var flag in flags)
             {
                 var js = results.Single(r => (string)r["context"]! == name && (string)r["flag"]! == flag);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Ripcord.Server.Auth;
-using Ripcord.Server.Tests.Infrastructure;
 
 namespace Ripcord.Server.Tests.Authorization;
 

@@ -5,8 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Ripcord.Core.Governance;
 using Ripcord.Server.Auth;
-using Ripcord.Server.Tests.Infrastructure;
-using static Ripcord.Server.Tests.Infrastructure.RipcordTestServer;
+using static Ripcord.Testing.RipcordTestServer;
 
 namespace Ripcord.Server.Tests.Authorization;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Ripcord.Server.Tests.Infrastructure;
 
 namespace Ripcord.Server.Tests.Authorization;
 

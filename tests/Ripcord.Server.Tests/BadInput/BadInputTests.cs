@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Ripcord.Server.Tests.Infrastructure;
 
 namespace Ripcord.Server.Tests.BadInput;
 

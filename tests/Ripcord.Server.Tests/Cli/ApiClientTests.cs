@@ -4,8 +4,7 @@ using Ripcord.Server.Auth;
 using Ripcord.Server.Cohorts;
 using Ripcord.Server.Evaluation;
 using Ripcord.Server.Overrides;
-using Ripcord.Server.Tests.Infrastructure;
-using static Ripcord.Server.Tests.Infrastructure.Groups;
+using static Ripcord.Testing.Groups;
 
 namespace Ripcord.Server.Tests.Cli;
 

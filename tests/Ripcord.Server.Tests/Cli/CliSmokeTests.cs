@@ -1,5 +1,5 @@
 using Ripcord.Server.Tests.Infrastructure;
-using static Ripcord.Server.Tests.Infrastructure.Groups;
+using static Ripcord.Testing.Groups;
 
 namespace Ripcord.Server.Tests.Cli;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Ripcord.Server.Tests.Infrastructure;
 
 namespace Ripcord.Server.Tests.Http;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Ripcord.Server.Tests.Infrastructure;
-using static Ripcord.Server.Tests.Infrastructure.RipcordTestServer;
+using static Ripcord.Testing.RipcordTestServer;
 
 namespace Ripcord.Server.Tests.Revisions;
 

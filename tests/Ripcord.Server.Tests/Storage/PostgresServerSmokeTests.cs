@@ -1,6 +1,6 @@
 using System.Net;
 using Ripcord.Server.Tests.Infrastructure;
-using static Ripcord.Server.Tests.Infrastructure.Groups;
+using static Ripcord.Testing.Groups;
 
 namespace Ripcord.Server.Tests.Storage;
 

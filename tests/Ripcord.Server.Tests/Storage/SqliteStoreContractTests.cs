@@ -1,6 +1,5 @@
 using Microsoft.Data.Sqlite;
 using Ripcord.Server.Storage;
-using Ripcord.Server.Tests.Infrastructure;
 
 namespace Ripcord.Server.Tests.Storage;
 

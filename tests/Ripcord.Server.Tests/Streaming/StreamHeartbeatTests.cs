@@ -1,5 +1,4 @@
 using System.Net;
-using Ripcord.Server.Tests.Infrastructure;
 
 namespace Ripcord.Server.Tests.Streaming;
 

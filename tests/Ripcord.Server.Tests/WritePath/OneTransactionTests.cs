@@ -6,7 +6,6 @@ using Ripcord.Core.Governance;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Programs;
 using Ripcord.Server.Storage;
-using Ripcord.Server.Tests.Infrastructure;
 
 namespace Ripcord.Server.Tests.WritePath;
 

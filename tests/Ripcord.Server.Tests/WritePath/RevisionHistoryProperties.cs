@@ -10,8 +10,6 @@ using Ripcord.Core.Governance;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Programs;
 using Ripcord.Server.Revisions;
-using Ripcord.Server.Tests.Infrastructure;
-using Ripcord.Testing;
 
 namespace Ripcord.Server.Tests.WritePath;
 

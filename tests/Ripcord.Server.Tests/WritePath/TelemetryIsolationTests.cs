@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Data.Sqlite;
 using Ripcord.Server.Storage;
-using Ripcord.Server.Tests.Infrastructure;
 
 namespace Ripcord.Server.Tests.WritePath;
 

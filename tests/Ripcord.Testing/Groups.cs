@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Ripcord.Server.Tests.Infrastructure;
+namespace Ripcord.Testing;
 
 /// <summary>The built-in <c>groups</c> program's flags (SPEC §2) and their safe values.</summary>
 public static class Groups

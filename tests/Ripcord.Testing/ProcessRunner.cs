@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Ripcord.Server.Tests.Infrastructure;
+namespace Ripcord.Testing;
 
 public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
 {

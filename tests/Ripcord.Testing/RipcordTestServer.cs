@@ -8,112 +8,203 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Ripcord.Cli.Api;
+using Ripcord.Server;
 using Ripcord.Server.Storage;
 
-namespace Ripcord.Server.Tests.Infrastructure;
+namespace Ripcord.Testing;
 
 /// <summary>
-/// One Ripcord server per test: a fresh data directory (or PostgreSQL schema), a real Kestrel
-/// on a loopback port chosen by the OS, a known admin token and a fake clock. Nothing is shared
-/// between tests, so they run in any order and in parallel.
+/// One Ripcord server per test, used by the server, SDK and end-to-end tests and the bench
+/// harnesses: a real Kestrel on a loopback port the kernel chooses (kept across restarts), a fresh
+/// data directory (or PostgreSQL schema), a known admin token, a fake clock unless a real one is
+/// asked for, and clients per role. Nothing is shared between tests, so they run in any order and
+/// in parallel. <see cref="StopAsync"/> and <see cref="StartAgainAsync"/> take it down and bring it
+/// back on the same port and data, as an outage would.
 /// </summary>
 public sealed class RipcordTestServer : IAsyncDisposable
 {
     public const string AdminToken = "rc_test_admin_token_0123456789abcdef";
 
-    /// <summary>Where every test clock starts: a fixed instant, so expiry arithmetic is exact.</summary>
+    /// <summary>Where every fake test clock starts: a fixed instant, so expiry arithmetic is exact.</summary>
     public static readonly DateTimeOffset Epoch = new(2030, 1, 1, 9, 0, 0, TimeSpan.Zero);
 
     private readonly bool _deleteDataDirectory;
+    private readonly ServerOptions _options;
+    private readonly Action<WebApplicationBuilder>? _configure;
+    private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal) { ["admin"] = AdminToken };
+    private WebApplication? _app;
 
-    private RipcordTestServer(WebApplication app, FakeTimeProvider clock, Uri baseAddress, string dataDirectory, bool deleteDataDirectory)
+    private RipcordTestServer(ServerOptions options, Action<WebApplicationBuilder>? configure, bool deleteDataDirectory)
     {
+        _options = options;
+        _configure = configure;
         _deleteDataDirectory = deleteDataDirectory;
-        App = app;
-        Clock = clock;
-        BaseAddress = baseAddress;
-        DataDirectory = dataDirectory;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        DataDirectory = options.DataDirectory;
+        Time = options.Clock;
     }
 
-    public WebApplication App { get; }
-    public FakeTimeProvider Clock { get; }
-    public Uri BaseAddress { get; }
+    /// <summary>The running application (after a restart, the new one).</summary>
+    public WebApplication App => _app ?? throw new InvalidOperationException("the server is stopped");
+
+    /// <summary>The fake clock the server runs on; throws when it was started on a real one.</summary>
+    public FakeTimeProvider Clock => Time as FakeTimeProvider ?? throw new InvalidOperationException("this server runs on a real clock");
+
+    /// <summary>The server's clock, fake or real.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>The bound address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The same address without the trailing slash, as OFREP providers and SDK options take it.</summary>
+    public string Url => BaseAddress.ToString().TrimEnd('/');
+
+    public int Port => BaseAddress.Port;
     public string DataDirectory { get; }
+    public bool Running => _app is not null;
+
     /// <summary>A client with no default credentials: every request names its token.</summary>
-    public HttpClient Http { get; }
+    public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>A client that sends the admin token.</summary>
+    public HttpClient Admin { get; private set; } = null!;
+
     public IServiceProvider Services => App.Services;
 
-    public static async Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null, Func<ServerOptions, ServerOptions>? customize = null,
-        bool deleteDataDirectory = true, Action<WebApplicationBuilder>? configure = null)
+    public static Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null, Func<ServerOptions, ServerOptions>? customize = null,
+        bool deleteDataDirectory = true, Action<WebApplicationBuilder>? configure = null, TimeProvider? clock = null)
     {
         var directory = TestPaths.NewDataDirectory("server");
-        var clock = new FakeTimeProvider(Epoch);
         var options = new ServerOptions
         {
             DataDirectory = directory,
             PostgresConnectionString = postgresConnectionString,
             Urls = "http://127.0.0.1:0",
             AdminToken = AdminToken,
-            Clock = clock,
+            Clock = clock ?? new FakeTimeProvider(Epoch),
         };
         options = customize?.Invoke(options) ?? options;
         if (options.DataDirectory != directory)
         {
             TestPaths.TryDelete(directory);
-            directory = options.DataDirectory;
         }
+        return StartAsync(new RipcordTestServer(options, configure, deleteDataDirectory));
+    }
+
+    private static async Task<RipcordTestServer> StartAsync(RipcordTestServer server)
+    {
+        try
+        {
+            await server.StartAgainAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the server (again, after <see cref="StopAsync"/>: same port, same data).</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_app is not null)
+        {
+            return;
+        }
+        var options = BaseAddress is null ? _options : _options with { Urls = $"http://127.0.0.1:{Port}" };
         var app = RipcordServer.Build(options, builder =>
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            configure?.Invoke(builder);
+            _configure?.Invoke(builder);
         });
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await RipcordServer.InitializeAsync(app, cts.Token);
             await app.StartAsync(cts.Token);
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
-                ?? throw new InvalidOperationException("the server reports no addresses");
-            var address = addresses.Single();
-            var uri = new Uri(address);
-            if (uri.Host != "127.0.0.1" || uri.Port == 0)
-            {
-                throw new InvalidOperationException($"expected a bound loopback address, got {address}");
-            }
-            return new RipcordTestServer(app, clock, uri, directory, deleteDataDirectory);
         }
         catch
         {
             await app.DisposeAsync();
-            if (deleteDataDirectory)
-            {
-                TestPaths.TryDelete(directory);
-            }
             throw;
+        }
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.Single()
+            ?? throw new InvalidOperationException("the server reports no addresses");
+        var uri = new Uri(address.EndsWith('/') ? address : address + "/");
+        if (uri.Host != "127.0.0.1" || uri.Port == 0)
+        {
+            await app.DisposeAsync();
+            throw new InvalidOperationException($"expected a bound loopback address, got {address}");
+        }
+        _app = app;
+        if (BaseAddress is null)
+        {
+            BaseAddress = uri;
+            Http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(60) };
+            Admin = NewClient(AdminToken);
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Takes the server down (every SDK stream drops); the data and port stay for <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
     {
-        Http.Dispose();
+        if (_app is not { } app)
+        {
+            return;
+        }
+        _app = null;
         using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            await App.StopAsync(cts.Token);
+            await app.StopAsync(cts.Token);
         }
-        // The host owns the store and disposes it (PostgreSQL's pool) here.
-        await App.DisposeAsync();
+        // The host owns the databases and disposes them (PostgreSQL's pools) here.
+        await app.DisposeAsync();
         // Pooled SQLite connections would keep the files open (deleted or not) until the test run ends.
         foreach (var file in new[] { Databases.ConfigFile, Databases.TelemetryFile })
         {
             using var pooled = new SqliteConnection(SqliteDatabase.ConnectionString(Path.Combine(DataDirectory, file)));
             SqliteConnection.ClearPool(pooled);
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Http?.Dispose();
+        Admin?.Dispose();
         if (_deleteDataDirectory)
         {
             TestPaths.TryDelete(DataDirectory);
         }
     }
+
+    // ---- clients ---------------------------------------------------------------------------
+
+    /// <summary>A client of its own that sends <paramref name="token"/> (none when null).</summary>
+    public HttpClient NewClient(string? token)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
+    }
+
+    /// <summary>A token of <paramref name="role"/>, minted once per server and role.</summary>
+    public async Task<string> TokenAsync(string role)
+    {
+        if (!_tokens.TryGetValue(role, out var token))
+        {
+            token = (await MintTokenAsync(role)).Secret;
+            _tokens[role] = token;
+        }
+        return token;
+    }
+
+    /// <summary>The typed API client the CLI uses, as <paramref name="role"/> (a token minted on first use).</summary>
+    public async Task<RipcordApiClient> ApiAsync(string role = "admin") => new(Http, await TokenAsync(role));
 
     // ---- requests --------------------------------------------------------------------------
 
@@ -173,6 +264,22 @@ public sealed class RipcordTestServer : IAsyncDisposable
             tokens[role] = role == "admin" ? AdminToken : (await MintTokenAsync(role)).Secret;
         }
         return tokens;
+    }
+
+    /// <summary>Creates a token with the given role through the REST API and returns its secret.</summary>
+    public async Task<string> CreateTokenAsync(string role, string? name = null) => (await MintTokenAsync(role, name)).Secret;
+
+    /// <summary>The repository root (where Ripcord.slnx is), found from the test's output directory.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Ripcord.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Ripcord.slnx not found above " + AppContext.BaseDirectory);
     }
 
     // ---- program state ---------------------------------------------------------------------

@@ -4,13 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Ripcord.Server.Tests.Infrastructure;
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
-{
-    public const string Name = "PostgreSQL cluster";
-}
+namespace Ripcord.Testing;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster for the PostgreSQL test collection: initdb + pg_ctl (as the

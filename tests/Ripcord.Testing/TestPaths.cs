@@ -1,4 +1,4 @@
-namespace Ripcord.Server.Tests.Infrastructure;
+namespace Ripcord.Testing;
 
 /// <summary>Where tests put their throwaway data.</summary>
 public static class TestPaths

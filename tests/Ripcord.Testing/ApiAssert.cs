@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Ripcord.Server.Tests.Infrastructure;
+namespace Ripcord.Testing;
 
 /// <summary>Assertions on HTTP responses that print the body when they fail.</summary>
 public static class ApiAssert
