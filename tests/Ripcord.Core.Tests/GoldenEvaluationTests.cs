@@ -1,4 +1,5 @@
 using Ripcord.Core.Evaluation;
+using Ripcord.Testing;
 
 namespace Ripcord.Core.Tests;
 
