@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Ripcord.Core;
@@ -13,6 +14,20 @@ namespace Ripcord.Sdk.Internal;
 
 /// <summary>What evaluation reads: swapped whole, never mutated.</summary>
 internal sealed record ClientSnapshot(CompiledProgram? Program, StateSnapshot? Source, ClientState State, FallbackCatalog Catalog);
+
+/// <summary>One event of the revision stream, its JSON parsed straight from the UTF-8 bytes; other event types carry neither.</summary>
+internal readonly record struct RevisionEvent(StateSnapshot? Snapshot, StateDelta? Delta)
+{
+    public const string SnapshotType = "snapshot";
+    public const string DeltaType = "delta";
+
+    public static RevisionEvent Parse(string eventType, ReadOnlySpan<byte> data) => eventType switch
+    {
+        SnapshotType => new(JsonSerializer.Deserialize<StateSnapshot>(data, CoreJson.Options), null),
+        DeltaType => new(null, JsonSerializer.Deserialize<StateDelta>(data, CoreJson.Options)),
+        _ => default,
+    };
+}
 
 /// <summary>
 /// Keeps the client's configuration current: starts from the last-known-good revision on disk
@@ -84,8 +99,8 @@ internal sealed class RevisionFeed
                 }
                 response.EnsureSuccessStatusCode();
                 await using var body = await response.Content.ReadAsStreamAsync(ct);
-                var reader = new SseReader(body);
-                while (await reader.ReadAsync(ct) is { } e)
+                // Comments (the server's heartbeats) and events without data never come out of the parser.
+                await foreach (var e in SseParser.Create(body, RevisionEvent.Parse).EnumerateAsync(ct))
                 {
                     received = true;
                     attempt = 0;
@@ -142,14 +157,14 @@ internal sealed class RevisionFeed
     }
 
     /// <summary>Applies one stream event; false asks for a fresh snapshot.</summary>
-    private bool Handle(SseEvent e)
+    private bool Handle(SseItem<RevisionEvent> e)
     {
         var current = Current;
-        switch (e.Event)
+        switch (e.EventType)
         {
-            case "snapshot":
+            case RevisionEvent.SnapshotType:
             {
-                var snapshot = JsonSerializer.Deserialize<StateSnapshot>(e.Data, CoreJson.Options);
+                var snapshot = e.Data.Snapshot;
                 if (snapshot is null || snapshot.Program != Program || StateSync.Digest(snapshot.State) != snapshot.Digest)
                 {
                     Log.SnapshotRejected(_log, Program);
@@ -158,9 +173,9 @@ internal sealed class RevisionFeed
                 Apply(snapshot, fromDelta: false);
                 return true;
             }
-            case "delta":
+            case RevisionEvent.DeltaType:
             {
-                var delta = JsonSerializer.Deserialize<StateDelta>(e.Data, CoreJson.Options);
+                var delta = e.Data.Delta;
                 if (delta is null || current.Source is not { } source || source.Revision != delta.FromRevision)
                 {
                     Log.Resync(_log, delta?.FromRevision ?? -1, current.Source?.Revision ?? 0);
