@@ -1,15 +1,21 @@
 using System.Net;
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Ripcord.Core;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Sync;
+using Ripcord.Server.Streaming;
 
 namespace Ripcord.Sdk.Tests;
 
-/// <summary>The SDK reads the revision stream as the event-stream format defines it, not only as today's server writes it.</summary>
-public sealed class StreamParsingTests
+/// <summary>
+/// The revision stream's format: the server frames each revision once for every connection, and
+/// the SDK reads it as the event-stream format defines it, not only as today's server writes it.
+/// </summary>
+public sealed class StreamFormatTests
 {
     /// <summary>Answers the first stream request with a fixed body, every later one with 503.</summary>
     private sealed class OneStream(string body) : HttpMessageHandler
@@ -53,5 +59,26 @@ public sealed class StreamParsingTests
         Assert.True(await client.WaitUntilLiveAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(7, client.Revision);
         Assert.Equal("override@global", client.Evaluate("F1", EvaluationContext.Empty).Source);
+    }
+
+    [Fact]
+    public async Task A_revision_is_framed_once_and_every_connection_gets_the_same_frame()
+    {
+        await using var server = await LiveServer.StartAsync();
+        var head = await server.OverrideAsync("F1", "workspace:w1", true);
+        var hub = server.Services.GetRequiredService<StreamHub>();
+        var (first, _, _) = hub.Subscribe("groups", head);
+        var (second, _, _) = hub.Subscribe("groups", head);
+
+        var revision = await server.OverrideAsync("F1", "workspace:w2", true);
+        var frame = await first.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Same(frame, await second.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var items = SseParser.Create(new MemoryStream(frame), (type, data) => JsonSerializer.Deserialize<StateDelta>(data, CoreJson.Options)).Enumerate().ToList();
+        var item = Assert.Single(items);
+        Assert.Equal(("delta", revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), (item.EventType, item.EventId));
+        Assert.Equal((head, revision), (item.Data!.FromRevision, item.Data.ToRevision));
+        hub.Unsubscribe("groups", first);
+        hub.Unsubscribe("groups", second);
     }
 }
