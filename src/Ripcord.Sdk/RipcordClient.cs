@@ -6,7 +6,6 @@ using Ripcord.Core;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Fallback;
-using Ripcord.Core.Sync;
 using Ripcord.Core.Telemetry;
 using Ripcord.Sdk.Internal;
 
@@ -37,6 +36,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     private readonly Task _streamLoop;
     private readonly Task _telemetryLoop;
     private readonly ProgramDefinition? _builtIn;
+    private ClientSnapshot _snapshot;
     private int _disposed;
 
     public RipcordClient(RipcordClientOptions options)
@@ -65,6 +65,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         _builtIn = BuiltInPrograms.Find(options.Program);
 
         _feed = new RevisionFeed(_http, options, _builtIn, _log, OnApplied);
+        _snapshot = _feed.Initial;
         _telemetry = new TelemetrySender(_http, options, InstanceId, SdkName, _log, RevisionHeartbeat, _stop.Token);
         _telemetry.Enqueue(TelemetryEvent.SessionStart(Ticks(), SdkName, StateName(State)));
         _streamLoop = Task.Run(() => _feed.RunAsync(_stop.Token));
@@ -84,9 +85,9 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
 
     public string InstanceId { get; }
     public string Program => _options.Program;
-    public ClientState State => _feed.Current.State;
+    public ClientState State => Volatile.Read(ref _snapshot).State;
     /// <summary>The revision in effect; 0 with no configuration.</summary>
-    public long Revision => _feed.Current.Program?.Revision ?? 0;
+    public long Revision => Volatile.Read(ref _snapshot).Program?.Revision ?? 0;
 
     public TelemetryCounters Telemetry => _telemetry.Counters;
 
@@ -100,13 +101,15 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         return done == _feed.Live;
     }
 
-    private void OnApplied(StateSnapshot snapshot, bool fromDelta)
+    /// <summary>A revision from the stream: evaluation reads it from here on; the server hears of it soon.</summary>
+    private void OnApplied(ClientSnapshot snapshot, bool fromDelta)
     {
+        Volatile.Write(ref _snapshot, snapshot);
         _telemetry.Heartbeat();
         _telemetry.FlushAfterJitter();
         try
         {
-            RevisionApplied?.Invoke(this, new RevisionAppliedEventArgs(snapshot.Revision, ClientState.Live, fromDelta));
+            RevisionApplied?.Invoke(this, new RevisionAppliedEventArgs(snapshot.Program!.Revision, ClientState.Live, fromDelta));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -127,7 +130,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     /// <summary>Every flag of the program, by key.</summary>
     public IReadOnlyDictionary<string, EvaluationDetail> EvaluateAll(EvaluationContext context)
     {
-        var snapshot = _feed.Current;
+        var snapshot = Volatile.Read(ref _snapshot);
         var all = new Dictionary<string, EvaluationDetail>(StringComparer.Ordinal);
         try
         {
@@ -156,7 +159,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
 
     private FlagResult Resolve(string flag, EvaluationContext context, out long revision)
     {
-        var snapshot = _feed.Current;
+        var snapshot = Volatile.Read(ref _snapshot);
         try
         {
             if (snapshot.Program is { } program)
@@ -191,7 +194,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     public FallbackDecision Decide(FallbackRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var snapshot = _feed.Current;
+        var snapshot = Volatile.Read(ref _snapshot);
         var now = _options.Clock.GetUtcNow();
         var decision = FallbackEngine.Decide(request.Locale is null && _options.Locale is not null ? request with { Locale = _options.Locale } : request,
             snapshot.Catalog, now);
@@ -209,7 +212,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         Transport requested = Transport.Secure, OverrideGrant? grant = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var snapshot = _feed.Current;
+        var snapshot = Volatile.Read(ref _snapshot);
         var flags = (snapshot.Program?.State.Definition ?? _builtIn)?.Fallback;
         return Decide(new FallbackRequest
         {

@@ -36,18 +36,22 @@ internal readonly record struct RevisionEvent(StateSnapshot? Snapshot, StateDelt
 /// does not fit, or a snapshot whose digest does not match, asks for a fresh snapshot, backing
 /// off when the same rejection repeats) and saving each applied revision to disk. Every wait
 /// runs on the options' clock.
+/// <para>It hands each compiled snapshot to its owner, which publishes it to evaluation: the
+/// hot path then reads the owner's own field, not one behind this object.</para>
 /// </summary>
 internal sealed class RevisionFeed
 {
     private readonly HttpClient _http;
     private readonly RipcordClientOptions _options;
     private readonly ILogger _log;
-    private readonly Action<StateSnapshot, bool> _applied;
+    private readonly Action<ClientSnapshot, bool> _applied;
     private readonly TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ClientSnapshot _current;
+    // The revision the stream stands at: what Last-Event-ID resumes from and a delta applies to. Only the stream's task reads it.
+    private StateSnapshot? _position;
 
-    // applied: called on the stream's task after a revision takes effect (snapshot, from a delta?), before it is saved.
-    public RevisionFeed(HttpClient http, RipcordClientOptions options, ProgramDefinition? builtIn, ILogger log, Action<StateSnapshot, bool> applied)
+    // applied: on the stream's task, for each revision applied (the snapshot to evaluate, from a
+    // delta?); it must publish the snapshot before it returns: only then is the client live.
+    public RevisionFeed(HttpClient http, RipcordClientOptions options, ProgramDefinition? builtIn, ILogger log, Action<ClientSnapshot, bool> applied)
     {
         _http = http;
         _options = options;
@@ -55,7 +59,8 @@ internal sealed class RevisionFeed
         _applied = applied;
         Cache = new DiskCache(options.CacheDirectory, options.Program, options.ServerUrl, options.Clock, log);
         var cached = Cache.Load();
-        _current = cached is null
+        _position = cached;
+        Initial = cached is null
             ? new ClientSnapshot(null, null, ClientState.SafeDefaults, builtIn is null ? FallbackCatalog.Default : FallbackCatalog.For(builtIn))
             : new ClientSnapshot(CompiledProgram.Compile(cached.State, cached.Revision), cached, ClientState.Cached, FallbackCatalog.For(cached.State.Definition));
         if (cached is null)
@@ -66,7 +71,8 @@ internal sealed class RevisionFeed
 
     public DiskCache Cache { get; }
 
-    public ClientSnapshot Current => Volatile.Read(ref _current);
+    /// <summary>What to evaluate until the stream delivers: the cached revision, or safe defaults.</summary>
+    public ClientSnapshot Initial { get; }
 
     /// <summary>Completes when the stream delivered its first revision.</summary>
     public Task Live => _live.Task;
@@ -85,7 +91,7 @@ internal sealed class RevisionFeed
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/programs/{Uri.EscapeDataString(Program)}/stream");
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-                if (!forceSnapshot && Current.Program is { } have)
+                if (!forceSnapshot && _position is { } have)
                 {
                     request.Headers.Add("Last-Event-ID", have.Revision.ToString(CultureInfo.InvariantCulture));
                 }
@@ -159,7 +165,6 @@ internal sealed class RevisionFeed
     /// <summary>Applies one stream event; false asks for a fresh snapshot.</summary>
     private bool Handle(SseItem<RevisionEvent> e)
     {
-        var current = Current;
         switch (e.EventType)
         {
             case RevisionEvent.SnapshotType:
@@ -176,9 +181,9 @@ internal sealed class RevisionFeed
             case RevisionEvent.DeltaType:
             {
                 var delta = e.Data.Delta;
-                if (delta is null || current.Source is not { } source || source.Revision != delta.FromRevision)
+                if (delta is null || _position is not { } source || source.Revision != delta.FromRevision)
                 {
-                    Log.Resync(_log, delta?.FromRevision ?? -1, current.Source?.Revision ?? 0);
+                    Log.Resync(_log, delta?.FromRevision ?? -1, _position?.Revision ?? 0);
                     return false;
                 }
                 var next = StateSync.Apply(source.State, delta);
@@ -198,10 +203,10 @@ internal sealed class RevisionFeed
     private void Apply(StateSnapshot snapshot, bool fromDelta)
     {
         var compiled = CompiledProgram.Compile(snapshot.State, snapshot.Revision);
-        Volatile.Write(ref _current, new ClientSnapshot(compiled, snapshot, ClientState.Live, FallbackCatalog.For(snapshot.State.Definition)));
+        _position = snapshot;
+        _applied(new ClientSnapshot(compiled, snapshot, ClientState.Live, FallbackCatalog.For(snapshot.State.Definition)), fromDelta);
         _live.TrySetResult();
         Log.Applied(_log, Program, snapshot.Revision, fromDelta ? "delta" : "snapshot");
-        _applied(snapshot, fromDelta);
         Cache.SaveInBackground(snapshot, _options.Clock.GetUtcNow());
     }
 }
