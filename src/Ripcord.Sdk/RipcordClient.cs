@@ -1,15 +1,12 @@
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ripcord.Core;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Fallback;
-using Ripcord.Core.Sync;
+using Ripcord.Core.Telemetry;
 using Ripcord.Sdk.Internal;
 
 namespace Ripcord.Sdk;
@@ -20,30 +17,27 @@ namespace Ripcord.Sdk;
 /// with jittered backoff), keeps the last-known-good revision on disk, decides fallback by
 /// mission tier, and sends telemetry in the background. Thread-safe; evaluation reads an
 /// immutable snapshot and never throws or blocks.
+/// <para>This class is the public face: evaluation, fallback and the telemetry records. The
+/// stream, backoff, apply and disk cache are <see cref="RevisionFeed"/>; the telemetry queue and
+/// its flushes are <see cref="TelemetrySender"/>.</para>
 /// </summary>
 public sealed class RipcordClient : IAsyncDisposable, IDisposable
 {
     private const string SdkName = "ripcord-dotnet/0.1";
+    private static readonly TimeSpan OverrideRequestTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan LoopStopTimeout = TimeSpan.FromSeconds(5);
 
     private readonly RipcordClientOptions _options;
     private readonly ILogger _log;
     private readonly HttpClient _http;
-    private readonly DiskCache _cache;
-    private readonly TelemetryQueue _telemetry;
+    private readonly RevisionFeed _feed;
+    private readonly TelemetrySender _telemetry;
     private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _flushNow = new(0, 1);
-    private readonly TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _streamLoop;
     private readonly Task _telemetryLoop;
     private readonly ProgramDefinition? _builtIn;
-    private Snapshot _snapshot;
-    private long _sent;
-    private long _failed;
-    private long _droppedReported;
+    private ClientSnapshot _snapshot;
     private int _disposed;
-
-    /// <summary>What evaluation reads: swapped whole, never mutated.</summary>
-    private sealed record Snapshot(CompiledProgram? Program, StateSnapshot? Source, ClientState State, FallbackCatalog Catalog);
 
     public RipcordClient(RipcordClientOptions options)
     {
@@ -51,6 +45,11 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         if (string.IsNullOrWhiteSpace(options.SdkKey))
         {
             throw new ArgumentException("an SDK key is required (ripcord token create --role sdk)", nameof(options));
+        }
+        if (options.InstanceId is { } id && !TelemetrySchema.IsId(id))
+        {
+            // The server refuses telemetry from a longer id, and lists the stream under a made-up one.
+            throw new ArgumentException($"an InstanceId has 1 to {TelemetrySchema.MaxIdLength} characters", nameof(options));
         }
         _options = options;
         _log = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ripcord.Sdk");
@@ -63,21 +62,14 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.SdkKey);
         _http.DefaultRequestHeaders.Add("X-Ripcord-Instance", InstanceId);
         _http.DefaultRequestHeaders.Add("X-Ripcord-Sdk", SdkName);
-        _cache = new DiskCache(options.CacheDirectory, options.Program, options.ServerUrl, _log);
-        _telemetry = new TelemetryQueue(Math.Max(1, options.TelemetryQueueCapacity));
         _builtIn = BuiltInPrograms.Find(options.Program);
 
-        var cached = _cache.Load();
-        _snapshot = cached is null
-            ? new Snapshot(null, null, ClientState.SafeDefaults, _builtIn is null ? FallbackCatalog.Default : FallbackCatalog.For(_builtIn))
-            : new Snapshot(CompiledProgram.Compile(cached.State, cached.Revision), cached, ClientState.Cached, FallbackCatalog.For(cached.State.Definition));
-        if (cached is null)
-        {
-            Log.SafeDefaults(_log, options.Program);
-        }
-        _telemetry.Enqueue(TelemetryEvent.SessionStart(Ticks(), SdkName, StateName(_snapshot.State)));
-        _streamLoop = Task.Run(() => StreamLoopAsync(_stop.Token));
-        _telemetryLoop = Task.Run(() => TelemetryLoopAsync(_stop.Token));
+        _feed = new RevisionFeed(_http, options, _builtIn, _log, OnApplied);
+        _snapshot = _feed.Initial;
+        _telemetry = new TelemetrySender(_http, options, InstanceId, SdkName, _log, RevisionHeartbeat, _stop.Token);
+        _telemetry.Enqueue(TelemetryEvent.SessionStart(Ticks(), SdkName, StateName(State)));
+        _streamLoop = Task.Run(() => _feed.RunAsync(_stop.Token));
+        _telemetryLoop = Task.Run(_telemetry.RunAsync);
     }
 
     private static SocketsHttpHandler CreateHandler() => new()
@@ -97,7 +89,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     /// <summary>The revision in effect; 0 with no configuration.</summary>
     public long Revision => Volatile.Read(ref _snapshot).Program?.Revision ?? 0;
 
-    public TelemetryCounters Telemetry => new(_telemetry.Queued, Interlocked.Read(ref _sent), _telemetry.Dropped, Interlocked.Read(ref _failed));
+    public TelemetryCounters Telemetry => _telemetry.Counters;
 
     /// <summary>Raised (on a background thread) after a new revision takes effect.</summary>
     public event EventHandler<RevisionAppliedEventArgs>? RevisionApplied;
@@ -105,8 +97,24 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     /// <summary>Waits until the stream delivered a revision; false when the timeout passes first (cached or safe values stay in use).</summary>
     public async Task<bool> WaitUntilLiveAsync(TimeSpan timeout, CancellationToken ct = default)
     {
-        var done = await Task.WhenAny(_live.Task, Task.Delay(timeout, ct));
-        return done == _live.Task;
+        var done = await Task.WhenAny(_feed.Live, Task.Delay(timeout, _options.Clock, ct));
+        return done == _feed.Live;
+    }
+
+    /// <summary>A revision from the stream: evaluation reads it from here on; the server hears of it soon.</summary>
+    private void OnApplied(ClientSnapshot snapshot, bool fromDelta)
+    {
+        Volatile.Write(ref _snapshot, snapshot);
+        _telemetry.Heartbeat();
+        _telemetry.FlushAfterJitter();
+        try
+        {
+            RevisionApplied?.Invoke(this, new RevisionAppliedEventArgs(snapshot.Program!.Revision, ClientState.Live, fromDelta));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A subscriber's bug must not stop the stream.
+        }
     }
 
     // ---- evaluation ------------------------------------------------------------------------
@@ -191,8 +199,8 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         var decision = FallbackEngine.Decide(request.Locale is null && _options.Locale is not null ? request with { Locale = _options.Locale } : request,
             snapshot.Catalog, now);
         var t = decision.Telemetry;
-        _telemetry.Enqueue(TelemetryEvent.Fallback(now.UtcTicks, t.Decision, t.ReasonCode, KnownTier(t.Tier), t.EffectiveTier,
-            Truncate(t.Capability), t.Transport, Truncate(t.Action), Truncate(request.WorkspaceId), t.GrantId));
+        _telemetry.Enqueue(TelemetryEvent.Fallback(now.UtcTicks, t.Decision, t.ReasonCode, t.Tier, t.EffectiveTier,
+            t.Capability, t.Transport, t.Action, request.WorkspaceId, t.GrantId));
         return decision;
     }
 
@@ -232,299 +240,57 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
             Content = JsonContent.Create(new { workspaceId, action, reason, ttlMinutes = ttl is { } t ? (int?)Math.Ceiling(t.TotalMinutes) : null }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", approverToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(15));
-        using var response = await _http.SendAsync(request, timeout.Token);
+        using var timeout = new CancellationTokenSource(OverrideRequestTimeout, _options.Clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        using var response = await _http.SendAsync(request, linked.Token);
         if (!response.IsSuccessStatusCode)
         {
-            var detail = await response.Content.ReadAsStringAsync(timeout.Token);
+            var detail = await response.Content.ReadAsStringAsync(linked.Token);
             throw new OverrideRefusedException((int)response.StatusCode, detail);
         }
-        return await response.Content.ReadFromJsonAsync<OverrideGrant>(CoreJson.Options, timeout.Token)
+        return await response.Content.ReadFromJsonAsync<OverrideGrant>(CoreJson.Options, linked.Token)
             ?? throw new OverrideRefusedException((int)response.StatusCode, "empty grant");
     }
 
     // ---- telemetry -------------------------------------------------------------------------
 
-    // Each Record* copies its fields into a struct in the bounded ring; the JSON is built at flush.
+    // Each Record* copies its fields into a struct in the bounded ring; the JSON is built at flush,
+    // where the schema's limits are applied (TelemetryEvent.Write).
 
     public void RecordMode(EvaluationContext context, Transport transport) =>
-        _telemetry.Enqueue(TelemetryEvent.Mode(Ticks(), KnownTier(context.Tier), Truncate(context.WorkspaceId), TransportName(transport)));
+        _telemetry.Enqueue(TelemetryEvent.Mode(Ticks(), context.Tier, context.WorkspaceId, TelemetryValues.TransportName(transport)));
 
     public void RecordSend(EvaluationContext context, Transport transport, TimeSpan ackLatency, SendOutcome outcome) =>
-        _telemetry.Enqueue(TelemetryEvent.Send(Ticks(), Math.Max(0, ackLatency.TotalMilliseconds), OutcomeName(outcome),
-            TransportName(transport), Truncate(context.WorkspaceId), KnownTier(context.Tier)));
+        _telemetry.Enqueue(TelemetryEvent.Send(Ticks(), ackLatency.TotalMilliseconds, OutcomeName(outcome),
+            TelemetryValues.TransportName(transport), context.WorkspaceId, context.Tier));
 
     public void RecordDivergence(EvaluationContext context, string projection, int count) =>
-        _telemetry.Enqueue(TelemetryEvent.Divergence(Ticks(), Truncate(projection), Math.Max(0, count), Truncate(context.WorkspaceId)));
+        _telemetry.Enqueue(TelemetryEvent.Divergence(Ticks(), projection, count, context.WorkspaceId));
 
     public void RecordSecuritySignal(EvaluationContext context, string kind, string severity) =>
-        _telemetry.Enqueue(TelemetryEvent.SecuritySignal(Ticks(), Truncate(kind), Truncate(severity), Truncate(context.WorkspaceId)));
+        _telemetry.Enqueue(TelemetryEvent.SecuritySignal(Ticks(), kind, severity, context.WorkspaceId));
 
     public void RecordCrash(string kind, string? platform = null, string? appVersion = null) =>
-        _telemetry.Enqueue(TelemetryEvent.SessionCrash(Ticks(), Truncate(kind), Truncate(platform), Truncate(appVersion)));
+        _telemetry.Enqueue(TelemetryEvent.SessionCrash(Ticks(), kind, platform, appVersion));
 
     private long Ticks() => _options.Clock.GetUtcNow().UtcTicks;
 
-    private static int? KnownTier(int? tier) => tier is >= 0 and <= 2 ? tier : null;
+    private TelemetryEvent RevisionHeartbeat() => TelemetryEvent.RevisionHeartbeat(Ticks(), Revision, StateName(State));
 
-    private static string TransportName(Transport t) => t == Transport.Secure ? "secure" : "baseline";
-
+    // The schema closes the outcome to three values; a value outside the enum (a cast) is a failure.
     private static string OutcomeName(SendOutcome outcome) => outcome switch
     {
-        SendOutcome.Ok => "ok",
-        SendOutcome.Failed => "failed",
-        SendOutcome.Timeout => "timeout",
-        _ => outcome.ToString().ToLowerInvariant(),
+        SendOutcome.Ok => TelemetryValues.Ok,
+        SendOutcome.Timeout => TelemetryValues.Timeout,
+        _ => TelemetryValues.Failed,
     };
-
-    private static string? Truncate(string? s) => s is { Length: > 128 } ? s[..128] : s;
-
-    private void FlushSoon()
-    {
-        try
-        {
-            if (_flushNow.CurrentCount == 0)
-            {
-                _flushNow.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    private void FlushAfterJitter()
-    {
-        var max = _options.HeartbeatJitter;
-        if (max <= TimeSpan.Zero)
-        {
-            FlushSoon();
-            return;
-        }
-        var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * max.TotalMilliseconds);
-        _ = Task.Delay(delay, _stop.Token).ContinueWith(static (t, state) =>
-        {
-            if (!t.IsCanceled)
-            {
-                ((RipcordClient)state!).FlushSoon();
-            }
-        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    private async Task TelemetryLoopAsync(CancellationToken ct)
-    {
-        var lastHeartbeat = _options.Clock.GetUtcNow();
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await _flushNow.WaitAsync(_options.TelemetryFlushInterval, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            if (_options.Clock.GetUtcNow() - lastHeartbeat >= _options.HeartbeatInterval)
-            {
-                lastHeartbeat = _options.Clock.GetUtcNow();
-                Heartbeat();
-            }
-            await FlushAsync(ct);
-        }
-    }
-
-    private void Heartbeat() => _telemetry.Enqueue(TelemetryEvent.RevisionHeartbeat(Ticks(), Revision, StateName(State)));
 
     private static string StateName(ClientState state) => state switch
     {
-        ClientState.Live => "live",
-        ClientState.Cached => "cached",
-        _ => "safe-defaults",
+        ClientState.Live => TelemetryValues.Live,
+        ClientState.Cached => TelemetryValues.Cached,
+        _ => TelemetryValues.SafeDefaults,
     };
-
-    /// <summary>Sends what is queued, batch by batch; an undelivered batch goes back in the queue.</summary>
-    private async Task FlushAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            var batch = _telemetry.Take(_options.TelemetryBatchSize);
-            if (batch.Count == 0)
-            {
-                return;
-            }
-            var dropped = _telemetry.TakeDroppedSinceLastReport(ref _droppedReported);
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(TimeSpan.FromSeconds(10));
-                using var response = await _http.PostAsJsonAsync("api/v1/telemetry",
-                    new { program = Program, instance = InstanceId, sdk = SdkName, dropped, events = batch }, timeout.Token);
-                if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.RequestEntityTooLarge)
-                {
-                    // The server refused the content: sending it again would fail again.
-                    Interlocked.Add(ref _failed, batch.Count);
-                    continue;
-                }
-                response.EnsureSuccessStatusCode();
-                Interlocked.Add(ref _sent, batch.Count);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
-            {
-                _droppedReported -= dropped;
-                _telemetry.Requeue(batch);
-                Log.TelemetryFailed(_log, ex.GetType().Name, batch.Count);
-                return;
-            }
-        }
-    }
-
-    // ---- stream ----------------------------------------------------------------------------
-
-    private async Task StreamLoopAsync(CancellationToken ct)
-    {
-        var attempt = 0;
-        var rejections = 0;
-        var forceSnapshot = false;
-        while (!ct.IsCancellationRequested)
-        {
-            var received = false;
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/programs/{Uri.EscapeDataString(Program)}/stream");
-                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-                var current = Volatile.Read(ref _snapshot);
-                if (!forceSnapshot && current.Program is { } have)
-                {
-                    request.Headers.Add("Last-Event-ID", have.Revision.ToString(CultureInfo.InvariantCulture));
-                }
-                forceSnapshot = false;
-                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                {
-                    Log.Unauthorized(_log, (int)response.StatusCode);
-                    attempt = Math.Max(attempt, 6);
-                    throw new HttpRequestException("unauthorized", null, response.StatusCode);
-                }
-                response.EnsureSuccessStatusCode();
-                await using var body = await response.Content.ReadAsStreamAsync(ct);
-                var reader = new SseReader(body);
-                while (await reader.ReadAsync(ct) is { } e)
-                {
-                    received = true;
-                    attempt = 0;
-                    if (!Handle(e))
-                    {
-                        forceSnapshot = true;
-                        rejections++;
-                        break;
-                    }
-                    rejections = 0;
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or JsonException)
-            {
-                var delay = Backoff(attempt++);
-                Log.StreamFailed(_log, _options.ServerUrl.GetLeftPart(UriPartial.Authority), ex.GetType().Name, (long)delay.TotalMilliseconds);
-                await Delay(delay, ct);
-                continue;
-            }
-            if (!received && !forceSnapshot)
-            {
-                await Delay(Backoff(attempt++), ct);
-            }
-            else if (forceSnapshot && rejections > 1)
-            {
-                // The same rejection again: back off rather than spin against the server.
-                await Delay(Backoff(rejections), ct);
-            }
-        }
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var min = _options.ReconnectMinDelay.TotalMilliseconds;
-        var max = _options.ReconnectMaxDelay.TotalMilliseconds;
-        var exponential = Math.Min(max, min * Math.Pow(2, Math.Min(attempt, 16)));
-        // Jitter in [0.5, 1.5) spreads a thousand reconnecting clients over time.
-        return TimeSpan.FromMilliseconds(exponential * (0.5 + Random.Shared.NextDouble()));
-    }
-
-    private static async Task Delay(TimeSpan delay, CancellationToken ct)
-    {
-        try
-        {
-            await Task.Delay(delay, ct);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>Applies one stream event; false asks for a fresh snapshot.</summary>
-    private bool Handle(SseEvent e)
-    {
-        var current = Volatile.Read(ref _snapshot);
-        switch (e.Event)
-        {
-            case "snapshot":
-            {
-                var snapshot = JsonSerializer.Deserialize<StateSnapshot>(e.Data, CoreJson.Options);
-                if (snapshot is null || snapshot.Program != Program || StateSync.Digest(snapshot.State) != snapshot.Digest)
-                {
-                    Log.SnapshotRejected(_log, Program);
-                    return false;
-                }
-                Apply(snapshot, fromDelta: false);
-                return true;
-            }
-            case "delta":
-            {
-                var delta = JsonSerializer.Deserialize<StateDelta>(e.Data, CoreJson.Options);
-                if (delta is null || current.Source is not { } source || source.Revision != delta.FromRevision)
-                {
-                    Log.Resync(_log, delta?.FromRevision ?? -1, current.Source?.Revision ?? 0);
-                    return false;
-                }
-                var next = StateSync.Apply(source.State, delta);
-                if (next is null)
-                {
-                    Log.Resync(_log, delta.FromRevision, source.Revision);
-                    return false;
-                }
-                Apply(new StateSnapshot(Program, delta.ToRevision, delta.Digest, next), fromDelta: true);
-                return true;
-            }
-            default:
-                return true;
-        }
-    }
-
-    private void Apply(StateSnapshot snapshot, bool fromDelta)
-    {
-        var compiled = CompiledProgram.Compile(snapshot.State, snapshot.Revision);
-        Volatile.Write(ref _snapshot, new Snapshot(compiled, snapshot, ClientState.Live, FallbackCatalog.For(snapshot.State.Definition)));
-        _live.TrySetResult();
-        Log.Applied(_log, Program, snapshot.Revision, fromDelta ? "delta" : "snapshot");
-        Heartbeat();
-        FlushAfterJitter();
-        try
-        {
-            RevisionApplied?.Invoke(this, new RevisionAppliedEventArgs(snapshot.Revision, ClientState.Live, fromDelta));
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A subscriber's bug must not stop the stream.
-        }
-        _cache.SaveInBackground(snapshot, _options.Clock.GetUtcNow());
-    }
 
     // ---- lifetime --------------------------------------------------------------------------
 
@@ -541,29 +307,29 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         await _stop.CancelAsync();
         try
         {
-            await Task.WhenAll(_streamLoop, _telemetryLoop).WaitAsync(TimeSpan.FromSeconds(5));
+            await Task.WhenAll(_streamLoop, _telemetryLoop).WaitAsync(LoopStopTimeout, _options.Clock);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
         }
-        using (var flush = new CancellationTokenSource(_options.DisposeFlushTimeout))
+        using (var flush = new CancellationTokenSource(_options.DisposeFlushTimeout, _options.Clock))
         {
-            var cacheWritten = _cache.FlushAsync(_options.DisposeFlushTimeout);
+            var cacheWritten = _feed.Cache.FlushAsync(_options.DisposeFlushTimeout);
             try
             {
-                await FlushAsync(flush.Token);
+                await _telemetry.FlushAsync(flush.Token);
             }
             catch (OperationCanceledException)
             {
             }
             if (!await cacheWritten)
             {
-                Log.CacheWriteUnfinished(_log, _cache.Path!, (long)_options.DisposeFlushTimeout.TotalMilliseconds);
+                Log.CacheWriteUnfinished(_log, _feed.Cache.Path!, (long)_options.DisposeFlushTimeout.TotalMilliseconds);
             }
         }
         _http.Dispose();
         _stop.Dispose();
-        _flushNow.Dispose();
+        _telemetry.Dispose();
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -13,9 +13,13 @@ public sealed record RipcordClientOptions
     public string Program { get; init; } = "groups";
     /// <summary>Where the last-known-good revision is kept; null keeps nothing on disk.</summary>
     public string? CacheDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "ripcord-sdk");
+    /// <summary>
+    /// The time for override expiry, telemetry timestamps and every wait of the background work:
+    /// reconnect backoff, telemetry flush interval and heartbeat jitter, request and dispose timeouts.
+    /// </summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
     public ILoggerFactory? LoggerFactory { get; init; }
-    /// <summary>Identifies this process to the server (GET …/clients). Defaults to a fresh id.</summary>
+    /// <summary>Identifies this process to the server (GET …/clients), 1 to 64 characters. Defaults to a fresh id.</summary>
     public string? InstanceId { get; init; }
     public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(250);
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(10);

@@ -178,7 +178,7 @@ public sealed class StreamingTests
             var state = ProgramState.Initial(BuiltInPrograms.Find("groups")!);
             var digest = StateSync.Digest(state);
             var server = new Uri("http://127.0.0.1:9/");
-            var cache = new DiskCache(dir, "groups", server, NullLogger.Instance);
+            var cache = new DiskCache(dir, "groups", server, TimeProvider.System, NullLogger.Instance);
             for (var revision = 1; revision <= 200; revision++)
             {
                 cache.SaveInBackground(new StateSnapshot("groups", revision, digest, state), DateTimeOffset.UtcNow);
@@ -187,7 +187,7 @@ public sealed class StreamingTests
 
             // Each write is an fsync: the 200 calls returned long before they could all be written.
             Assert.InRange(cache.Writes, 1, 199);
-            Assert.Equal(200, new DiskCache(dir, "groups", server, NullLogger.Instance).Load()!.Revision);
+            Assert.Equal(200, new DiskCache(dir, "groups", server, TimeProvider.System, NullLogger.Instance).Load()!.Revision);
             Assert.Equal(["ripcord-groups.lkg.json"], Directory.GetFiles(dir).Select(Path.GetFileName));
         }
         finally

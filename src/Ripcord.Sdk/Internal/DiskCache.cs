@@ -14,7 +14,7 @@ namespace Ripcord.Sdk.Internal;
 /// coalesce: while one is in progress, further revisions replace each other, and only the
 /// latest is written next.</para>
 /// </summary>
-internal sealed class DiskCache(string? directory, string program, Uri server, ILogger logger)
+internal sealed class DiskCache(string? directory, string program, Uri server, TimeProvider clock, ILogger logger)
 {
     private const string Format = "ripcord-lkg/1";
 
@@ -94,7 +94,7 @@ internal sealed class DiskCache(string? directory, string program, Uri server, I
         }
         try
         {
-            await writer.WaitAsync(timeout);
+            await writer.WaitAsync(timeout, clock);
             return true;
         }
         catch (TimeoutException)

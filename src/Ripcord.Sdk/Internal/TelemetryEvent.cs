@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ripcord.Core.Telemetry;
+using F = Ripcord.Core.Telemetry.TelemetryFields;
 
 namespace Ripcord.Sdk.Internal;
 
@@ -19,8 +21,8 @@ internal enum TelemetryEventType : byte
 /// <summary>
 /// One queued telemetry event: its type, its instant in UTC ticks and its fields as given — no
 /// boxing, no timestamp string, no object per event. The JSON is written only when a batch is
-/// sent, with the fields in the order the SDK has always sent them; the server checks every type
-/// against a closed schema (Ripcord.Server/Telemetry/TelemetryValidator.cs) and stores it raw.
+/// sent, with the fields in the order the SDK has always sent them, by the schema in Core
+/// (<see cref="TelemetrySchema"/>) that the server validates against before it stores the event raw.
 /// <para>A union in one small struct: each type uses a few of the slots below. Only the factory
 /// methods and <see cref="Write"/> know which, so the layout stays in this file.</para>
 /// </summary>
@@ -61,11 +63,11 @@ internal readonly struct TelemetryEvent
     public static TelemetryEvent Send(long utcTicks, double ackLatencyMs, string outcome, string transport, string? workspaceId, int? tier) =>
         new(TelemetryEventType.Send, utcTicks)
         {
-            Milliseconds = ackLatencyMs, Text1 = outcome, Transport = transport, WorkspaceId = workspaceId, Tier = tier,
+            Milliseconds = Math.Max(0, ackLatencyMs), Text1 = outcome, Transport = transport, WorkspaceId = workspaceId, Tier = tier,
         };
 
     public static TelemetryEvent Divergence(long utcTicks, string? projection, int count, string? workspaceId) =>
-        new(TelemetryEventType.Divergence, utcTicks) { Text1 = projection, Number = count, WorkspaceId = workspaceId };
+        new(TelemetryEventType.Divergence, utcTicks) { Text1 = projection, Number = Math.Max(0, count), WorkspaceId = workspaceId };
 
     public static TelemetryEvent SecuritySignal(long utcTicks, string? kind, string? severity, string? workspaceId) =>
         new(TelemetryEventType.SecuritySignal, utcTicks) { Text1 = kind, Text2 = severity, WorkspaceId = workspaceId };
@@ -85,82 +87,104 @@ internal readonly struct TelemetryEvent
         switch (Type)
         {
             case TelemetryEventType.Fallback:
-                w.WriteString("decision", Text1);
-                w.WriteString("reasonCode", Text2);
-                WriteTier(w, Tier);
-                w.WriteNumber("effectiveTier", Number);
-                w.WriteString("capability", Text3);
-                w.WriteString("transport", Transport);
-                w.WriteString("action", Text4);
-                w.WriteString("workspaceId", WorkspaceId);
-                w.WriteString("grantId", Text5);
+                WriteText(w, F.Decision, Text1);
+                WriteText(w, F.ReasonCode, Text2);
+                WriteTier(w, F.Tier, Tier);
+                w.WriteNumber(F.EffectiveTier, Number);
+                WriteText(w, F.Capability, Text3);
+                WriteText(w, F.Transport, Transport);
+                WriteText(w, F.Action, Text4);
+                WriteText(w, F.WorkspaceId, WorkspaceId);
+                WriteText(w, F.GrantId, Text5);
                 break;
             case TelemetryEventType.Mode:
-                WriteTier(w, Tier);
-                w.WriteString("workspaceId", WorkspaceId);
-                w.WriteString("transport", Transport);
+                WriteTier(w, F.Tier, Tier);
+                WriteText(w, F.WorkspaceId, WorkspaceId);
+                WriteText(w, F.Transport, Transport);
                 break;
             case TelemetryEventType.Send:
-                w.WriteNumber("ackLatencyMs", Milliseconds);
-                w.WriteString("outcome", Text1);
-                w.WriteString("transport", Transport);
-                w.WriteString("workspaceId", WorkspaceId);
-                WriteTier(w, Tier);
+                w.WriteNumber(F.AckLatencyMs, Milliseconds);
+                WriteText(w, F.Outcome, Text1);
+                WriteText(w, F.Transport, Transport);
+                WriteText(w, F.WorkspaceId, WorkspaceId);
+                WriteTier(w, F.Tier, Tier);
                 break;
             case TelemetryEventType.Divergence:
-                w.WriteString("projection", Text1);
-                w.WriteNumber("count", Number);
-                w.WriteString("workspaceId", WorkspaceId);
+                WriteText(w, F.Projection, Text1);
+                w.WriteNumber(F.Count, Number);
+                WriteText(w, F.WorkspaceId, WorkspaceId);
                 break;
             case TelemetryEventType.SecuritySignal:
-                w.WriteString("kind", Text1);
-                w.WriteString("severity", Text2);
-                w.WriteString("workspaceId", WorkspaceId);
+                WriteText(w, F.Kind, Text1);
+                WriteText(w, F.Severity, Text2);
+                WriteText(w, F.WorkspaceId, WorkspaceId);
                 break;
             case TelemetryEventType.SessionStart:
-                w.WriteString("sdkVersion", Text1);
-                w.WriteString("state", Text2);
+                WriteText(w, F.SdkVersion, Text1);
+                WriteText(w, F.State, Text2);
                 break;
             case TelemetryEventType.SessionCrash:
-                w.WriteString("kind", Text1);
-                w.WriteString("platform", Text2);
-                w.WriteString("appVersion", Text3);
+                WriteText(w, F.Kind, Text1);
+                WriteText(w, F.Platform, Text2);
+                WriteText(w, F.AppVersion, Text3);
                 break;
             case TelemetryEventType.RevisionHeartbeat:
-                w.WriteNumber("revision", Number);
-                w.WriteString("state", Text1);
+                w.WriteNumber(F.Revision, Number);
+                WriteText(w, F.State, Text1);
                 break;
         }
-        w.WriteString("type", TypeName(Type));
+        w.WriteString(F.Type, TypeName(Type));
         // ISO-8601 round-trip ("O"), as DateTimeOffset.ToString("O") of a UTC instant: ...+00:00.
         Span<char> at = stackalloc char[64];
         new DateTimeOffset(UtcTicks, TimeSpan.Zero).TryFormat(at, out var written, "O", CultureInfo.InvariantCulture);
-        w.WriteString("at", at[..written]);
+        w.WriteString(F.At, at[..written]);
         w.WriteEndObject();
     }
 
-    private static void WriteTier(Utf8JsonWriter w, int? tier)
+    /// <summary>
+    /// Free text as the schema allows it: cut to its length limit, and null in place of anything
+    /// that looks like key material — the server refuses such a value, and with it the whole batch.
+    /// </summary>
+    private static void WriteText(Utf8JsonWriter w, string name, string? value)
     {
-        if (tier is { } t)
+        if (value is null)
         {
-            w.WriteNumber("tier", t);
+            w.WriteNull(name);
+            return;
+        }
+        var text = value.AsSpan(0, Math.Min(value.Length, TelemetrySchema.MaxTextLength));
+        if (TelemetrySchema.LooksLikeKeyMaterial(text))
+        {
+            w.WriteNull(name);
         }
         else
         {
-            w.WriteNull("tier");
+            w.WriteString(name, text);
+        }
+    }
+
+    private static void WriteTier(Utf8JsonWriter w, string name, int? tier)
+    {
+        if (tier is { } t && TelemetrySchema.IsTier(t))
+        {
+            w.WriteNumber(name, t);
+        }
+        else
+        {
+            w.WriteNull(name);
         }
     }
 
     public static string TypeName(TelemetryEventType type) => type switch
     {
-        TelemetryEventType.Fallback => "fallback",
-        TelemetryEventType.Mode => "mode",
-        TelemetryEventType.Send => "send",
-        TelemetryEventType.Divergence => "divergence",
-        TelemetryEventType.SecuritySignal => "security-signal",
-        TelemetryEventType.SessionStart => "session-start",
-        TelemetryEventType.SessionCrash => "session-crash",
-        _ => "revision-heartbeat",
+        TelemetryEventType.Fallback => TelemetryEventTypes.Fallback,
+        TelemetryEventType.Mode => TelemetryEventTypes.Mode,
+        TelemetryEventType.Send => TelemetryEventTypes.Send,
+        TelemetryEventType.Divergence => TelemetryEventTypes.Divergence,
+        TelemetryEventType.SecuritySignal => TelemetryEventTypes.SecuritySignal,
+        TelemetryEventType.SessionStart => TelemetryEventTypes.SessionStart,
+        TelemetryEventType.SessionCrash => TelemetryEventTypes.SessionCrash,
+        _ => TelemetryEventTypes.RevisionHeartbeat,
     };
 
     private sealed class Converter : JsonConverter<TelemetryEvent>

@@ -14,6 +14,9 @@ public sealed record ClientsView(string Program, long HeadRevision, int Connecte
 /// </summary>
 public static class StreamApi
 {
+    // Revision frames come framed by SseFormatter (StreamHub); these two it cannot write: it has no
+    // comment, and every item it writes carries a data line, which EventSource would dispatch as a
+    // message. A comment is invisible to every consumer, and a lone retry field only sets the delay.
     private static readonly byte[] HeartbeatFrame = ": heartbeat\n\n"u8.ToArray();
     private static readonly byte[] RetryFrame = "retry: 1000\n\n"u8.ToArray();
 

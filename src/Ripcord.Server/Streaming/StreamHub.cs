@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Threading.Channels;
 using Ripcord.Core;
@@ -137,9 +139,18 @@ public sealed class StreamHub : IDisposable
 
     private static byte[] Frame<T>(long revision, string type, T payload)
     {
-        // SSE: one data line (JSON has no raw newlines), id = revision for Last-Event-ID resumption.
-        var json = JsonSerializer.Serialize(payload, CoreJson.Options);
-        return Encoding.UTF8.GetBytes($"id: {revision.ToString(CultureInfo.InvariantCulture)}\nevent: {type}\ndata: {json}\n\n");
+        // Framed by the library (event, data, id = revision for Last-Event-ID resumption), once per
+        // revision: every connection writes these same bytes, so fan-out costs no framing per stream.
+        var item = new SseItem<byte[]>(JsonSerializer.SerializeToUtf8Bytes(payload, CoreJson.Options), type)
+        {
+            EventId = revision.ToString(CultureInfo.InvariantCulture),
+        };
+        using var frame = new MemoryStream(item.Data.Length + 64);
+        // Every write to a MemoryStream completes at once, so this returns completed: it never blocks the feed's lock.
+        var written = SseFormatter.WriteAsync(new[] { item }.ToAsyncEnumerable(), frame, static (e, buffer) => buffer.Write(e.Data));
+        Debug.Assert(written.IsCompleted, "SseFormatter into a MemoryStream completes synchronously");
+        written.GetAwaiter().GetResult();
+        return frame.ToArray();
     }
 
     public void Dispose() => _registry.Published -= OnPublished;

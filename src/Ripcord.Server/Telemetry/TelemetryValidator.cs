@@ -1,7 +1,8 @@
-using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Ripcord.Core.Telemetry;
+using B = Ripcord.Core.Telemetry.TelemetryBatchFields;
+using F = Ripcord.Core.Telemetry.TelemetryFields;
 
 namespace Ripcord.Server.Telemetry;
 
@@ -13,44 +14,13 @@ public sealed record ValidatedEvent(string Type, DateTimeOffset At, string Paylo
 public sealed record ValidatedBatch(string Program, string Instance, long SdkDropped, IReadOnlyList<ValidatedEvent> Events);
 
 /// <summary>
-/// SPEC §7 events, each with a closed list of fields. Anything else is refused — so message
-/// content, keys or tokens cannot ride along under a new name — and so are values that look
-/// like key material. A batch is accepted whole or refused whole.
+/// Checks a batch against the telemetry schema defined in Core (<see cref="TelemetrySchema"/>,
+/// the same one the SDK writes by): known event types, each with its closed list of fields,
+/// values of the right kind and within limits, and nothing that looks like key material. A
+/// batch is accepted whole or refused whole.
 /// </summary>
-public static partial class TelemetryValidator
+public static class TelemetryValidator
 {
-    public const int MaxEvents = 500;
-    public const int MaxString = 128;
-
-    private enum Kind
-    {
-        Text,
-        Number,
-        Tier,
-    }
-
-    private static readonly FrozenDictionary<string, FrozenDictionary<string, Kind>> Schema = new Dictionary<string, Dictionary<string, Kind>>
-    {
-        ["mode"] = new() { ["tier"] = Kind.Tier, ["workspaceId"] = Kind.Text, ["transport"] = Kind.Text, ["cohort"] = Kind.Text },
-        ["fallback"] = new()
-        {
-            ["decision"] = Kind.Text, ["reasonCode"] = Kind.Text, ["tier"] = Kind.Tier, ["effectiveTier"] = Kind.Tier, ["capability"] = Kind.Text,
-            ["transport"] = Kind.Text, ["action"] = Kind.Text, ["workspaceId"] = Kind.Text, ["grantId"] = Kind.Text, ["scope"] = Kind.Text,
-        },
-        ["send"] = new() { ["ackLatencyMs"] = Kind.Number, ["outcome"] = Kind.Text, ["transport"] = Kind.Text, ["workspaceId"] = Kind.Text, ["tier"] = Kind.Tier },
-        ["divergence"] = new() { ["projection"] = Kind.Text, ["count"] = Kind.Number, ["workspaceId"] = Kind.Text },
-        ["session-start"] = new() { ["platform"] = Kind.Text, ["appVersion"] = Kind.Text, ["sdkVersion"] = Kind.Text, ["state"] = Kind.Text },
-        ["session-crash"] = new() { ["kind"] = Kind.Text, ["platform"] = Kind.Text, ["appVersion"] = Kind.Text },
-        ["security-signal"] = new() { ["kind"] = Kind.Text, ["severity"] = Kind.Text, ["workspaceId"] = Kind.Text },
-        ["revision-heartbeat"] = new() { ["revision"] = Kind.Number, ["state"] = Kind.Text },
-    }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
-
-    public static IEnumerable<string> EventTypes => Schema.Keys;
-
-    // PEM blocks, or long unbroken base64/hex runs: the shapes key material and tokens take.
-    [GeneratedRegex(@"-----BEGIN|[A-Za-z0-9+/_=-]{40,}")]
-    private static partial Regex KeyMaterial();
-
     public static (ValidatedBatch? Batch, TelemetryRejection? Rejection) Validate(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -64,36 +34,36 @@ public static partial class TelemetryValidator
         {
             switch (p.Name)
             {
-                case "program" when p.Value.ValueKind == JsonValueKind.String:
+                case B.Program when p.Value.ValueKind == JsonValueKind.String:
                     program = p.Value.GetString();
                     break;
-                case "instance" when p.Value.ValueKind == JsonValueKind.String:
+                case B.Instance when p.Value.ValueKind == JsonValueKind.String:
                     instance = p.Value.GetString();
                     break;
-                case "sdk" when p.Value.ValueKind == JsonValueKind.String:
+                case B.Sdk when p.Value.ValueKind == JsonValueKind.String:
                     break;
-                case "dropped" when p.Value.TryGetInt64(out var d) && d >= 0:
+                case B.Dropped when p.Value.TryGetInt64(out var d) && d >= 0:
                     dropped = d;
                     break;
-                case "events" when p.Value.ValueKind == JsonValueKind.Array:
+                case B.Events when p.Value.ValueKind == JsonValueKind.Array:
                     events = p.Value;
                     break;
                 default:
                     return Reject("unknown-field", $"batch field '{p.Name}' is unknown or has the wrong type");
             }
         }
-        if (string.IsNullOrEmpty(program) || program.Length > 64 || string.IsNullOrEmpty(instance) || instance.Length > 64)
+        if (!TelemetrySchema.IsId(program) || !TelemetrySchema.IsId(instance))
         {
-            return Reject("malformed", "a batch needs 'program' and 'instance' (at most 64 characters each)");
+            return Reject("malformed", $"a batch needs '{B.Program}' and '{B.Instance}' (at most {TelemetrySchema.MaxIdLength} characters each)");
         }
         if (events.ValueKind != JsonValueKind.Array)
         {
-            return Reject("malformed", "a batch needs an 'events' array");
+            return Reject("malformed", $"a batch needs an '{B.Events}' array");
         }
         var count = events.GetArrayLength();
-        if (count > MaxEvents)
+        if (count > TelemetrySchema.MaxEventsPerBatch)
         {
-            return Reject("too-large", $"a batch holds at most {MaxEvents} events, not {count}");
+            return Reject("too-large", $"a batch holds at most {TelemetrySchema.MaxEventsPerBatch} events, not {count}");
         }
         var result = new List<ValidatedEvent>(count);
         var i = 0;
@@ -106,7 +76,7 @@ public static partial class TelemetryValidator
             }
             result.Add(validated);
         }
-        return (new ValidatedBatch(program, instance, dropped, result), null);
+        return (new ValidatedBatch(program!, instance!, dropped, result), null);
     }
 
     private static (ValidatedEvent?, TelemetryRejection?) ValidateEvent(JsonElement e, int index)
@@ -115,50 +85,50 @@ public static partial class TelemetryValidator
         {
             return Reject($"events[{index}]", "malformed", "each event is a JSON object");
         }
-        if (!e.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String
-            || !Schema.TryGetValue(typeElement.GetString()!, out var fields))
+        if (!e.TryGetProperty(F.Type, out var typeElement) || typeElement.ValueKind != JsonValueKind.String
+            || !TelemetrySchema.TryGetEvent(typeElement.GetString()!, out var schema))
         {
-            return Reject($"events[{index}]", "unknown-type", $"type must be one of: {string.Join(", ", Schema.Keys)}");
+            return Reject($"events[{index}]", "unknown-type", $"type must be one of: {string.Join(", ", TelemetrySchema.Events.Keys)}");
         }
-        var type = typeElement.GetString()!;
-        if (!e.TryGetProperty("at", out var atElement) || atElement.ValueKind != JsonValueKind.String
+        var type = schema.Type;
+        if (!e.TryGetProperty(F.At, out var atElement) || atElement.ValueKind != JsonValueKind.String
             || !DateTimeOffset.TryParse(atElement.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
         {
-            return Reject($"events[{index}]", "malformed", "each event needs 'at', an ISO-8601 time");
+            return Reject($"events[{index}]", "malformed", $"each event needs '{F.At}', an ISO-8601 time");
         }
         long? revision = null;
         string? state = null;
         foreach (var p in e.EnumerateObject())
         {
-            if (p.Name is "type" or "at")
+            if (p.Name is F.Type or F.At)
             {
                 continue;
             }
-            if (!fields.TryGetValue(p.Name, out var kind))
+            if (!schema.TryGetField(p.Name, out var field))
             {
                 return Reject($"events[{index}].{p.Name}", "forbidden-field",
                     $"'{p.Name}' is not a field of '{type}' events; telemetry never carries message content, keys or other free data");
             }
             var v = p.Value;
-            var ok = kind switch
+            var ok = field.Kind switch
             {
-                Kind.Text => v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.String && v.GetString()!.Length <= MaxString),
-                Kind.Number => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var n) && n >= 0 && double.IsFinite(n),
-                _ => v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var t) && t is >= 0 and <= 2),
+                TelemetryValueKind.Text => v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.String && field.Accepts(v.GetString()!)),
+                TelemetryValueKind.Number => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var n) && TelemetrySchema.IsNumber(n),
+                _ => v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var t) && TelemetrySchema.IsTier(t)),
             };
             if (!ok)
             {
-                return Reject($"events[{index}].{p.Name}", "bad-value", $"'{p.Name}' must be {(kind == Kind.Text ? $"a string of at most {MaxString} characters" : kind == Kind.Tier ? "a tier 0–2" : "a non-negative number")}");
+                return Reject($"events[{index}].{p.Name}", "bad-value", $"'{p.Name}' must be {field.Expectation}");
             }
-            if (v.ValueKind == JsonValueKind.String && KeyMaterial().IsMatch(v.GetString()!))
+            if (v.ValueKind == JsonValueKind.String && TelemetrySchema.LooksLikeKeyMaterial(v.GetString()))
             {
                 return Reject($"events[{index}].{p.Name}", "key-material", $"'{p.Name}' looks like key material or a token; telemetry refuses it");
             }
-            if (type == "revision-heartbeat" && p.Name == "revision")
+            if (type == TelemetryEventTypes.RevisionHeartbeat && p.Name == F.Revision)
             {
                 revision = (long)v.GetDouble();
             }
-            if (p.Name == "state" && v.ValueKind == JsonValueKind.String)
+            if (p.Name == F.State && v.ValueKind == JsonValueKind.String)
             {
                 state = v.GetString();
             }

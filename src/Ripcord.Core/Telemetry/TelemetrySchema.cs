@@ -1,0 +1,112 @@
+using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.RegularExpressions;
+using Ripcord.Core.Fallback;
+using F = Ripcord.Core.Telemetry.TelemetryFields;
+using V = Ripcord.Core.Telemetry.TelemetryValues;
+
+namespace Ripcord.Core.Telemetry;
+
+/// <summary>What a telemetry field may hold. Text and tier fields may also be null.</summary>
+public enum TelemetryValueKind
+{
+    /// <summary>A string of at most <see cref="TelemetrySchema.MaxTextLength"/> characters that does not look like key material.</summary>
+    Text,
+    /// <summary>A finite, non-negative number.</summary>
+    Number,
+    /// <summary>A mission tier, <see cref="TelemetrySchema.MinTier"/>–<see cref="TelemetrySchema.MaxTier"/>.</summary>
+    Tier,
+}
+
+/// <summary>One field of an event type. A text field with <see cref="AllowedValues"/> is closed to those values (or null).</summary>
+public sealed record TelemetryField(string Name, TelemetryValueKind Kind, FrozenSet<string>? AllowedValues = null)
+{
+    /// <summary>What the field must be, for a refusal's message.</summary>
+    public string Expectation => (Kind, AllowedValues) switch
+    {
+        (TelemetryValueKind.Text, { } allowed) => $"one of {string.Join(", ", allowed.Order(StringComparer.Ordinal))}",
+        (TelemetryValueKind.Text, _) => $"a string of at most {TelemetrySchema.MaxTextLength} characters",
+        (TelemetryValueKind.Tier, _) => $"a tier {TelemetrySchema.MinTier}–{TelemetrySchema.MaxTier}",
+        _ => "a non-negative number",
+    };
+
+    public bool Accepts(string text) =>
+        text.Length <= TelemetrySchema.MaxTextLength && (AllowedValues is null || AllowedValues.Contains(text));
+}
+
+/// <summary>An event type and the closed list of fields it may carry besides <c>type</c> and <c>at</c>.</summary>
+public sealed class TelemetryEventSchema
+{
+    private readonly FrozenDictionary<string, TelemetryField> _fields;
+
+    internal TelemetryEventSchema(string type, params TelemetryField[] fields)
+    {
+        Type = type;
+        Fields = fields;
+        _fields = fields.ToFrozenDictionary(f => f.Name, StringComparer.Ordinal);
+    }
+
+    public string Type { get; }
+    public IReadOnlyList<TelemetryField> Fields { get; }
+
+    public bool TryGetField(string name, [NotNullWhen(true)] out TelemetryField? field) => _fields.TryGetValue(name, out field);
+}
+
+/// <summary>
+/// SPEC §7 telemetry, defined once: the event types, the fields each may carry, the values a
+/// field may hold and the limits of a batch. The SDK writes events by it and the server
+/// validates them against it (Ripcord.Server/Telemetry/TelemetryValidator.cs). Every list is
+/// closed — so message content, keys or tokens cannot ride along under a new name — and text
+/// that looks like key material is refused whatever its field.
+/// </summary>
+public static partial class TelemetrySchema
+{
+    public const int MaxEventsPerBatch = 500;
+    public const int MaxTextLength = 128;
+    /// <summary>For a batch's <c>program</c> and <c>instance</c>.</summary>
+    public const int MaxIdLength = 64;
+    public const int MinTier = 0;
+    public const int MaxTier = 2;
+
+    public static FrozenSet<string> Transports { get; } = FrozenSet.Create(StringComparer.Ordinal, V.Secure, V.Baseline);
+    public static FrozenSet<string> SendOutcomes { get; } = FrozenSet.Create(StringComparer.Ordinal, V.Ok, V.Failed, V.Timeout);
+    public static FrozenSet<string> ClientStates { get; } = FrozenSet.Create(StringComparer.Ordinal, V.Live, V.Cached, V.SafeDefaults);
+    public static FrozenSet<string> FallbackDecisions { get; } =
+        Enum.GetValues<FallbackOutcome>().Select(FallbackDecision.OutcomeName).ToFrozenSet(StringComparer.Ordinal);
+
+    private static TelemetryField Text(string name, FrozenSet<string>? allowed = null) => new(name, TelemetryValueKind.Text, allowed);
+    private static TelemetryField Number(string name) => new(name, TelemetryValueKind.Number);
+    private static TelemetryField Tier(string name) => new(name, TelemetryValueKind.Tier);
+
+    /// <summary>By type. The fields are listed in the order the SDK writes them; a few (cohort, scope, platform…) only other producers send.</summary>
+    public static FrozenDictionary<string, TelemetryEventSchema> Events { get; } = new TelemetryEventSchema[]
+    {
+        new(TelemetryEventTypes.Fallback,
+            Text(F.Decision, FallbackDecisions), Text(F.ReasonCode), Tier(F.Tier), Tier(F.EffectiveTier), Text(F.Capability),
+            Text(F.Transport, Transports), Text(F.Action), Text(F.WorkspaceId), Text(F.GrantId), Text(F.Scope)),
+        new(TelemetryEventTypes.Mode, Tier(F.Tier), Text(F.WorkspaceId), Text(F.Transport, Transports), Text(F.Cohort)),
+        new(TelemetryEventTypes.Send,
+            Number(F.AckLatencyMs), Text(F.Outcome, SendOutcomes), Text(F.Transport, Transports), Text(F.WorkspaceId), Tier(F.Tier)),
+        new(TelemetryEventTypes.Divergence, Text(F.Projection), Number(F.Count), Text(F.WorkspaceId)),
+        new(TelemetryEventTypes.SecuritySignal, Text(F.Kind), Text(F.Severity), Text(F.WorkspaceId)),
+        new(TelemetryEventTypes.SessionStart, Text(F.SdkVersion), Text(F.State, ClientStates), Text(F.Platform), Text(F.AppVersion)),
+        new(TelemetryEventTypes.SessionCrash, Text(F.Kind), Text(F.Platform), Text(F.AppVersion)),
+        new(TelemetryEventTypes.RevisionHeartbeat, Number(F.Revision), Text(F.State, ClientStates)),
+    }.ToFrozenDictionary(e => e.Type, StringComparer.Ordinal);
+
+    public static bool TryGetEvent(string type, [NotNullWhen(true)] out TelemetryEventSchema? schema) => Events.TryGetValue(type, out schema);
+
+    public static bool IsTier(int tier) => tier is >= MinTier and <= MaxTier;
+
+    public static bool IsNumber(double value) => value >= 0 && double.IsFinite(value);
+
+    public static bool IsId(string? value) => !string.IsNullOrEmpty(value) && value.Length <= MaxIdLength;
+
+    /// <summary>PEM blocks, or long unbroken base64/hex runs: the shapes key material and tokens take.</summary>
+    public static bool LooksLikeKeyMaterial(ReadOnlySpan<char> text) =>
+        // Shorter than the marker, it can be neither; most values (ids, codes) stop here.
+        text.Length >= "-----BEGIN".Length && KeyMaterial().IsMatch(text);
+
+    [GeneratedRegex(@"-----BEGIN|[A-Za-z0-9+/_=-]{40,}")]
+    private static partial Regex KeyMaterial();
+}
