@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Ripcord.Server.Storage;
+using Ripcord.Server.Telemetry;
 
 namespace Ripcord.Propagation;
 
@@ -25,16 +26,16 @@ public static class TelemetryStoreVariants
         switch (variant)
         {
             case "group-commit":
-                builder.Services.AddSingleton<ITelemetryStore>(sp => new GroupCommitTelemetryStore(sp.GetRequiredService<SqlStore>()));
+                builder.Services.AddSingleton<ITelemetryStore>(sp => new GroupCommitTelemetryStore(new TelemetryStore(sp.GetRequiredService<Databases>())));
                 break;
             case "discard":
-                builder.Services.AddSingleton<ITelemetryStore>(sp => new DiscardTelemetryStore(sp.GetRequiredService<SqlStore>()));
+                builder.Services.AddSingleton<ITelemetryStore>(sp => new DiscardTelemetryStore(new TelemetryStore(sp.GetRequiredService<Databases>())));
                 break;
         }
     }
 }
 
-public sealed class DiscardTelemetryStore(SqlStore inner) : ITelemetryStore
+public sealed class DiscardTelemetryStore(ITelemetryStore inner) : ITelemetryStore
 {
     public Task AppendAsync(IReadOnlyList<TelemetryRecord> batch, CancellationToken ct = default) => Task.CompletedTask;
     public Task<long> CountAsync(string program, string? type = null, CancellationToken ct = default) => inner.CountAsync(program, type, ct);
@@ -44,13 +45,13 @@ public sealed class DiscardTelemetryStore(SqlStore inner) : ITelemetryStore
 /// <summary>Group commit: one writer; callers wait for the transaction that holds their batch.</summary>
 public sealed class GroupCommitTelemetryStore : ITelemetryStore, IDisposable
 {
-    private readonly SqlStore _inner;
+    private readonly ITelemetryStore _inner;
     private readonly Channel<(IReadOnlyList<TelemetryRecord> Batch, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(IReadOnlyList<TelemetryRecord>, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
 
-    public GroupCommitTelemetryStore(SqlStore inner)
+    public GroupCommitTelemetryStore(ITelemetryStore inner)
     {
         _inner = inner;
         _writer = Task.Run(WriteLoopAsync);
