@@ -48,6 +48,7 @@ internal sealed class RevisionFeed
     private readonly TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // The revision the stream stands at: what Last-Event-ID resumes from and a delta applies to. Only the stream's task reads it.
     private StateSnapshot? _position;
+    private CompiledProgram? _compiled;
 
     // applied: on the stream's task, for each revision applied (the snapshot to evaluate, from a
     // delta?); it must publish the snapshot before it returns: only then is the client live.
@@ -60,9 +61,10 @@ internal sealed class RevisionFeed
         Cache = new DiskCache(options.CacheDirectory, options.Program, options.ServerUrl, options.Clock, log);
         var cached = Cache.Load();
         _position = cached;
+        _compiled = cached is null ? null : CompiledProgram.Compile(cached.State, cached.Revision);
         Initial = cached is null
             ? new ClientSnapshot(null, null, ClientState.SafeDefaults, builtIn is null ? FallbackCatalog.Default : FallbackCatalog.For(builtIn))
-            : new ClientSnapshot(CompiledProgram.Compile(cached.State, cached.Revision), cached, ClientState.Cached, FallbackCatalog.For(cached.State.Definition));
+            : new ClientSnapshot(_compiled, cached, ClientState.Cached, FallbackCatalog.For(cached.State.Definition));
         if (cached is null)
         {
             Log.SafeDefaults(_log, options.Program);
@@ -202,7 +204,9 @@ internal sealed class RevisionFeed
 
     private void Apply(StateSnapshot snapshot, bool fromDelta)
     {
-        var compiled = CompiledProgram.Compile(snapshot.State, snapshot.Revision);
+        // From a delta, only what changed is recompiled (the state shares every other part with the previous one).
+        var compiled = CompiledProgram.Compile(snapshot.State, snapshot.Revision, fromDelta ? _compiled : null);
+        _compiled = compiled;
         _position = snapshot;
         _applied(new ClientSnapshot(compiled, snapshot, ClientState.Live, FallbackCatalog.For(snapshot.State.Definition)), fromDelta);
         _live.TrySetResult();
