@@ -21,7 +21,7 @@ public sealed class ClockTests
         }
     }
 
-    private static Task<long> UserOverrideAsync(LiveServer server, string flag, string user, bool value, DateTimeOffset expiresAt) =>
+    private static Task<long> UserOverrideAsync(RipcordTestServer server, string flag, string user, bool value, DateTimeOffset expiresAt) =>
         server.WriteAsync(HttpMethod.Post, "api/v1/programs/groups/overrides",
             new { flag, scope = "user:" + user, value, reason = "diagnosis", expiresAt });
 
@@ -29,11 +29,11 @@ public sealed class ClockTests
     [Fact]
     public async Task A_user_override_stops_applying_when_the_injected_clock_passes_its_expiry()
     {
-        await using var server = await LiveServer.StartAsync();
+        await using var server = await SdkTestServer.StartAsync();
         var expiresAt = DateTimeOffset.UtcNow.AddHours(1);
         var head = await UserOverrideAsync(server, "F1", "u1", true, expiresAt);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var client = new RipcordClient(server.SdkOptions(await server.TokenAsync("sdk")) with { Clock = clock });
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")) with { Clock = clock });
         await Eventually.TrueAsync(() => client.Revision == head, "the head");
 
         var before = client.Evaluate("F1", Bob);
@@ -55,12 +55,12 @@ public sealed class ClockTests
     [Fact]
     public async Task Evaluation_reads_the_clock_only_when_an_override_can_expire()
     {
-        await using var server = await LiveServer.StartAsync();
+        await using var server = await SdkTestServer.StartAsync();
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1" } });
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
         var noExpiry = await server.OverrideAsync("F3", "workspace:w1", true);
         var clock = new CountingClock(DateTimeOffset.UtcNow);
-        await using var client = new RipcordClient(server.SdkOptions(await server.TokenAsync("sdk")) with { Clock = clock });
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")) with { Clock = clock });
         await Eventually.TrueAsync(() => client.Revision == noExpiry, "the revision without expiring overrides");
 
         // Background work (telemetry, heartbeats) reads the clock now and then: allow a few reads.

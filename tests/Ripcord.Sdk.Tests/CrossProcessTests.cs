@@ -23,7 +23,7 @@ public sealed class CrossProcessTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        psi.Environment["RIPCORD_ADMIN_TOKEN"] = LiveServer.AdminToken;
+        psi.Environment["RIPCORD_ADMIN_TOKEN"] = RipcordTestServer.AdminToken;
         var serving = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var server = new Process { StartInfo = psi };
@@ -50,7 +50,7 @@ public sealed class CrossProcessTests
                 ? t.Result
                 : throw new InvalidOperationException("the server process never said where it serves: " + string.Join(" | ", output)), TaskScheduler.Default);
             using var admin = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
-            admin.DefaultRequestHeaders.Authorization = new("Bearer", LiveServer.AdminToken);
+            admin.DefaultRequestHeaders.Authorization = new("Bearer", RipcordTestServer.AdminToken);
             var created = await admin.PostAsJsonAsync("api/v1/tokens", new { name = "xproc", role = "sdk" });
             var key = (await created.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
             (await admin.PostAsJsonAsync("api/v1/programs/groups/overrides", new { flag = "F1", scope = "global", value = true, reason = "x" })).EnsureSuccessStatusCode();

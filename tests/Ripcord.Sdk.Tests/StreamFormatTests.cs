@@ -65,7 +65,7 @@ public sealed class StreamFormatTests
     [Fact]
     public async Task A_revision_is_framed_once_and_every_connection_gets_the_same_frame()
     {
-        await using var server = await LiveServer.StartAsync();
+        await using var server = await SdkTestServer.StartAsync();
         var head = await server.OverrideAsync("F1", "workspace:w1", true);
         var hub = server.Services.GetRequiredService<StreamHub>();
         var (first, _, _) = hub.Subscribe("groups", head);

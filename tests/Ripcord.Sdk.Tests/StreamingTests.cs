@@ -16,8 +16,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task An_override_made_through_the_api_reaches_a_connected_sdk()
     {
-        await using var server = await LiveServer.StartAsync();
-        var key = await server.TokenAsync("sdk");
+        await using var server = await SdkTestServer.StartAsync();
+        var key = await server.CreateTokenAsync("sdk");
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1" } });
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
         await using var client = new RipcordClient(server.SdkOptions(key));
@@ -35,8 +35,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task Sdk_evaluation_equals_server_evaluation_for_every_flag()
     {
-        await using var server = await LiveServer.StartAsync();
-        var key = await server.TokenAsync("sdk");
+        await using var server = await SdkTestServer.StartAsync();
+        var key = await server.CreateTokenAsync("sdk");
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1", "w2" } });
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot-secure", new { workspaces = new[] { "w2" } });
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
@@ -63,8 +63,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task Sdks_keep_evaluating_through_an_outage_and_catch_up_without_a_gap()
     {
-        await using var server = await LiveServer.StartAsync();
-        var key = await server.TokenAsync("sdk");
+        await using var server = await SdkTestServer.StartAsync();
+        var key = await server.CreateTokenAsync("sdk");
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1" } });
         var head = await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
         var clients = Enumerable.Range(0, 5).Select(_ => new RipcordClient(server.SdkOptions(key))).ToList();
@@ -112,8 +112,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task A_client_started_with_the_server_down_uses_its_disk_cache()
     {
-        await using var server = await LiveServer.StartAsync();
-        var key = await server.TokenAsync("sdk");
+        await using var server = await SdkTestServer.StartAsync();
+        var key = await server.CreateTokenAsync("sdk");
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1" } });
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
         var head = await server.OverrideAsync("F3", "workspace:w1", true);
@@ -147,8 +147,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task Rapid_successive_revisions_end_with_the_latest_on_disk()
     {
-        await using var server = await LiveServer.StartAsync();
-        var options = server.SdkOptions(await server.TokenAsync("sdk"));
+        await using var server = await SdkTestServer.StartAsync();
+        var options = server.SdkOptions(await server.CreateTokenAsync("sdk"));
         var head = 0L;
         await using (var client = new RipcordClient(options))
         {
@@ -233,8 +233,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task A_tampered_cache_from_a_real_server_is_not_trusted()
     {
-        await using var server = await LiveServer.StartAsync();
-        var key = await server.TokenAsync("sdk");
+        await using var server = await SdkTestServer.StartAsync();
+        var key = await server.CreateTokenAsync("sdk");
         var head = await server.OverrideAsync("F1", "global", true);
         var options = server.SdkOptions(key);
         await using (var first = new RipcordClient(options))
@@ -256,8 +256,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task Evaluation_never_throws_on_bad_input()
     {
-        await using var server = await LiveServer.StartAsync();
-        await using var client = new RipcordClient(server.SdkOptions(await server.TokenAsync("sdk")));
+        await using var server = await SdkTestServer.StartAsync();
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")));
         await client.WaitUntilLiveAsync(TimeSpan.FromSeconds(10));
         Assert.False(client.IsEnabled("", EvaluationContext.Empty));
         Assert.False(client.IsEnabled("F1", null!));

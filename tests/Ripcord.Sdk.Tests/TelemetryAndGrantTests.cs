@@ -16,15 +16,15 @@ namespace Ripcord.Sdk.Tests;
 
 public sealed class TelemetryAndGrantTests
 {
-    private static async Task<long> StoredAsync(LiveServer server, string? type = null) =>
+    private static async Task<long> StoredAsync(RipcordTestServer server, string? type = null) =>
         await server.Services.GetRequiredService<ITelemetryStore>().CountAsync("groups", type);
 
     [Fact]
     public async Task Telemetry_reaches_the_server_and_heartbeats_show_each_instance_revision()
     {
-        await using var server = await LiveServer.StartAsync();
+        await using var server = await SdkTestServer.StartAsync();
         var head = await server.OverrideAsync("F1", "global", true);
-        await using var client = new RipcordClient(server.SdkOptions(await server.TokenAsync("sdk")));
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")));
         await Eventually.TrueAsync(() => client.Revision == head, "the head");
         var context = new EvaluationContext("w1", "u1", 0);
         client.RecordSend(context, Transport.Secure, TimeSpan.FromMilliseconds(42), SendOutcome.Ok);
@@ -58,14 +58,14 @@ public sealed class TelemetryAndGrantTests
     }
 
     /// <summary>Client-side sockets connected to the server's port (any process in this network namespace).</summary>
-    private static int ConnectionsTo(LiveServer server) => IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpConnections()
+    private static int ConnectionsTo(RipcordTestServer server) => IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpConnections()
         .Count(c => c.State == TcpState.Established && c.RemoteEndPoint.Port == server.Port);
 
     [Fact]
     public async Task Between_flushes_a_client_keeps_only_its_stream_connection_open()
     {
-        await using var server = await LiveServer.StartAsync();
-        var key = await server.TokenAsync("sdk");
+        await using var server = await SdkTestServer.StartAsync();
+        var key = await server.CreateTokenAsync("sdk");
         var before = ConnectionsTo(server); // the test's own admin connection
         await using var client = new RipcordClient(server.SdkOptions(key));
         Assert.True(await client.WaitUntilLiveAsync(TimeSpan.FromSeconds(10)));
@@ -97,8 +97,8 @@ public sealed class TelemetryAndGrantTests
     [MemberData(nameof(BadBatches))]
     public async Task Bad_telemetry_is_refused_whole_and_counted(string code, string body, int status)
     {
-        await using var server = await LiveServer.StartAsync();
-        using var sdk = server.Client(await server.TokenAsync("sdk"));
+        await using var server = await SdkTestServer.StartAsync();
+        using var sdk = server.NewClient(await server.CreateTokenAsync("sdk"));
         using var response = await sdk.PostAsync("api/v1/telemetry", new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -162,10 +162,10 @@ public sealed class TelemetryAndGrantTests
     [Fact]
     public async Task A_security_lead_grant_lets_tier2_fall_back_for_that_workspace_and_action_only()
     {
-        await using var server = await LiveServer.StartAsync();
+        await using var server = await SdkTestServer.StartAsync();
         await server.OverrideAsync("F1", "global", true);
         var head = await server.OverrideAsync("F2", "global", true);
-        await using var client = new RipcordClient(server.SdkOptions(await server.TokenAsync("sdk")));
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")));
         await Eventually.TrueAsync(() => client.Revision == head, "the head");
         var context = new EvaluationContext("w1", "u1", 2);
 
@@ -174,10 +174,10 @@ public sealed class TelemetryAndGrantTests
         Assert.Equal(IntentDisposition.Held, blocked.Intent);
 
         var refused = await Assert.ThrowsAsync<OverrideRefusedException>(() =>
-            client.RequestOverrideAsync("w1", "send", "incident 12", approverToken: server.TokenAsync("operator").Result));
+            client.RequestOverrideAsync("w1", "send", "incident 12", approverToken: server.CreateTokenAsync("operator").Result));
         Assert.Equal(403, refused.Status);
 
-        var grant = await client.RequestOverrideAsync("w1", "send", "incident 12", await server.TokenAsync("security-lead"), TimeSpan.FromMinutes(10));
+        var grant = await client.RequestOverrideAsync("w1", "send", "incident 12", await server.CreateTokenAsync("security-lead"), TimeSpan.FromMinutes(10));
         var allowed = client.Decide(context, "key-unavailable", grant: grant);
         Assert.Equal(FallbackOutcome.FallbackPrompt, allowed.Outcome);
         Assert.Equal(IntentDisposition.ReplayAfterConfirmation, allowed.Intent);
@@ -202,9 +202,9 @@ public sealed class TelemetryAndGrantTests
     [Fact]
     public async Task No_audit_event_means_no_grant()
     {
-        await using var server = await LiveServer.StartAsync(builder =>
+        await using var server = await SdkTestServer.StartAsync(builder =>
             builder.Services.AddSingleton<IAuditLog>(sp => new FailingAudit(new AuditStore(sp.GetRequiredService<Databases>()))));
-        using var security = server.Client(await server.TokenAsync("security-lead"));
+        using var security = server.NewClient(await server.CreateTokenAsync("security-lead"));
         using var response = await security.PostAsJsonAsync("api/v1/programs/groups/override-grants",
             new { workspaceId = "w1", action = "send", reason = "incident 12" });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
