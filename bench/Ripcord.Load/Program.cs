@@ -5,10 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Ripcord.Server;
+using Ripcord.Testing;
 
 // OFREP load figure: starts a Ripcord server in this process on 127.0.0.1 (kernel-chosen port,
 // SQLite in a temp directory), creates an SDK key, and drives
@@ -26,13 +23,11 @@ const string Body = """{"context":{"targetingKey":"u-17","workspaceId":"w-pilot-
 
 var directory = Path.Combine(Path.GetTempPath(), "ripcord-load-" + Guid.NewGuid().ToString("N")[..12]);
 Directory.CreateDirectory(directory);
-var app = RipcordServer.Build(new ServerOptions { DataDirectory = directory, Urls = "http://127.0.0.1:0", AdminToken = AdminToken });
+// The shared test host (tests/Ripcord.Testing) on the real clock, its data on the real disk.
+var host = await RipcordTestServer.StartAsync(customize: o => o with { DataDirectory = directory, AdminToken = AdminToken }, clock: TimeProvider.System);
 try
 {
-    await RipcordServer.InitializeAsync(app);
-    await app.StartAsync();
-    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-    var baseUri = new Uri(address.TrimEnd('/') + "/");
+    var baseUri = host.BaseAddress;
     if (!IPAddress.IsLoopback(IPAddress.Parse(baseUri.Host)))
     {
         throw new InvalidOperationException($"refusing to load {baseUri}: not loopback");
@@ -82,16 +77,7 @@ try
 }
 finally
 {
-    await app.StopAsync();
-    await app.DisposeAsync();
-    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-    try
-    {
-        Directory.Delete(directory, recursive: true);
-    }
-    catch (IOException)
-    {
-    }
+    await host.DisposeAsync(); // stops the server and deletes its data directory
 }
 
 static async Task<Run> RunAsync(HttpClient http, string path, int connections, TimeSpan length, bool record)

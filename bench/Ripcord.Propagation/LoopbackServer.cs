@@ -4,48 +4,38 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Ripcord.Server;
+using Ripcord.Testing;
 
 namespace Ripcord.Bench.Shared;
 
 /// <summary>
-/// A real Ripcord server hosted in this process on a free 127.0.0.1 port with a throw-away
-/// SQLite directory (the same start-up path as tests/Ripcord.Sdk.Tests/LiveServer.cs).
-/// Shared by bench/Ripcord.Propagation and bench/Ripcord.Sdk.Bench (linked source).
+/// A real Ripcord server hosted in this process on a 127.0.0.1 port, with a throw-away SQLite
+/// directory on the real disk (writes pay a real fsync, as in production), on the real clock: the
+/// shared test host of tests/Ripcord.Testing, as the harnesses use it. Shared by
+/// bench/Ripcord.Propagation and bench/Ripcord.Sdk.Bench (linked source).
 /// </summary>
 public sealed class LoopbackServer : IAsyncDisposable
 {
-    public const string AdminToken = "rc_bench_admin_0123456789abcdef0123456789";
+    public const string AdminToken = RipcordTestServer.AdminToken;
 
-    private LoopbackServer(WebApplication app, string dataDirectory, int port)
-    {
-        App = app;
-        DataDirectory = dataDirectory;
-        Port = port;
-        Url = new Uri($"http://127.0.0.1:{port}/");
-    }
+    private readonly RipcordTestServer _host;
 
-    public WebApplication App { get; }
-    public string DataDirectory { get; }
-    public int Port { get; }
-    public Uri Url { get; }
+    private LoopbackServer(RipcordTestServer host) => _host = host;
+
+    public WebApplication App => _host.App;
+    public string DataDirectory => _host.DataDirectory;
+    public int Port => _host.Port;
+    public Uri Url => _host.BaseAddress;
 
     /// <summary>Builds, initialises and starts a server; <paramref name="beforeStart"/> may map extra (bench-only) endpoints.</summary>
     public static async Task<LoopbackServer> StartAsync(int port = 0, Action<WebApplication>? beforeStart = null,
         Action<WebApplicationBuilder>? configure = null)
     {
         var dir = Directory.CreateTempSubdirectory("ripcord-bench-").FullName;
-        port = port == 0 ? FreePort() : port;
-        var app = RipcordServer.Build(new ServerOptions
-        {
-            DataDirectory = dir,
-            Urls = $"http://127.0.0.1:{port}",
-            AdminToken = AdminToken,
-        }, configure);
-        await RipcordServer.InitializeAsync(app);
-        beforeStart?.Invoke(app);
-        await app.StartAsync();
-        return new LoopbackServer(app, dir, port);
+        var host = await RipcordTestServer.StartAsync(
+            customize: o => o with { DataDirectory = dir, Urls = $"http://127.0.0.1:{port}" },
+            configure: configure, clock: TimeProvider.System, beforeStart: beforeStart);
+        return new LoopbackServer(host);
     }
 
     public static int FreePort()
@@ -55,30 +45,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-        {
-            try
-            {
-                await App.StopAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-        await App.DisposeAsync();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 /// <summary>The admin REST calls the benchmarks need: mint a token, write an override.</summary>

@@ -32,13 +32,15 @@ public sealed class RipcordTestServer : IAsyncDisposable
     private readonly bool _deleteDataDirectory;
     private readonly ServerOptions _options;
     private readonly Action<WebApplicationBuilder>? _configure;
+    private readonly Action<WebApplication>? _beforeStart;
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal) { ["admin"] = AdminToken };
     private WebApplication? _app;
 
-    private RipcordTestServer(ServerOptions options, Action<WebApplicationBuilder>? configure, bool deleteDataDirectory)
+    private RipcordTestServer(ServerOptions options, Action<WebApplicationBuilder>? configure, Action<WebApplication>? beforeStart, bool deleteDataDirectory)
     {
         _options = options;
         _configure = configure;
+        _beforeStart = beforeStart;
         _deleteDataDirectory = deleteDataDirectory;
         DataDirectory = options.DataDirectory;
         Time = options.Clock;
@@ -72,7 +74,8 @@ public sealed class RipcordTestServer : IAsyncDisposable
     public IServiceProvider Services => App.Services;
 
     public static Task<RipcordTestServer> StartAsync(string? postgresConnectionString = null, Func<ServerOptions, ServerOptions>? customize = null,
-        bool deleteDataDirectory = true, Action<WebApplicationBuilder>? configure = null, TimeProvider? clock = null)
+        bool deleteDataDirectory = true, Action<WebApplicationBuilder>? configure = null, TimeProvider? clock = null,
+        Action<WebApplication>? beforeStart = null)
     {
         var directory = TestPaths.NewDataDirectory("server");
         var options = new ServerOptions
@@ -88,7 +91,7 @@ public sealed class RipcordTestServer : IAsyncDisposable
         {
             TestPaths.TryDelete(directory);
         }
-        return StartAsync(new RipcordTestServer(options, configure, deleteDataDirectory));
+        return StartAsync(new RipcordTestServer(options, configure, beforeStart, deleteDataDirectory));
     }
 
     private static async Task<RipcordTestServer> StartAsync(RipcordTestServer server)
@@ -122,6 +125,7 @@ public sealed class RipcordTestServer : IAsyncDisposable
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await RipcordServer.InitializeAsync(app, cts.Token);
+            _beforeStart?.Invoke(app); // e.g. a harness's own endpoints
             await app.StartAsync(cts.Token);
         }
         catch
