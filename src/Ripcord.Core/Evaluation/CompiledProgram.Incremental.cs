@@ -125,16 +125,7 @@ public sealed partial class CompiledProgram
     /// </summary>
     private static (List<FlagOverride> Removed, List<FlagOverride> Added) Changes(ImmutableArray<FlagOverride> from, ImmutableArray<FlagOverride> to)
     {
-        var prefix = 0;
-        while (prefix < from.Length && prefix < to.Length && ReferenceEquals(from[prefix], to[prefix]))
-        {
-            prefix++;
-        }
-        var suffix = 0;
-        while (suffix < from.Length - prefix && suffix < to.Length - prefix && ReferenceEquals(from[^(suffix + 1)], to[^(suffix + 1)]))
-        {
-            suffix++;
-        }
+        var (prefix, suffix) = SharedEnds.Of(from, to);
         var fromMiddle = from.AsSpan(prefix, from.Length - prefix - suffix);
         var toMiddle = to.AsSpan(prefix, to.Length - prefix - suffix);
         var inTo = new HashSet<FlagOverride>(toMiddle.Length, ReferenceEqualityComparer.Instance);

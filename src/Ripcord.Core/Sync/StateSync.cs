@@ -125,14 +125,7 @@ public static class StateSync
             && Lists.TryGetValue(beforeArray, out taken) && taken.Count == before.Length)
         {
             Lists.Remove(beforeArray);
-            while (prefix < before.Length && prefix < items.Length && ReferenceEquals(before[prefix], items[prefix]))
-            {
-                prefix++;
-            }
-            while (suffix < before.Length - prefix && suffix < items.Length - prefix && ReferenceEquals(before[^(suffix + 1)], items[^(suffix + 1)]))
-            {
-                suffix++;
-            }
+            (prefix, suffix) = SharedEnds.Of(before, items);
             var buffer = taken.Buffer;
             if (buffer.Length < items.Length * 32)
             {
@@ -231,16 +224,7 @@ public static class StateSync
     private static (ImmutableArray<T> Added, ImmutableArray<string> Removed, ImmutableArray<string>? Order) Diff<T>(
         ImmutableArray<T> from, ImmutableArray<T> to, Func<T, string> id) where T : class
     {
-        var prefix = 0;
-        while (prefix < from.Length && prefix < to.Length && ReferenceEquals(from[prefix], to[prefix]))
-        {
-            prefix++;
-        }
-        var suffix = 0;
-        while (suffix < from.Length - prefix && suffix < to.Length - prefix && ReferenceEquals(from[^(suffix + 1)], to[^(suffix + 1)]))
-        {
-            suffix++;
-        }
+        var (prefix, suffix) = SharedEnds.Of(from, to);
         var fromMiddle = from.AsSpan(prefix, from.Length - prefix - suffix);
         var toMiddle = to.AsSpan(prefix, to.Length - prefix - suffix);
         if (fromMiddle.IsEmpty && toMiddle.IsEmpty)
