@@ -53,7 +53,11 @@ public static class RoleMatrix
     public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);
 
     /// <summary>The role names a permission admits, for ASP.NET Core's role requirement and for error messages.</summary>
-    public static IEnumerable<string> RoleNames(Permission permission) => Role.All.Where(r => Allowed[permission].Contains(r)).Select(r => r.Name);
+    // Computed once: ASP.NET Core's role requirement keeps the list it is given and walks it on every request.
+    private static readonly FrozenDictionary<Permission, string[]> Names = Allowed.ToFrozenDictionary(
+        kv => kv.Key, kv => Role.All.Where(kv.Value.Contains).Select(r => r.Name).ToArray());
+
+    public static IReadOnlyList<string> RoleNames(Permission permission) => Names[permission];
 
     public static string PolicyName(Permission permission) => "perm:" + permission;
 }
