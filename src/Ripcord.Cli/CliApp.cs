@@ -46,6 +46,9 @@ public static class CliApp
             AuditCommands.Create(verbs),
             TokenCommands.Create(verbs),
             ClientsCommands.Create(verbs),
+            IncidentCommands.Create(verbs),
+            KillSwitchCommands.Create(verbs),
+            ReviewCommands.Create(verbs),
         ];
         foreach (var command in commands)
         {

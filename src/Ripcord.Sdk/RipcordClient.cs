@@ -258,11 +258,11 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     // where the schema's limits are applied (TelemetryEvent.Write).
 
     public void RecordMode(EvaluationContext context, Transport transport) =>
-        _telemetry.Enqueue(TelemetryEvent.Mode(Ticks(), context.Tier, context.WorkspaceId, TelemetryValues.TransportName(transport)));
+        _telemetry.Enqueue(TelemetryEvent.Mode(Ticks(), context.Tier, context.WorkspaceId, TelemetryValues.TransportName(transport), Revision));
 
     public void RecordSend(EvaluationContext context, Transport transport, TimeSpan ackLatency, SendOutcome outcome) =>
         _telemetry.Enqueue(TelemetryEvent.Send(Ticks(), ackLatency.TotalMilliseconds, OutcomeName(outcome),
-            TelemetryValues.TransportName(transport), context.WorkspaceId, context.Tier));
+            TelemetryValues.TransportName(transport), context.WorkspaceId, context.Tier, Revision));
 
     public void RecordDivergence(EvaluationContext context, string projection, int count) =>
         _telemetry.Enqueue(TelemetryEvent.Divergence(Ticks(), projection, count, context.WorkspaceId));

@@ -8,6 +8,8 @@ using Ripcord.Server.Cohorts;
 using Ripcord.Server.Evaluation;
 using Ripcord.Server.Grants;
 using Ripcord.Server.Http;
+using Ripcord.Server.Incidents;
+using Ripcord.Server.KillSwitches;
 using Ripcord.Server.Overrides;
 using Ripcord.Server.Programs;
 using Ripcord.Server.Revisions;
@@ -77,6 +79,13 @@ public static class RipcordServer
         services.AddSingleton<ProgramWriter>();
         services.AddSingleton<OverridePermission>();
         services.AddHostedService<StorageRefreshService>();
+        services.AddSingleton<WorkflowDocs>();
+        services.AddSingleton<IncidentService>();
+        services.AddSingleton<ReviewService>();
+        services.AddSingleton<VerificationRecorder>();
+        services.AddSingleton<VerificationTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<VerificationTracker>());
+        services.AddSingleton<KillSwitchService>();
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -114,7 +123,8 @@ public static class RipcordServer
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
-            .MapStreaming().MapTelemetry().MapOverrideGrants();
+            .MapStreaming().MapTelemetry().MapOverrideGrants()
+            .MapIncidents().MapKillSwitches().MapReviews();
         return app;
     }
 

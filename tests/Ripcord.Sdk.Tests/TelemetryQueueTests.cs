@@ -127,16 +127,16 @@ public sealed class TelemetryQueueTests
                 Now(TelemetryEvent.Fallback(t, "blocked", "secure-disabled", null, 2, "ok", null, "send", null, "grt_1"))
             },
             {
-                Before("mode", new() { ["tier"] = 0, ["workspaceId"] = "w1", ["transport"] = "secure" }),
-                Now(TelemetryEvent.Mode(t, 0, "w1", "secure"))
+                Before("mode", new() { ["tier"] = 0, ["workspaceId"] = "w1", ["transport"] = "secure", ["revision"] = 3 }),
+                Now(TelemetryEvent.Mode(t, 0, "w1", "secure", 3))
             },
             {
-                Before("send", new() { ["ackLatencyMs"] = 42.125, ["outcome"] = "timeout", ["transport"] = "baseline", ["workspaceId"] = "w1", ["tier"] = null }),
-                Now(TelemetryEvent.Send(t, 42.125, "timeout", "baseline", "w1", null))
+                Before("send", new() { ["ackLatencyMs"] = 42.125, ["outcome"] = "timeout", ["transport"] = "baseline", ["workspaceId"] = "w1", ["tier"] = null, ["revision"] = 3 }),
+                Now(TelemetryEvent.Send(t, 42.125, "timeout", "baseline", "w1", null, 3))
             },
             {
                 Before("send", new() { ["ackLatencyMs"] = 0.1 + 0.2, ["outcome"] = "ok", ["transport"] = "secure", ["workspaceId"] = null, ["tier"] = 2 }),
-                Now(TelemetryEvent.Send(t, 0.1 + 0.2, "ok", "secure", null, 2))
+                Now(TelemetryEvent.Send(t, 0.1 + 0.2, "ok", "secure", null, 2, 0))
             },
             {
                 Before("divergence", new() { ["projection"] = "members", ["count"] = 3, ["workspaceId"] = "w1" }),

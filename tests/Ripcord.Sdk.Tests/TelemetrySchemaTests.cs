@@ -40,8 +40,8 @@ public sealed class TelemetrySchemaTests
         Assert.Null(json[TelemetryFields.Kind]);
         Assert.Equal(long200[..TelemetrySchema.MaxTextLength], json[TelemetryFields.Severity]!.GetValue<string>());
         Assert.Null(json[TelemetryFields.WorkspaceId]);
-        Assert.Null(Written(TelemetryEvent.Mode(At, 1, sha1, TelemetryValues.Secure))[TelemetryFields.WorkspaceId]);
-        Assert.Null(Rejection(e, TelemetryEvent.Mode(At, 1, sha1, TelemetryValues.Secure)));
+        Assert.Null(Written(TelemetryEvent.Mode(At, 1, sha1, TelemetryValues.Secure, 0))[TelemetryFields.WorkspaceId]);
+        Assert.Null(Rejection(e, TelemetryEvent.Mode(At, 1, sha1, TelemetryValues.Secure, 0)));
 
         // Sent as given, the digest would have made the server refuse the whole batch.
         using var raw = JsonDocument.Parse($$"""
@@ -53,12 +53,12 @@ public sealed class TelemetrySchemaTests
     [Fact]
     public void Tiers_outside_the_schema_and_negative_numbers_are_not_sent()
     {
-        var send = Written(TelemetryEvent.Send(At, -5, TelemetryValues.Ok, TelemetryValues.Baseline, "w1", 7));
+        var send = Written(TelemetryEvent.Send(At, -5, TelemetryValues.Ok, TelemetryValues.Baseline, "w1", 7, 0));
         Assert.Null(send[TelemetryFields.Tier]);
         Assert.Equal(0, send[TelemetryFields.AckLatencyMs]!.GetValue<double>());
-        Assert.Null(Written(TelemetryEvent.Mode(At, -1, "w1", TelemetryValues.Secure))[TelemetryFields.Tier]);
+        Assert.Null(Written(TelemetryEvent.Mode(At, -1, "w1", TelemetryValues.Secure, 0))[TelemetryFields.Tier]);
         Assert.Equal(0, Written(TelemetryEvent.Divergence(At, "members", -3, null))[TelemetryFields.Count]!.GetValue<int>());
-        Assert.Equal(2, Written(TelemetryEvent.Mode(At, 2, "w1", TelemetryValues.Secure))[TelemetryFields.Tier]!.GetValue<int>());
+        Assert.Equal(2, Written(TelemetryEvent.Mode(At, 2, "w1", TelemetryValues.Secure, 0))[TelemetryFields.Tier]!.GetValue<int>());
     }
 
     // ---- everything the SDK can write, through its public API, against the server's validator --------------

@@ -6,7 +6,10 @@ using Ripcord.Core.Audit;
 using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Cohorts;
+using Ripcord.Core.Incidents;
 using Ripcord.Server.Evaluation;
+using Ripcord.Server.Incidents;
+using Ripcord.Server.KillSwitches;
 using Ripcord.Server.Overrides;
 using Ripcord.Server.Programs;
 using Ripcord.Server.Revisions;
@@ -175,6 +178,78 @@ public sealed class RipcordApiClient : IDisposable
         GetAsync<ClientsView>(ProgramPath(program, "clients"), ct);
 
     // ---- plumbing ------------------------------------------------------------------------------
+
+    // ---- incidents -----------------------------------------------------------------------------
+
+    public Task<ApiResponse<IncidentCreated>> DeclareIncidentAsync(string program, DeclareIncidentBody body, CancellationToken ct = default) =>
+        SendAsync<IncidentCreated>(HttpMethod.Post, ProgramPath(program, "incidents"), JsonBody(body), null, ct);
+
+    public Task<ApiResponse<IReadOnlyList<IncidentSummary>>> ListIncidentsAsync(string program, string? status = null, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<IncidentSummary>>(ProgramPath(program, "incidents") + (status is null ? "" : "?status=" + Uri.EscapeDataString(status)), ct);
+
+    public Task<ApiResponse<IncidentView>> GetIncidentAsync(string program, string id, CancellationToken ct = default) =>
+        GetAsync<IncidentView>(ProgramPath(program, "incidents", id), ct);
+
+    public Task<ApiResponse<Recommendation>> RecommendAsync(string program, string incident, CancellationToken ct = default) =>
+        GetAsync<Recommendation>(ProgramPath(program, "incidents", incident, "recommendation"), ct);
+
+    public Task<ApiResponse<Incident>> AddIncidentNoteAsync(string program, string id, string text, CancellationToken ct = default) =>
+        SendAsync<Incident>(HttpMethod.Post, ProgramPath(program, "incidents", id, "notes"), JsonBody(new NoteBody(text)), null, ct);
+
+    public Task<ApiResponse<Incident>> AddIncidentActionAsync(string program, string id, ActionItemBody body, CancellationToken ct = default) =>
+        SendAsync<Incident>(HttpMethod.Post, ProgramPath(program, "incidents", id, "actions"), JsonBody(body), null, ct);
+
+    public Task<ApiResponse<Incident>> ResolveIncidentActionAsync(string program, string id, string action, CancellationToken ct = default) =>
+        SendAsync<Incident>(HttpMethod.Post, ProgramPath(program, "incidents", id, "actions", action, "resolve"), null, null, ct);
+
+    public Task<ApiResponse<Incident>> ResolveIncidentAsync(string program, string id, string summary, CancellationToken ct = default) =>
+        SendAsync<Incident>(HttpMethod.Post, ProgramPath(program, "incidents", id, "resolve"), JsonBody(new ResolveIncidentBody(summary)), null, ct);
+
+    public Task<ApiResponse<Incident>> CloseIncidentAsync(string program, string id, CancellationToken ct = default) =>
+        SendAsync<Incident>(HttpMethod.Post, ProgramPath(program, "incidents", id, "close"), null, null, ct);
+
+    // ---- kill switches -------------------------------------------------------------------------
+
+    /// <summary>201 → <see cref="ActivationCreated"/>; 202 (an ops lead's request) → <see cref="RequestCreated"/>: the raw body says which.</summary>
+    public Task<ApiResponse<JsonElement>> ActivateKillSwitchAsync(string program, string level, ActivateBody body, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Post, ProgramPath(program, "kill-switches", level, "activations"), JsonBody(body), null, ct);
+
+    public Task<ApiResponse<IReadOnlyList<ActivationView>>> ListKillSwitchesAsync(string program, bool all = false, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<ActivationView>>(ProgramPath(program, "kill-switches") + (all ? "?all=true" : ""), ct);
+
+    public Task<ApiResponse<ActivationView>> GetActivationAsync(string program, string level, string id, CancellationToken ct = default) =>
+        GetAsync<ActivationView>(ProgramPath(program, "kill-switches", level, "activations", id), ct);
+
+    public Task<ApiResponse<ActivationView>> DeactivateKillSwitchAsync(string program, string level, string id, string reason, CancellationToken ct = default) =>
+        SendAsync<ActivationView>(HttpMethod.Delete, ProgramPath(program, "kill-switches", level, "activations", id), JsonBody(new DeactivateBody(reason)), null, ct);
+
+    public Task<ApiResponse<IReadOnlyList<ActivationRequest>>> ListKillSwitchRequestsAsync(string program, bool all = false, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<ActivationRequest>>(ProgramPath(program, "kill-switches", "requests") + (all ? "?all=true" : ""), ct);
+
+    public Task<ApiResponse<ActivationCreated>> ApproveKillSwitchRequestAsync(string program, string request, CancellationToken ct = default) =>
+        SendAsync<ActivationCreated>(HttpMethod.Post, ProgramPath(program, "kill-switches", "requests", request, "approve"), null, null, ct);
+
+    // ---- reviews -------------------------------------------------------------------------------
+
+    public Task<ApiResponse<IReadOnlyList<PostActionReview>>> ListReviewsAsync(bool? open = null, string? program = null, CancellationToken ct = default)
+    {
+        var query = new List<string>();
+        if (open is { } o)
+        {
+            query.Add("open=" + (o ? "true" : "false"));
+        }
+        if (program is not null)
+        {
+            query.Add("program=" + Uri.EscapeDataString(program));
+        }
+        return GetAsync<IReadOnlyList<PostActionReview>>("api/v1/reviews" + (query.Count == 0 ? "" : "?" + string.Join('&', query)), ct);
+    }
+
+    public Task<ApiResponse<PostActionReview>> GetReviewAsync(string id, CancellationToken ct = default) =>
+        GetAsync<PostActionReview>("api/v1/reviews/" + Uri.EscapeDataString(id), ct);
+
+    public Task<ApiResponse<PostActionReview>> CompleteReviewAsync(string id, string findings, CancellationToken ct = default) =>
+        SendAsync<PostActionReview>(HttpMethod.Post, "api/v1/reviews/" + Uri.EscapeDataString(id) + "/complete", JsonBody(new CompleteReviewBody(findings)), null, ct);
 
     private Task<ApiResponse<T>> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, null, null, ct);
 

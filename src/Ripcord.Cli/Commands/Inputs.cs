@@ -58,4 +58,8 @@ public static class Inputs
         }
         return attributes;
     }
+
+    /// <summary>A comma-separated list of scopes (<c>workspace:w1,cohort:pilot</c>); empty when not given.</summary>
+    public static string[] Scopes(string? text) =>
+        text is null ? [] : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

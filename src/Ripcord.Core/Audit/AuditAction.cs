@@ -21,13 +21,21 @@ public readonly record struct AuditAction
     public static readonly AuditAction TokenCreate = new("token.create");
     public static readonly AuditAction TokenRevoke = new("token.revoke");
     public static readonly AuditAction Tier2OverrideGrant = new("tier2-override.grant");
+    public static readonly AuditAction KillSwitchRequest = new("killswitch.request");
+    public static readonly AuditAction KillSwitchApprove = new("killswitch.approve");
+    public static readonly AuditAction KillSwitchVerify = new("killswitch.verify");
+    public static readonly AuditAction IncidentDeclare = new("incident.declare");
+    public static readonly AuditAction IncidentUpdate = new("incident.update");
+    public static readonly AuditAction IncidentAnnounce = new("incident.announce");
+    public static readonly AuditAction ReviewComplete = new("review.complete");
     /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
     public static readonly AuditAction Denied = new("denied");
 
     public static IReadOnlyList<AuditAction> All { get; } =
     [
         DefinitionApply, CohortPut, OverrideCreate, OverrideDelete, StageSet, KillSwitchActivate, KillSwitchDeactivate,
-        Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, Denied,
+        Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, KillSwitchRequest, KillSwitchApprove, KillSwitchVerify,
+        IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, Denied,
     ];
 
     public override string ToString() => Name ?? "";

@@ -15,6 +15,8 @@ public enum ChangeError
 {
     Invalid,
     NotFound,
+    /// <summary>The change is valid but the current state does not allow it (a closed incident, a completed review): 409.</summary>
+    Conflict,
 }
 
 /// <summary>A request to set a flag at a scope.</summary>

@@ -48,6 +48,33 @@ public sealed partial class CompiledProgram
     /// </summary>
     public bool NeedsClock(int index) => Flags[index].ExpiryMatters && Flags[index].Constant is null;
 
+    /// <summary>
+    /// Whether a context falls inside a scope, as a kill switch or override at that scope would decide
+    /// it: a cohort's explicit members, percentage bucket or rule. An unknown cohort contains no one.
+    /// </summary>
+    public bool Contains(Scope scope, EvaluationContext context)
+    {
+        switch (scope.Kind)
+        {
+            case ScopeKind.Global:
+                return true;
+            case ScopeKind.Workspace:
+                return string.Equals(scope.Id, context.WorkspaceId, StringComparison.Ordinal);
+            case ScopeKind.User:
+                return string.Equals(scope.Id, context.UserId, StringComparison.Ordinal);
+        }
+        var index = Array.FindIndex(Cohorts, c => string.Equals(c.Id, scope.Id, StringComparison.Ordinal));
+        if (index < 0)
+        {
+            return false;
+        }
+        var cohort = State.Cohorts[index];
+        return cohort.Kind == CohortKind.Explicit
+            ? (context.WorkspaceId is { } w && cohort.Workspaces.Contains(w, StringComparer.Ordinal))
+                || (context.UserId is { } u && cohort.Users.Contains(u, StringComparer.Ordinal))
+            : Cohorts[index].Matches(context);
+    }
+
     /// <summary>Finds a flag by key or alias.</summary>
     public bool TryGetFlagIndex(string keyOrAlias, out int index) => _flagIndex.TryGetValue(keyOrAlias, out index);
 

@@ -84,9 +84,12 @@ public static partial class TelemetrySchema
         new(TelemetryEventTypes.Fallback,
             Text(F.Decision, FallbackDecisions), Text(F.ReasonCode), Tier(F.Tier), Tier(F.EffectiveTier), Text(F.Capability),
             Text(F.Transport, Transports), Text(F.Action), Text(F.WorkspaceId), Text(F.GrantId), Text(F.Scope)),
-        new(TelemetryEventTypes.Mode, Tier(F.Tier), Text(F.WorkspaceId), Text(F.Transport, Transports), Text(F.Cohort)),
+        // Operation events carry the revision they were made under: kill-switch verification counts one made in the
+        // switch's scope under a revision that contains it as a violation.
+        new(TelemetryEventTypes.Mode, Tier(F.Tier), Text(F.WorkspaceId), Text(F.Transport, Transports), Number(F.Revision), Text(F.Cohort)),
         new(TelemetryEventTypes.Send,
-            Number(F.AckLatencyMs), Text(F.Outcome, SendOutcomes), Text(F.Transport, Transports), Text(F.WorkspaceId), Tier(F.Tier)),
+            Number(F.AckLatencyMs), Text(F.Outcome, SendOutcomes), Text(F.Transport, Transports), Text(F.WorkspaceId), Tier(F.Tier),
+            Number(F.Revision)),
         new(TelemetryEventTypes.Divergence, Text(F.Projection), Number(F.Count), Text(F.WorkspaceId)),
         new(TelemetryEventTypes.SecuritySignal, Text(F.Kind), Text(F.Severity), Text(F.WorkspaceId)),
         new(TelemetryEventTypes.SessionStart, Text(F.SdkVersion), Text(F.State, ClientStates), Text(F.Platform), Text(F.AppVersion)),

@@ -57,13 +57,17 @@ internal readonly struct TelemetryEvent
             Text4 = action, WorkspaceId = workspaceId, Text5 = grantId,
         };
 
-    public static TelemetryEvent Mode(long utcTicks, int? tier, string? workspaceId, string transport) =>
-        new(TelemetryEventType.Mode, utcTicks) { Tier = tier, WorkspaceId = workspaceId, Transport = transport };
+    /// <summary>A mode event; the last field is the revision the decision was made under (0 when none was applied yet).</summary>
+    public static TelemetryEvent Mode(long utcTicks, int? tier, string? workspaceId, string transport, long revision) =>
+        new(TelemetryEventType.Mode, utcTicks) { Tier = tier, WorkspaceId = workspaceId, Transport = transport, Number = revision };
 
-    public static TelemetryEvent Send(long utcTicks, double ackLatencyMs, string outcome, string transport, string? workspaceId, int? tier) =>
+    /// <summary>A send event; the last field is the revision the send was made under (0 when none was applied yet).</summary>
+    public static TelemetryEvent Send(long utcTicks, double ackLatencyMs, string outcome, string transport, string? workspaceId, int? tier,
+        long revision) =>
         new(TelemetryEventType.Send, utcTicks)
         {
             Milliseconds = Math.Max(0, ackLatencyMs), Text1 = outcome, Transport = transport, WorkspaceId = workspaceId, Tier = tier,
+            Number = revision,
         };
 
     public static TelemetryEvent Divergence(long utcTicks, string? projection, int count, string? workspaceId) =>
@@ -101,6 +105,7 @@ internal readonly struct TelemetryEvent
                 WriteTier(w, F.Tier, Tier);
                 WriteText(w, F.WorkspaceId, WorkspaceId);
                 WriteText(w, F.Transport, Transport);
+                WriteRevision(w, Number);
                 break;
             case TelemetryEventType.Send:
                 w.WriteNumber(F.AckLatencyMs, Milliseconds);
@@ -108,6 +113,7 @@ internal readonly struct TelemetryEvent
                 WriteText(w, F.Transport, Transport);
                 WriteText(w, F.WorkspaceId, WorkspaceId);
                 WriteTier(w, F.Tier, Tier);
+                WriteRevision(w, Number);
                 break;
             case TelemetryEventType.Divergence:
                 WriteText(w, F.Projection, Text1);
@@ -145,6 +151,14 @@ internal readonly struct TelemetryEvent
     /// Free text as the schema allows it: cut to its length limit, and null in place of anything
     /// that looks like key material — the server refuses such a value, and with it the whole batch.
     /// </summary>
+    private static void WriteRevision(Utf8JsonWriter w, long revision)
+    {
+        if (revision > 0)
+        {
+            w.WriteNumber(F.Revision, revision);
+        }
+    }
+
     private static void WriteText(Utf8JsonWriter w, string name, string? value)
     {
         if (value is null)

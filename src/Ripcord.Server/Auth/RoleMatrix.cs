@@ -19,6 +19,12 @@ public enum Permission
     TelemetryWrite,
     TelemetryRead,
     OverrideGrant,
+    IncidentsRead,
+    IncidentsWrite,
+    KillSwitchActivate,
+    KillSwitchDeactivate,
+    KillSwitchApprove,
+    ReviewsComplete,
 }
 
 /// <summary>
@@ -48,6 +54,13 @@ public static class RoleMatrix
         [Permission.TelemetryRead] = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         // A tier-2 fallback override is an emergency action: security lead or admin only (SPEC §4, §9).
         [Permission.OverrideGrant] = [Role.SecurityLead, Role.Admin],
+        [Permission.IncidentsRead] = Humans,
+        [Permission.IncidentsWrite] = FlagWriters,
+        // Ops leads may activate only by request: their activation waits for a release manager's or security lead's approval (SPEC §9).
+        [Permission.KillSwitchActivate] = [Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        [Permission.KillSwitchDeactivate] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        [Permission.KillSwitchApprove] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        [Permission.ReviewsComplete] = [Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());
 
     public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);

@@ -18,6 +18,10 @@ public sealed class DomainErrorFilter : IEndpointFilter
         {
             return Problems.NotFound(ex.Message);
         }
+        catch (ChangeRejectedException ex) when (ex.Kind == ChangeError.Conflict)
+        {
+            return Problems.Conflict(ex.Message);
+        }
         catch (ChangeRejectedException ex)
         {
             return Problems.BadRequest(ex.Message, ex.Field);

@@ -21,6 +21,13 @@ public static class Problems
         Result(StatusCodes.Status409Conflict, "Stale revision", detail,
             new Dictionary<string, object?> { ["currentRevision"] = currentRevision });
 
+    /// <summary>The request is valid, but what it names is in a state that does not allow it.</summary>
+    public static ProblemHttpResult Conflict(string detail) =>
+        Result(StatusCodes.Status409Conflict, "Conflict", detail);
+
+    public static ProblemHttpResult Forbidden(string detail) =>
+        Result(StatusCodes.Status403Forbidden, "Forbidden", detail);
+
     public static async Task Write(HttpContext context, int status, string title, string detail, string? field = null)
     {
         context.Response.StatusCode = status;

@@ -15,12 +15,16 @@ public sealed class ClientRegistry(TimeProvider clock)
     private static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(10);
     private readonly ConcurrentDictionary<string, ClientView> _clients = new(StringComparer.Ordinal);
 
+    /// <summary>An instance of the program connected, disconnected or reported a revision (kill-switch verification listens).</summary>
+    public event Action<string>? Changed;
+
     public void Connected(string instance, string program, string tokenName, string? sdk, long? revision)
     {
         var now = clock.GetUtcNow();
         _clients.AddOrUpdate(instance,
             _ => new ClientView(instance, program, tokenName, sdk, true, revision, null, now, now),
             (_, c) => c with { Program = program, TokenName = tokenName, Sdk = sdk ?? c.Sdk, Connected = true, ConnectedAt = now, LastSeen = now, AppliedRevision = revision ?? c.AppliedRevision });
+        Changed?.Invoke(program);
     }
 
     public void Disconnected(string instance)
@@ -28,6 +32,7 @@ public sealed class ClientRegistry(TimeProvider clock)
         if (_clients.TryGetValue(instance, out var c))
         {
             _clients[instance] = c with { Connected = false, LastSeen = clock.GetUtcNow() };
+            Changed?.Invoke(c.Program);
         }
     }
 
@@ -38,6 +43,7 @@ public sealed class ClientRegistry(TimeProvider clock)
         _clients.AddOrUpdate(instance,
             _ => new ClientView(instance, program, tokenName, null, false, revision, state, now, now),
             (_, c) => c with { AppliedRevision = Math.Max(revision, c.AppliedRevision ?? 0), State = state ?? c.State, LastSeen = now });
+        Changed?.Invoke(program);
     }
 
     public IReadOnlyList<ClientView> For(string program)

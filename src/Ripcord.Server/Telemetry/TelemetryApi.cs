@@ -33,7 +33,7 @@ public static class TelemetryApi
     }
 
     private static async Task<Results<Accepted<TelemetryAccepted>, ProblemHttpResult>> IngestAsync(
-        HttpContext context, ProgramRegistry registry, TelemetryWriter writer, TelemetryStats stats, ClientRegistry clients, TimeProvider clock)
+        HttpContext context, ProgramRegistry registry, TelemetryWriter writer, TelemetryStats stats, ClientRegistry clients, KillSwitches.VerificationTracker verifications, TimeProvider clock)
     {
         JsonDocument document;
         try
@@ -76,10 +76,11 @@ public static class TelemetryApi
                     "the batch could not be stored; nothing of it was kept; retry later");
             }
             stats.Accepted(batch.Events.Count, batch.SdkDropped);
-            foreach (var heartbeat in batch.Events.Where(e => e.Revision is not null))
+            foreach (var heartbeat in batch.Events.Where(e => e.Type == Core.Telemetry.TelemetryEventTypes.RevisionHeartbeat && e.Revision is not null))
             {
                 clients.Applied(batch.Instance, batch.Program, context.Actor().Name, heartbeat.Revision!.Value, heartbeat.State);
             }
+            verifications.Observe(batch.Program, batch.Instance, batch.Events);
             return TypedResults.Accepted((string?)null, new TelemetryAccepted(batch.Events.Count));
         }
     }

@@ -9,7 +9,11 @@ namespace Ripcord.Server.Telemetry;
 /// <summary>A batch refused as a whole: the code is counted, the message goes back to the SDK.</summary>
 public sealed record TelemetryRejection(string Code, string Message);
 
-public sealed record ValidatedEvent(string Type, DateTimeOffset At, string PayloadJson, long? Revision, string? State);
+/// <summary>
+/// A checked event. <see cref="Revision"/> is what a revision heartbeat reports applied, or the revision an
+/// operation event (send, mode) was made under.
+/// </summary>
+public sealed record ValidatedEvent(string Type, DateTimeOffset At, string PayloadJson, long? Revision, string? State, string? WorkspaceId = null);
 
 public sealed record ValidatedBatch(string Program, string Instance, long SdkDropped, IReadOnlyList<ValidatedEvent> Events);
 
@@ -98,6 +102,7 @@ public static class TelemetryValidator
         }
         long? revision = null;
         string? state = null;
+        string? workspace = null;
         foreach (var p in e.EnumerateObject())
         {
             if (p.Name is F.Type or F.At)
@@ -124,16 +129,20 @@ public static class TelemetryValidator
             {
                 return Reject($"events[{index}].{p.Name}", "key-material", $"'{p.Name}' looks like key material or a token; telemetry refuses it");
             }
-            if (type == TelemetryEventTypes.RevisionHeartbeat && p.Name == F.Revision)
+            if (p.Name == F.Revision)
             {
-                revision = (long)v.GetDouble();
+                revision = (long)Math.Min(v.GetDouble(), long.MaxValue);
+            }
+            if (p.Name == F.WorkspaceId && v.ValueKind == JsonValueKind.String)
+            {
+                workspace = v.GetString();
             }
             if (p.Name == F.State && v.ValueKind == JsonValueKind.String)
             {
                 state = v.GetString();
             }
         }
-        return (new ValidatedEvent(type, at, e.GetRawText(), revision, state), null);
+        return (new ValidatedEvent(type, at, e.GetRawText(), revision, state, workspace), null);
     }
 
     private static (ValidatedBatch?, TelemetryRejection?) Reject(string code, string message) => (null, new TelemetryRejection(code, message));

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Ripcord.Core.Governance;
 using Ripcord.Server.Auth;
+using static Ripcord.Server.Tests.KillSwitches.KillSwitchHarness;
 using static Ripcord.Testing.RipcordTestServer;
 
 namespace Ripcord.Server.Tests.Authorization;
@@ -81,6 +82,48 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["POST /ofrep/v1/evaluate/flags/{**key}"] = (_, t) => Send(HttpMethod.Post, "/ofrep/v1/evaluate/flags/F1", t,
             Json(new { context = new { targetingKey = "u-1", workspaceId = "w-1" } })),
         ["GET /ofrep/v1/configuration"] = (_, t) => Send(HttpMethod.Get, "/ofrep/v1/configuration", t),
+        ["POST /api/v1/programs/{program}/incidents"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/incidents", t,
+            Json(new { @class = "P3", severity = "high", trigger = "publish-ack-failures", summary = "roles" })),
+        ["GET /api/v1/programs/{program}/incidents"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/incidents", t),
+        ["GET /api/v1/programs/{program}/incidents/{id}"] = async (s, t) => Request(HttpMethod.Get, $"{IncidentsPath}/{await s.DeclareAsync()}", t),
+        ["GET /api/v1/programs/{program}/incidents/{id}/recommendation"] = async (s, t) =>
+            Request(HttpMethod.Get, $"{IncidentsPath}/{await s.DeclareAsync()}/recommendation", t),
+        ["POST /api/v1/programs/{program}/incidents/{id}/notes"] = async (s, t) =>
+            Request(HttpMethod.Post, $"{IncidentsPath}/{await s.DeclareAsync()}/notes", t, Json(new { text = "note" })),
+        ["POST /api/v1/programs/{program}/incidents/{id}/actions"] = async (s, t) =>
+            Request(HttpMethod.Post, $"{IncidentsPath}/{await s.DeclareAsync()}/actions", t, Json(new { text = "follow up" })),
+        ["POST /api/v1/programs/{program}/incidents/{id}/actions/{action}/resolve"] = async (s, t) =>
+        {
+            var id = await s.DeclareAsync();
+            await s.OkAsync(HttpMethod.Post, $"{IncidentsPath}/{id}/actions", new { text = "follow up" });
+            return Request(HttpMethod.Post, $"{IncidentsPath}/{id}/actions/a1/resolve", t);
+        },
+        ["POST /api/v1/programs/{program}/incidents/{id}/resolve"] = async (s, t) =>
+            Request(HttpMethod.Post, $"{IncidentsPath}/{await s.DeclareAsync()}/resolve", t, Json(new { summary = "fixed" })),
+        ["POST /api/v1/programs/{program}/incidents/{id}/close"] = async (s, t) =>
+        {
+            var id = await s.DeclareAsync();
+            await s.OkAsync(HttpMethod.Post, $"{IncidentsPath}/{id}/resolve", new { summary = "fixed" });
+            return Request(HttpMethod.Post, $"{IncidentsPath}/{id}/close", t);
+        },
+        ["GET /api/v1/programs/{program}/kill-switches"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/kill-switches", t),
+        ["POST /api/v1/programs/{program}/kill-switches/{level}/activations"] = async (s, t) =>
+            Request(HttpMethod.Post, "/api/v1/programs/groups/kill-switches/KS2/activations", t,
+                Json(new { scope = "global", incident = await s.DeclareAsync(), reason = "roles" })),
+        ["GET /api/v1/programs/{program}/kill-switches/{level}/activations/{id}"] = async (s, t) =>
+            Request(HttpMethod.Get, $"/api/v1/programs/groups/kill-switches/KS2/activations/{await ActivationAsync(s)}", t),
+        ["DELETE /api/v1/programs/{program}/kill-switches/{level}/activations/{id}"] = async (s, t) =>
+            Request(HttpMethod.Delete, $"/api/v1/programs/groups/kill-switches/KS2/activations/{await ActivationAsync(s)}", t, Json(new { reason = "roles" })),
+        ["GET /api/v1/programs/{program}/kill-switches/requests"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/kill-switches/requests", t),
+        ["POST /api/v1/programs/{program}/kill-switches/requests/{id}/approve"] = async (s, t) =>
+        {
+            var (_, request) = await s.ActivateAsync("KS2", "global", await s.DeclareAsync(), await s.CreateTokenAsync("ops-lead", "requesting ops lead"));
+            return Request(HttpMethod.Post, $"/api/v1/programs/groups/kill-switches/requests/{request.GetProperty("request").GetString()}/approve", t);
+        },
+        ["GET /api/v1/reviews"] = (_, t) => Send(HttpMethod.Get, "/api/v1/reviews", t),
+        ["GET /api/v1/reviews/{id}"] = async (s, t) => Request(HttpMethod.Get, $"/api/v1/reviews/{await ReviewAsync(s)}", t),
+        ["POST /api/v1/reviews/{id}/complete"] = async (s, t) =>
+            Request(HttpMethod.Post, $"/api/v1/reviews/{await ReviewAsync(s)}/complete", t, Json(new { findings = "proportionate" })),
         ["GET /api/v1/audit"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit", t),
         ["GET /api/v1/audit/verify"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit/verify", t),
         ["GET /api/v1/tokens"] = (_, t) => Send(HttpMethod.Get, "/api/v1/tokens", t),
@@ -91,6 +134,21 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             return Request(HttpMethod.Delete, $"/api/v1/tokens/{victim.Id}", t);
         },
     };
+
+    /// <summary>A KS2 activation made by a release manager of its own (so every role's token is someone else).</summary>
+    private static async Task<string> ActivationAsync(RipcordTestServer s)
+    {
+        var (status, created) = await s.ActivateAsync("KS2", "global", await s.DeclareAsync(), await s.CreateTokenAsync("release-manager", "activating rm"));
+        Assert.Equal(HttpStatusCode.Created, status);
+        return created.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<string> ReviewAsync(RipcordTestServer s)
+    {
+        var activation = await ActivationAsync(s);
+        return (await s.GetAsync("/api/v1/reviews?open=true")).EnumerateArray()
+            .First(r => r.GetProperty("target").GetString()!.EndsWith(activation, StringComparison.Ordinal)).GetProperty("id").GetString()!;
+    }
 
     public static TheoryData<string> Rows() => [.. RolesDocument.Rows.Select(r => r.Key)];
 

@@ -81,7 +81,10 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
                         Assert.True(response!["content"]?["application/problem+json"] is not null, $"{where} {status} is not problem details");
                     }
                 }
-                if (method is "post" or "put" && !path.EndsWith("/definition", StringComparison.Ordinal) && !path.EndsWith("/definitions", StringComparison.Ordinal))
+                // Bodiless actions: the path says everything (close an incident, resolve an action item, approve a request).
+                var bodiless = path.EndsWith("/close", StringComparison.Ordinal) || path.EndsWith("/approve", StringComparison.Ordinal)
+                    || path.EndsWith("/actions/{action}/resolve", StringComparison.Ordinal);
+                if (method is "post" or "put" && !bodiless && !path.EndsWith("/definition", StringComparison.Ordinal) && !path.EndsWith("/definitions", StringComparison.Ordinal))
                 {
                     var body = op["requestBody"]?["content"]?["application/json"]?["schema"];
                     Assert.True(body is not null, $"{where} does not describe its request body");

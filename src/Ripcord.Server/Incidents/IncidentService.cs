@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Ripcord.Core;
+using Ripcord.Core.Audit;
+using Ripcord.Core.Changes;
+using Ripcord.Core.Incidents;
+using Ripcord.Server.Audit;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Programs;
+using Ripcord.Server.Storage;
+
+namespace Ripcord.Server.Incidents;
+
+/// <summary>
+/// Incidents at the edge: each step loads the incident inside a write transaction, runs the pure
+/// <see cref="IncidentWorkflow"/> step, and stores the result with its audit row (and, through
+/// <see cref="Notify"/>, its webhook deliveries) in that one transaction.
+/// </summary>
+public sealed class IncidentService(Databases databases, WorkflowDocs docs, IAuditLog audit, ProgramRegistry registry, TimeProvider clock)
+{
+    /// <summary>Adds rows announcing a change (webhook deliveries) to the transaction that makes it.</summary>
+    public Func<WriteSession, string, string, object, CancellationToken, Task>? Notify { get; set; }
+
+    public static string NewId(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+
+    public async Task<Incident> DeclareAsync(string program, IncidentDeclaration declaration, Actor actor, CancellationToken ct)
+    {
+        if (!registry.TryGet(program, out var compiled))
+        {
+            throw new UnknownProgramException(program);
+        }
+        var now = SqlDatabase.Storable(clock.GetUtcNow());
+        var incident = IncidentWorkflow.Declare(NewId("inc_"), compiled.State, declaration, actor.Name, now);
+        await using var session = await databases.Config.BeginWriteAsync(ct);
+        await SaveAsync(session, incident, now, ct);
+        await AuditAsync(session, actor, AuditAction.IncidentDeclare, incident, null, now, ct);
+        await NotifyAsync(session, "incident.declared", incident, ct);
+        await session.CommitAsync(ct);
+        return incident;
+    }
+
+    /// <summary>One step on an incident, in a transaction of its own.</summary>
+    public async Task<Incident> UpdateAsync(string program, string id, Actor actor, Func<Incident, DateTimeOffset, Incident> step,
+        CancellationToken ct, string webhookEvent = "incident.updated")
+    {
+        var now = SqlDatabase.Storable(clock.GetUtcNow());
+        await using var session = await databases.Config.BeginWriteAsync(ct);
+        var before = await LoadAsync(session, program, id, ct);
+        var after = step(before, now);
+        await SaveAsync(session, after, now, ct);
+        await AuditAsync(session, actor, AuditAction.IncidentUpdate, after, before, now, ct);
+        await NotifyAsync(session, after.Status >= IncidentStatus.Resolved && before.Status < IncidentStatus.Resolved ? "incident.resolved" : webhookEvent,
+            after, ct);
+        await session.CommitAsync(ct);
+        return after;
+    }
+
+    /// <summary>One step on an incident inside a caller's write (an activation, a verification).</summary>
+    public async Task<Incident> UpdateAsync(WriteSession session, string program, string id, Func<Incident, Incident> step, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var after = step(await LoadAsync(session, program, id, ct));
+        await SaveAsync(session, after, now, ct);
+        await NotifyAsync(session, "incident.updated", after, ct);
+        return after;
+    }
+
+    public Task<Incident?> GetAsync(string id, CancellationToken ct) => docs.GetAsync<Incident>(DocKinds.Incident, id, ct);
+
+    public async Task<Incident> LoadAsync(WriteSession? session, string program, string id, CancellationToken ct)
+    {
+        var incident = await docs.GetAsync<Incident>(DocKinds.Incident, id, ct, session);
+        if (incident is null || !string.Equals(incident.Program, program, StringComparison.Ordinal))
+        {
+            throw new ChangeRejectedException(ChangeError.NotFound, "incident", $"no incident '{id}' in program '{program}'");
+        }
+        return incident;
+    }
+
+    public Task<List<Incident>> ListAsync(string program, IncidentStatus? status, CancellationToken ct) =>
+        docs.ListAsync<Incident>(DocKinds.Incident, ct, program, status is { } s ? IncidentWorkflow.Name(s) : null);
+
+    private Task SaveAsync(WriteSession session, Incident incident, DateTimeOffset now, CancellationToken ct) =>
+        docs.PutAsync(session, DocKinds.Incident, incident.Id, incident.Program, IncidentWorkflow.Name(incident.Status), incident.Id, incident, now, ct);
+
+    private Task AuditAsync(WriteSession session, Actor actor, AuditAction action, Incident after, Incident? before, DateTimeOffset now,
+        CancellationToken ct) =>
+        audit.AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, action,
+            $"incident:{after.Program}/{after.Id}", before is null ? null : Summary(before), Summary(after)), ct);
+
+    private Task NotifyAsync(WriteSession session, string type, Incident incident, CancellationToken ct) =>
+        Notify?.Invoke(session, type, incident.Program, new
+        {
+            incident = incident.Id, status = IncidentWorkflow.Name(incident.Status), @class = incident.Class, severity = incident.Severity,
+            trigger = incident.Trigger, summary = incident.Summary, last = incident.Timeline[^1],
+        }, ct) ?? Task.CompletedTask;
+
+    /// <summary>What the audit row keeps of an incident: where it stands and its last entry, not the whole timeline again.</summary>
+    private static string Summary(Incident i) => JsonSerializer.Serialize(new
+    {
+        status = IncidentWorkflow.Name(i.Status), @class = i.Class, severity = i.Severity, trigger = i.Trigger, entries = i.Timeline.Length,
+        last = i.Timeline[^1],
+    }, CoreJson.Options);
+}
