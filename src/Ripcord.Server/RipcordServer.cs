@@ -15,6 +15,7 @@ using Ripcord.Server.Stages;
 using Ripcord.Server.Storage;
 using Ripcord.Server.Streaming;
 using Ripcord.Server.Telemetry;
+using Ripcord.Server.Webhooks;
 
 namespace Ripcord.Server;
 
@@ -76,6 +77,14 @@ public static class RipcordServer
         services.AddSingleton<ProgramRegistry>();
         services.AddSingleton<ProgramWriter>();
         services.AddSingleton<OverridePermission>();
+        services.AddSingleton<IWebhookStore, WebhookStore>();
+        services.AddSingleton<WebhookService>();
+        services.AddSingleton<WebhookOutbox>();
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
+        // Receivers are not trusted: a short timeout, and no redirects (a 3xx is a failed attempt, not a hop elsewhere).
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = WebhookDispatcher.Timeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         services.AddHostedService<StorageRefreshService>();
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
@@ -114,7 +123,7 @@ public static class RipcordServer
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
-            .MapStreaming().MapTelemetry().MapOverrideGrants();
+            .MapStreaming().MapTelemetry().MapOverrideGrants().MapWebhooks();
         return app;
     }
 

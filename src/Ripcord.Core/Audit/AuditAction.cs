@@ -21,13 +21,15 @@ public readonly record struct AuditAction
     public static readonly AuditAction TokenCreate = new("token.create");
     public static readonly AuditAction TokenRevoke = new("token.revoke");
     public static readonly AuditAction Tier2OverrideGrant = new("tier2-override.grant");
+    public static readonly AuditAction WebhookCreate = new("webhook.create");
+    public static readonly AuditAction WebhookDelete = new("webhook.delete");
     /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
     public static readonly AuditAction Denied = new("denied");
 
     public static IReadOnlyList<AuditAction> All { get; } =
     [
         DefinitionApply, CohortPut, OverrideCreate, OverrideDelete, StageSet, KillSwitchActivate, KillSwitchDeactivate,
-        Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, Denied,
+        Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, WebhookCreate, WebhookDelete, Denied,
     ];
 
     public override string ToString() => Name ?? "";

@@ -19,6 +19,7 @@ public enum Permission
     TelemetryWrite,
     TelemetryRead,
     OverrideGrant,
+    WebhooksManage,
 }
 
 /// <summary>
@@ -48,6 +49,8 @@ public static class RoleMatrix
         [Permission.TelemetryRead] = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         // A tier-2 fallback override is an emergency action: security lead or admin only (SPEC §4, §9).
         [Permission.OverrideGrant] = [Role.SecurityLead, Role.Admin],
+        // Webhooks send events (incidents, kill switches) outside: who may point them somewhere, and read how delivery went.
+        [Permission.WebhooksManage] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());
 
     public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);
