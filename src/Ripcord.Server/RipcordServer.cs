@@ -84,7 +84,8 @@ public static class RipcordServer
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         // Receivers are not trusted: a short timeout, and no redirects (a 3xx is a failed attempt, not a hop elsewhere).
         services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = WebhookDispatcher.Timeout)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .RemoveAllLoggers(); // its request lines would log each receiver's full URL, which may carry a token
         services.AddHostedService<StorageRefreshService>();
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
