@@ -46,6 +46,7 @@ public static class CliApp
             AuditCommands.Create(verbs),
             TokenCommands.Create(verbs),
             ClientsCommands.Create(verbs),
+            WebhookCommands.Create(verbs),
         ];
         foreach (var command in commands)
         {
