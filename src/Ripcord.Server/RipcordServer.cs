@@ -17,6 +17,7 @@ using Ripcord.Server.Stages;
 using Ripcord.Server.Storage;
 using Ripcord.Server.Streaming;
 using Ripcord.Server.Telemetry;
+using Ripcord.Server.Webhooks;
 
 namespace Ripcord.Server;
 
@@ -78,6 +79,15 @@ public static class RipcordServer
         services.AddSingleton<ProgramRegistry>();
         services.AddSingleton<ProgramWriter>();
         services.AddSingleton<OverridePermission>();
+        services.AddSingleton<IWebhookStore, WebhookStore>();
+        services.AddSingleton<WebhookService>();
+        services.AddSingleton<WebhookOutbox>();
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
+        // Receivers are not trusted: a short timeout, and no redirects (a 3xx is a failed attempt, not a hop elsewhere).
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = WebhookDispatcher.Timeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .RemoveAllLoggers(); // its request lines would log each receiver's full URL, which may carry a token
         services.AddHostedService<StorageRefreshService>();
         services.AddSingleton<WorkflowDocs>();
         services.AddSingleton<IncidentService>();
@@ -124,7 +134,7 @@ public static class RipcordServer
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
             .MapStreaming().MapTelemetry().MapOverrideGrants()
-            .MapIncidents().MapKillSwitches().MapReviews();
+            .MapIncidents().MapKillSwitches().MapReviews().MapWebhooks();
         return app;
     }
 

@@ -15,6 +15,7 @@ using Ripcord.Server.Programs;
 using Ripcord.Server.Revisions;
 using Ripcord.Server.Stages;
 using Ripcord.Server.Streaming;
+using Ripcord.Server.Webhooks;
 
 namespace Ripcord.Cli.Api;
 
@@ -176,6 +177,24 @@ public sealed class RipcordApiClient : IDisposable
 
     public Task<ApiResponse<ClientsView>> ListClientsAsync(string program, CancellationToken ct = default) =>
         GetAsync<ClientsView>(ProgramPath(program, "clients"), ct);
+
+    // ---- webhooks ------------------------------------------------------------------------------
+
+    public Task<ApiResponse<IReadOnlyList<WebhookView>>> ListWebhooksAsync(CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<WebhookView>>("api/v1/webhooks", ct);
+
+    /// <summary>Subscribes a URL; the signing secret is in this answer only.</summary>
+    public Task<ApiResponse<WebhookCreated>> AddWebhookAsync(WebhookBody webhook, CancellationToken ct = default) =>
+        SendAsync<WebhookCreated>(HttpMethod.Post, "api/v1/webhooks", JsonBody(webhook), null, ct);
+
+    public Task<ApiResponse<WebhookView>> RemoveWebhookAsync(string id, CancellationToken ct = default) =>
+        SendAsync<WebhookView>(HttpMethod.Delete, "api/v1/webhooks/" + Uri.EscapeDataString(id), null, null, ct);
+
+    /// <summary>Deliveries, newest first; only those that gave up when <paramref name="failed"/>.</summary>
+    public Task<ApiResponse<IReadOnlyList<DeliveryView>>> ListWebhookDeliveriesAsync(bool failed = false, int? limit = null,
+        CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<DeliveryView>>("api/v1/webhooks/deliveries" + (failed ? "?failed=true" : "")
+            + (limit is int n ? (failed ? "&" : "?") + "limit=" + n.ToString(CultureInfo.InvariantCulture) : ""), ct);
 
     // ---- plumbing ------------------------------------------------------------------------------
 

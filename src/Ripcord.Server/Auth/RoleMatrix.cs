@@ -25,6 +25,7 @@ public enum Permission
     KillSwitchDeactivate,
     KillSwitchApprove,
     ReviewsComplete,
+    WebhooksManage,
 }
 
 /// <summary>
@@ -61,6 +62,8 @@ public static class RoleMatrix
         [Permission.KillSwitchDeactivate] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         [Permission.KillSwitchApprove] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         [Permission.ReviewsComplete] = [Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        // Webhooks send events (incidents, kill switches) outside: who may point them somewhere, and read how delivery went.
+        [Permission.WebhooksManage] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());
 
     public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);

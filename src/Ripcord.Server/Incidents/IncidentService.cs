@@ -8,18 +8,21 @@ using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Programs;
 using Ripcord.Server.Storage;
+using Ripcord.Server.Webhooks;
 
 namespace Ripcord.Server.Incidents;
 
 /// <summary>
 /// Incidents at the edge: each step loads the incident inside a write transaction, runs the pure
 /// <see cref="IncidentWorkflow"/> step, and stores the result with its audit row (and, through
-/// <see cref="Notify"/>, its webhook deliveries) in that one transaction.
+/// <see cref="NotifyAsync(WriteSession, string, string, object, CancellationToken)"/>, its webhook deliveries) in that one transaction.
 /// </summary>
-public sealed class IncidentService(Databases databases, WorkflowDocs docs, IAuditLog audit, ProgramRegistry registry, TimeProvider clock)
+public sealed class IncidentService(Databases databases, WorkflowDocs docs, IAuditLog audit, ProgramRegistry registry, WebhookOutbox webhooks,
+    TimeProvider clock)
 {
-    /// <summary>Adds rows announcing a change (webhook deliveries) to the transaction that makes it.</summary>
-    public Func<WriteSession, string, string, object, CancellationToken, Task>? Notify { get; set; }
+    /// <summary>Adds the webhook deliveries announcing a change to the transaction that makes it (see docs/webhooks.md).</summary>
+    public Task NotifyAsync(WriteSession session, string type, string program, object payload, CancellationToken ct) =>
+        webhooks.EnqueueAsync(session, new WebhookEvent(type, program, null, payload, SqlDatabase.Storable(clock.GetUtcNow())), ct);
 
     public static string NewId(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
 
@@ -89,11 +92,11 @@ public sealed class IncidentService(Databases databases, WorkflowDocs docs, IAud
             $"incident:{after.Program}/{after.Id}", before is null ? null : Summary(before), Summary(after)), ct);
 
     private Task NotifyAsync(WriteSession session, string type, Incident incident, CancellationToken ct) =>
-        Notify?.Invoke(session, type, incident.Program, new
+        NotifyAsync(session, type, incident.Program, new
         {
             incident = incident.Id, status = IncidentWorkflow.Name(incident.Status), @class = incident.Class, severity = incident.Severity,
             trigger = incident.Trigger, summary = incident.Summary, last = incident.Timeline[^1],
-        }, ct) ?? Task.CompletedTask;
+        }, ct);
 
     /// <summary>What the audit row keeps of an incident: where it stands and its last entry, not the whole timeline again.</summary>
     private static string Summary(Incident i) => JsonSerializer.Serialize(new

@@ -27,10 +27,7 @@ public sealed class ReviewService(Databases databases, WorkflowDocs docs, Incide
             await incidents.UpdateAsync(session, program, incidentId, i => IncidentWorkflow.Record(i,
                 new TimelineEntry(now, TimelineKinds.ReviewOpened, $"post-action review {review.Id} opened for {summary}", actor.Name, review.Id)), now, ct);
         }
-        if (incidents.Notify is { } notify)
-        {
-            await notify(session, "review.opened", program, review, ct);
-        }
+        await incidents.NotifyAsync(session, "review.opened", program, review, ct);
         return review;
     }
 
@@ -44,10 +41,7 @@ public sealed class ReviewService(Databases databases, WorkflowDocs docs, Incide
         await docs.PutAsync(session, DocKinds.Review, done.Id, done.Program, "completed", done.IncidentId, done, now, ct);
         await audit.AppendAsync(session, new AuditDraft(now, reviewer.Principal.Id, reviewer.Name, reviewer.Role.Name, AuditAction.ReviewComplete,
             $"review:{done.Program}/{done.Id}", null, JsonSerializer.Serialize(new { done.Action, done.Target, done.Actor, done.Findings }, CoreJson.Options)), ct);
-        if (incidents.Notify is { } notify)
-        {
-            await notify(session, "review.completed", done.Program, done, ct);
-        }
+        await incidents.NotifyAsync(session, "review.completed", done.Program, done, ct);
         await session.CommitAsync(ct);
         return done;
     }

@@ -82,10 +82,7 @@ public sealed class KillSwitchService(ProgramWriter writer, ProgramRegistry regi
             actor.Name, request.Id)), now, ct);
         await audit.AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, AuditAction.KillSwitchRequest,
             $"kill-switch-request:{program}/{request.Id}", null, JsonSerializer.Serialize(request, CoreJson.Options)), ct);
-        if (incidents.Notify is { } notify)
-        {
-            await notify(session, "killswitch.requested", program, request, ct);
-        }
+        await incidents.NotifyAsync(session, "killswitch.requested", program, request, ct);
         await session.CommitAsync(ct);
         return request;
     }

@@ -28,11 +28,8 @@ public sealed class VerificationRecorder(Databases databases, WorkflowDocs docs,
             JsonSerializer.Serialize(new { status = result.Status, result.Applied, result.Total, stragglers = result.Stragglers.Length,
                 unreachable = result.Unreachable.Length, violations = result.Violations.Length }, CoreJson.Options),
             verified ? "ok" : "failed"), ct);
-        if (incidents.Notify is { } notify)
-        {
-            await notify(session, verified ? "killswitch.verified" : "killswitch.verification-failed", record.Program,
-                new { activation = record.Id, record.Level, record.Scope, incident = record.IncidentId, verification = result }, ct);
-        }
+        await incidents.NotifyAsync(session, verified ? "killswitch.verified" : "killswitch.verification-failed", record.Program,
+            new { activation = record.Id, record.Level, record.Scope, incident = record.IncidentId, verification = result }, ct);
         await session.CommitAsync(ct);
     }
 }

@@ -8,6 +8,7 @@ using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Revisions;
 using Ripcord.Server.Storage;
+using Ripcord.Server.Webhooks;
 
 namespace Ripcord.Server.Programs;
 
@@ -32,7 +33,8 @@ public sealed class UnknownProgramException(string program) : Exception($"no pro
 /// to whatever the head is once the lock is held, so it never fails because another node wrote
 /// first; a write with a stale If-Match gets <see cref="RevisionConflictException"/> (409).
 /// </summary>
-public sealed class ProgramWriter(Databases databases, IRevisionStore revisions, IAuditLog audit, ProgramRegistry registry, TimeProvider clock)
+public sealed class ProgramWriter(Databases databases, IRevisionStore revisions, IAuditLog audit, ProgramRegistry registry, TimeProvider clock,
+    WebhookOutbox webhooks)
 {
     /// <summary>However small the state, a checkpoint at least every this many revisions bounds a rebuild's replay.</summary>
     public const int MaxDeltasBetweenCheckpoints = 1000;
@@ -75,6 +77,8 @@ public sealed class ProgramWriter(Databases databases, IRevisionStore revisions,
             await session.StepAsync(WriteStep.AfterRevision, ct);
             await revisions.AppendEventsAsync(session, [.. change.Events.Select((e, i) => new StoredEvent(program, result.Revision, i,
                 e.TypeName, JsonSerializer.Serialize(e, CoreJson.Options)))], ct);
+            // Webhook deliveries (kill switches) commit or roll back with the change they announce.
+            await webhooks.EnqueueChangeAsync(session, program, result.Revision, change.Events, now, ct);
             await session.StepAsync(WriteStep.AfterEvents, ct);
             await audit.AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, change.Audit.Action,
                 change.Audit.Target, Json(change.Audit.Before), Json(change.Audit.After)), ct);

@@ -12,6 +12,7 @@ public sealed class WriteSession : IAsyncDisposable
 {
     private readonly IWriteObserver? _observer;
     private bool _committed;
+    private List<Action>? _onCommitted;
 
     internal WriteSession(SqlDatabase database, DbConnection connection, DbTransaction transaction, IWriteObserver? observer)
     {
@@ -40,11 +41,18 @@ public sealed class WriteSession : IAsyncDisposable
     /// <summary>Marks a step of a write, so a test can fail it there (see <see cref="IWriteObserver"/>).</summary>
     public ValueTask StepAsync(WriteStep step, CancellationToken ct) => _observer?.OnStepAsync(step, ct) ?? ValueTask.CompletedTask;
 
+    /// <summary>
+    /// Runs <paramref name="action"/> once the transaction has committed, never if it rolls back: for
+    /// telling someone about rows they can only read after the commit (the webhook dispatcher).
+    /// </summary>
+    public void OnCommitted(Action action) => (_onCommitted ??= []).Add(action);
+
     public async Task CommitAsync(CancellationToken ct)
     {
         await StepAsync(WriteStep.BeforeCommit, ct);
         await Transaction.CommitAsync(ct);
         _committed = true;
+        _onCommitted?.ForEach(action => action());
     }
 
     public async ValueTask DisposeAsync()

@@ -133,6 +133,15 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             var victim = await s.MintTokenAsync("viewer", "to revoke");
             return Request(HttpMethod.Delete, $"/api/v1/tokens/{victim.Id}", t);
         },
+        ["GET /api/v1/webhooks"] = (_, t) => Send(HttpMethod.Get, "/api/v1/webhooks", t),
+        ["POST /api/v1/webhooks"] = (_, t) => Send(HttpMethod.Post, "/api/v1/webhooks", t,
+            Json(new { url = "http://127.0.0.1:1/hook", events = new[] { "killswitch.*" } })),
+        ["DELETE /api/v1/webhooks/{id}"] = async (s, t) =>
+        {
+            var hook = await s.OkAsync(HttpMethod.Post, "/api/v1/webhooks", new { url = "http://127.0.0.1:1/hook", events = new[] { "*" } });
+            return Request(HttpMethod.Delete, $"/api/v1/webhooks/{hook.GetProperty("id").GetString()}", t);
+        },
+        ["GET /api/v1/webhooks/deliveries"] = (_, t) => Send(HttpMethod.Get, "/api/v1/webhooks/deliveries", t),
     };
 
     /// <summary>A KS2 activation made by a release manager of its own (so every role's token is someone else).</summary>

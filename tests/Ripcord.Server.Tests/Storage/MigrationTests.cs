@@ -34,7 +34,8 @@ public sealed class SqliteMigrationTests
         await using var config = new SqliteConnection($"Data Source={Path.Combine(directory, Databases.ConfigFile)};Pooling=false");
         await config.OpenAsync();
         Assert.Equal(0L, await V1Fixture.ScalarAsync(config, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'telemetry_events'"));
-        Assert.Equal(2L, await V1Fixture.ScalarAsync(config, "SELECT COUNT(*) FROM schemaversions"));
+        Assert.Equal(Migrations.Scripts(Migrations.Config, SqlDialect.Sqlite).Count,
+            await V1Fixture.ScalarAsync(config, "SELECT COUNT(*) FROM schemaversions"));
 
         // Starting again migrates nothing and changes nothing.
         await using (var again = await V1Fixture.StartOnAsync(directory, null))
@@ -85,7 +86,10 @@ public sealed class PostgresMigrationTests(PostgresCluster cluster)
                     columns.Add(reader.GetString(0));
                 }
             }
-            Assert.Equal(["audit.at", "revisions.created_at", "telemetry_events.at", "telemetry_events.received_at", "tokens.created_at", "tokens.revoked_at"], columns);
+            Assert.Equal(["audit.at", "revisions.created_at", "telemetry_events.at", "telemetry_events.received_at", "tokens.created_at", "tokens.revoked_at",
+                "webhook_deliveries.created_at", "webhook_deliveries.delivered_at", "webhook_deliveries.last_attempt_at",
+                "webhook_deliveries.locked_until", "webhook_deliveries.next_attempt_at", "webhooks.created_at",
+                "workflow_docs.created_at", "workflow_docs.updated_at"], columns);
         }
         await using (var again = await V1Fixture.StartOnAsync(directory, connection))
         {
