@@ -41,7 +41,9 @@ public sealed class StreamFormatTests
         var (state, _, _) = ProgramChanges.AddOverride(ProgramState.Initial(groups), new OverrideRequest("F1", "global", true, "test", null),
             "ov-1", "test", DateTimeOffset.UtcNow);
         var json = JsonSerializer.Serialize(StateSync.Snapshot(state, 7), CoreJson.Options);
-        var split = json.Length / 2;
+        // Cut between two members near the middle: data lines are joined with a line break, which
+        // JSON allows between tokens but not inside a string (the state holds long template texts).
+        var split = json.IndexOf(",\"", json.Length / 2, StringComparison.Ordinal) + 1;
         string[] lines =
         [
             "retry: 1000", "",

@@ -123,7 +123,8 @@ public static partial class DefinitionReader
                 Errors.Add(new DefinitionError(root?.Line ?? 1, "$", "a definition is a YAML mapping with at least 'program' and 'flags'"));
                 return null;
             }
-            var f = Fields(map, "", "program", "description", "emergencyFlag", "flags", "cohorts", "stages", "killSwitches", "tiers", "thresholds", "fallback", "messages");
+            var f = Fields(map, "", "program", "description", "emergencyFlag", "flags", "cohorts", "stages", "killSwitches", "tiers", "thresholds", "fallback", "messages",
+                "triggers", "operations", "templates");
             var key = RequiredString(f, map, "program", "program");
             var flags = ReadList(f, "flags", ReadFlag);
             var aliases = BuildAliasMap(flags);
@@ -141,6 +142,9 @@ public static partial class DefinitionReader
                 Thresholds = f.TryGetValue("thresholds", out var t) ? ReadThresholds(t) : StageThresholds.Defaults,
                 Fallback = f.TryGetValue("fallback", out var fb) ? ReadFallback(fb, aliases) : null,
                 Messages = f.TryGetValue("messages", out var m) ? ReadMessages(m) : ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty,
+                Triggers = f.TryGetValue("triggers", out var tr) ? ReadTriggers(tr) : ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal),
+                Operations = f.TryGetValue("operations", out var op) ? ReadOperations(op, aliases) : ImmutableSortedDictionary.Create<string, OperationDefinition>(StringComparer.Ordinal),
+                Templates = f.TryGetValue("templates", out var te) ? ReadTemplates(te) : ImmutableSortedDictionary.Create<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal),
             };
             if (!f.ContainsKey("flags"))
             {

@@ -209,6 +209,11 @@ public static partial class DefinitionValidator
             }
         }
 
+        foreach (var error in ValidateResponse(d, names))
+        {
+            yield return error;
+        }
+
         var t = d.Thresholds;
         if (t.MaxErrorRate is < 0 or > 1)
         {

@@ -148,6 +148,40 @@ public static class DefinitionWriter
             }
         }
 
+        if (d.Triggers.Count > 0)
+        {
+            y.AppendLine().AppendLine("triggers:");
+            foreach (var (trigger, level) in d.Triggers)
+            {
+                y.Append("  ").Append(Q(trigger)).Append(": ").AppendLine(Q(level));
+            }
+        }
+        if (d.Operations.Count > 0)
+        {
+            y.AppendLine().AppendLine("operations:");
+            foreach (var (name, operation) in d.Operations)
+            {
+                y.Append("  ").Append(Q(name)).Append(": { flag: ").Append(Name(operation.Flag));
+                if (operation.Telemetry is not null)
+                {
+                    y.Append(", telemetry: ").Append(Q(operation.Telemetry));
+                }
+                y.AppendLine(" }");
+            }
+        }
+        if (d.Templates.Count > 0)
+        {
+            y.AppendLine().AppendLine("templates:");
+            foreach (var (audience, locales) in d.Templates)
+            {
+                y.Append("  ").Append(Q(audience)).AppendLine(":");
+                foreach (var (locale, text) in locales)
+                {
+                    y.Append("    ").Append(Q(locale)).Append(": ").AppendLine(Q(text));
+                }
+            }
+        }
+
         var th = d.Thresholds;
         y.AppendLine().AppendLine("thresholds:");
         y.Append("  maxErrorRate: ").AppendLine(N(th.MaxErrorRate));

@@ -29,6 +29,50 @@ public sealed record ProgramDefinition
     public ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> Messages { get; init; } =
         ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty;
 
+    /// <summary>Incident trigger (SPEC §5) → the kill-switch level it recommends, or <see cref="AskOperator"/>.</summary>
+    [JsonIgnore]
+    public ImmutableSortedDictionary<string, string> Triggers { get; init; } = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+
+    /// <summary>User-visible operation (send, create…) → the flag that gates it and its telemetry event type.</summary>
+    [JsonIgnore]
+    public ImmutableSortedDictionary<string, OperationDefinition> Operations { get; init; } =
+        ImmutableSortedDictionary.Create<string, OperationDefinition>(StringComparer.Ordinal);
+
+    /// <summary>Audience (internal, operator, user, post-incident) → locale → Liquid template text (SPEC §8).</summary>
+    [JsonIgnore]
+    public ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> Templates { get; init; } =
+        ImmutableSortedDictionary.Create<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
+
+    /// <summary>The trigger value meaning "no default level: the operator chooses".</summary>
+    public const string AskOperator = "ask";
+
+    // The three sections above are written to JSON only when present, so a definition without
+    // them has exactly the JSON (and so the revision digest) it had before they existed.
+    [JsonInclude, JsonPropertyName("triggers")]
+    private ImmutableSortedDictionary<string, string>? TriggersJson
+    {
+        get => Triggers.IsEmpty ? null : Triggers;
+        init => Triggers = Ordinal(value);
+    }
+
+    [JsonInclude, JsonPropertyName("operations")]
+    private ImmutableSortedDictionary<string, OperationDefinition>? OperationsJson
+    {
+        get => Operations.IsEmpty ? null : Operations;
+        init => Operations = Ordinal(value);
+    }
+
+    [JsonInclude, JsonPropertyName("templates")]
+    private ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>? TemplatesJson
+    {
+        get => Templates.IsEmpty ? null : Templates;
+        init => Templates = Ordinal(value).ToImmutableSortedDictionary(kv => kv.Key, kv => Ordinal(kv.Value), StringComparer.Ordinal);
+    }
+
+    // A deserialised sorted dictionary compares with the current culture; ours sort ordinally.
+    private static ImmutableSortedDictionary<string, T> Ordinal<T>(ImmutableSortedDictionary<string, T>? value) =>
+        (value ?? ImmutableSortedDictionary<string, T>.Empty).WithComparers(StringComparer.Ordinal);
+
     /// <summary>Finds a flag by key or alias (ordinal).</summary>
     public FlagDefinition? FindFlag(string keyOrAlias)
     {
@@ -66,6 +110,15 @@ public sealed record ProgramDefinition
         }
         return null;
     }
+}
+
+/// <summary>A user-visible operation and the flag that gates it (off = the operation stops).</summary>
+public sealed record OperationDefinition
+{
+    /// <summary>The gating flag's key (never its alias).</summary>
+    public required string Flag { get; init; }
+    /// <summary>The telemetry event type that reports the operation (<c>send</c>…), when it has one.</summary>
+    public string? Telemetry { get; init; }
 }
 
 /// <summary>A boolean flag. <see cref="Safe"/> is the value that lowers risk.</summary>

@@ -184,13 +184,7 @@ public static class Evaluator
     {
         foreach (var ks in flag.KillSwitchTable)
         {
-            var applies = ks.Kind switch
-            {
-                ScopeKind.Global => true,
-                ScopeKind.Workspace => string.Equals(ks.ScopeId, s.Context.WorkspaceId, StringComparison.Ordinal),
-                _ => InCohort(ref s, ks.Cohort),
-            };
-            if (applies)
+            if (Applies(ref s, ks.Kind, ks.ScopeId, ks.Cohort))
             {
                 // Kill-switch effects only ever hold the flag's safe value (validated at definition time).
                 return new FlagResult(ks.Value, EvaluationReason.KillSwitch, ks.Scope, ks.Source);
@@ -321,6 +315,37 @@ public static class Evaluator
 
     private static FlagResult FromOverride(OverrideEntry o) =>
         new(o.Value, EvaluationReason.Override, o.Scope, o.Source);
+
+    /// <summary>
+    /// Whether a kill switch at <paramref name="scope"/> applies to <paramref name="context"/>: the test
+    /// evaluation uses for kill-switch effects (a cohort the program lacks, or a user scope, applies to nobody).
+    /// </summary>
+    public static bool Applies(CompiledProgram program, Scope scope, EvaluationContext context)
+    {
+        var cohort = -1;
+        if (scope.Kind == ScopeKind.Cohort)
+        {
+            for (var c = 0; c < program.Cohorts.Length && cohort < 0; c++)
+            {
+                cohort = string.Equals(program.Cohorts[c].Id, scope.Id, StringComparison.Ordinal) ? c : -1;
+            }
+            if (cohort < 0)
+            {
+                return false;
+            }
+        }
+        var count = program.Cohorts.Length;
+        Span<sbyte> memo = count <= StackCohorts ? stackalloc sbyte[StackCohorts] : new sbyte[count];
+        var s = new EvalScope(program, context, 0, memo[..count], null, default);
+        return Applies(ref s, scope.Kind, scope.Id, cohort);
+    }
+
+    private static bool Applies(ref EvalScope s, ScopeKind kind, string? scopeId, int cohort) => kind switch
+    {
+        ScopeKind.Global => true,
+        ScopeKind.Workspace => string.Equals(scopeId, s.Context.WorkspaceId, StringComparison.Ordinal),
+        _ => InCohort(ref s, cohort),
+    };
 
     private static bool InCohort(ref EvalScope s, int cohort)
     {
