@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ripcord.Core;
 using Ripcord.Core.Definitions;
+using Ripcord.Core.Announcements;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Fallback;
 using Ripcord.Core.Telemetry;
@@ -125,6 +126,18 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     {
         var result = Resolve(flag, context, out var revision);
         return EvaluationDetail.From(result, revision);
+    }
+
+    /// <summary>
+    /// The degraded-mode notices that apply to this context (seed §2: never hide downgrade impacts from
+    /// users): one per active kill switch whose scope contains it, rendered from the definition's
+    /// <c>user</c> template in <paramref name="locale"/> (falling back to English). They arrive with the
+    /// revision, so an app can show a banner without a round trip; none before a revision was applied.
+    /// </summary>
+    public IReadOnlyList<Notice> Notices(EvaluationContext context, string locale = "en")
+    {
+        var program = Volatile.Read(ref _snapshot).Program;
+        return program is null ? [] : Core.Announcements.Notices.For(program, context ?? EvaluationContext.Empty, locale ?? "en");
     }
 
     /// <summary>Every flag of the program, by key.</summary>

@@ -92,6 +92,7 @@ public static class RipcordServer
         services.AddSingleton<WorkflowDocs>();
         services.AddSingleton<IncidentService>();
         services.AddSingleton<ReviewService>();
+        services.AddSingleton<Announcer>();
         services.AddSingleton<VerificationRecorder>();
         services.AddSingleton<VerificationTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<VerificationTracker>());

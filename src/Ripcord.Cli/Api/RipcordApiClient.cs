@@ -224,6 +224,9 @@ public sealed class RipcordApiClient : IDisposable
     public Task<ApiResponse<Incident>> ResolveIncidentAsync(string program, string id, string summary, CancellationToken ct = default) =>
         SendAsync<Incident>(HttpMethod.Post, ProgramPath(program, "incidents", id, "resolve"), JsonBody(new ResolveIncidentBody(summary)), null, ct);
 
+    public Task<ApiResponse<Announcement>> AnnounceIncidentAsync(string program, string id, AnnounceBody body, CancellationToken ct = default) =>
+        SendAsync<Announcement>(HttpMethod.Post, ProgramPath(program, "incidents", id, "announcements"), JsonBody(body), null, ct);
+
     public Task<ApiResponse<Incident>> CloseIncidentAsync(string program, string id, CancellationToken ct = default) =>
         SendAsync<Incident>(HttpMethod.Post, ProgramPath(program, "incidents", id, "close"), null, null, ct);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ripcord.Cli.Rendering;
 using Ripcord.Core.Incidents;
+using Ripcord.Core.KillSwitches;
 using Ripcord.Server.Incidents;
 
 namespace Ripcord.Cli.Commands;
@@ -12,7 +13,7 @@ public static class IncidentCommands
     {
         var @class = new Option<string>("--class") { Description = "P1 confidentiality | P2 unauthorised membership/admin action | P3 sustained delivery failure | P4 incorrect downgrade", Required = true };
         var severity = new Option<string>("--severity") { Description = "critical | high | medium | low", Required = true };
-        var trigger = new Option<string>("--trigger") { Description = string.Join(" | ", IncidentTriggers.All), Required = true };
+        var trigger = new Option<string>("--trigger") { Description = string.Join(" | ", KillSwitchTriggers.All), Required = true };
         var affected = new Option<string?>("--affected") { Description = "Affected scopes, comma-separated: workspace:w1,cohort:pilot (omit when unknown)" };
         var operation = new Option<string?>("--operation") { Description = "The failing operation when known (e.g. send): the recommender picks the smallest level that disables it" };
         var summary = new Option<string>("--summary") { Description = "What is happening, in a sentence", Required = true };
@@ -22,6 +23,8 @@ public static class IncidentCommands
         var owner = new Option<string?>("--owner") { Description = "Who owns the action item" };
         var actionId = new Argument<string>("action") { Description = "Action item id (a1, a2, …)" };
         var resolution = new Option<string>("--summary") { Description = "How it was resolved", Required = true };
+        var audience = new Option<string>("--audience") { Description = "internal | operator | user | post-incident", Required = true };
+        var locale = new Option<string?>("--locale") { Description = "Template locale, e.g. fr (default en; falls back to en)" };
 
         return verbs.Group("incident", "Incidents: declare, follow, annotate, resolve, close",
             [
@@ -95,6 +98,20 @@ public static class IncidentCommands
                     async (context, ct) => Done(context,
                         await context.Api.ResolveIncidentActionAsync(context.Program, context.Get(id), context.Get(actionId), ct), "Action resolved"),
                     id, actionId)),
+            verbs.Verb("announce", "Render the definition's template for an audience, record it on the timeline, deliver it to that audience's webhooks",
+                ["ripcord incident announce inc_0123456789 --audience operator", "ripcord incident announce inc_0123456789 --audience user --locale fr"],
+                async (context, ct) =>
+                {
+                    var sent = await context.Api.AnnounceIncidentAsync(context.Program, context.Get(id), new AnnounceBody(context.Get(audience), context.Get(locale)), ct);
+                    if (context.Json)
+                    {
+                        context.Terminal.Json(sent.Raw);
+                        return ExitCodes.Success;
+                    }
+                    context.Terminal.Line($"Announced to {sent.Value.Audience} ({sent.Value.Locale}):");
+                    context.Terminal.Line(sent.Value.Text);
+                    return ExitCodes.Success;
+                }, id, audience, locale),
             verbs.Verb("resolve", "Mark the incident resolved",
                 ["ripcord incident resolve inc_0123456789 --summary \"fix deployed, KS3 lifted\""],
                 async (context, ct) => Done(context, await context.Api.ResolveIncidentAsync(context.Program, context.Get(id), context.Get(resolution), ct), "Resolved"),

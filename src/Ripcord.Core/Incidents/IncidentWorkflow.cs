@@ -1,21 +1,9 @@
 using System.Collections.Immutable;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
+using Ripcord.Core.KillSwitches;
 
 namespace Ripcord.Core.Incidents;
-
-/// <summary>The kill-switch triggers of seed §11, as incidents name them.</summary>
-public static class IncidentTriggers
-{
-    public const string ConfidentialityIncident = "confidentiality-incident";
-    public const string ProjectionCorruption = "projection-corruption";
-    public const string PublishAckFailures = "publish-ack-failures";
-    public const string CrashOrMemoryRegression = "crash-or-memory-regression";
-    public const string OperatorEscalation = "operator-escalation";
-
-    public static readonly ImmutableArray<string> All =
-        [ConfidentialityIncident, ProjectionCorruption, PublishAckFailures, CrashOrMemoryRegression, OperatorEscalation];
-}
 
 /// <summary>What declaring an incident takes.</summary>
 public sealed record IncidentDeclaration(IncidentClass Class, IncidentSeverity Severity, string Trigger, IReadOnlyList<string> Affected,
@@ -34,9 +22,9 @@ public static class IncidentWorkflow
 
     public static Incident Declare(string id, ProgramState program, IncidentDeclaration d, string by, DateTimeOffset now)
     {
-        if (!IncidentTriggers.All.Contains(d.Trigger, StringComparer.Ordinal))
+        if (!KillSwitchTriggers.All.Contains(d.Trigger, StringComparer.Ordinal))
         {
-            throw Invalid("trigger", $"'{d.Trigger}' is not a trigger: use one of {string.Join(", ", IncidentTriggers.All)}");
+            throw Invalid("trigger", $"'{d.Trigger}' is not a trigger: use one of {string.Join(", ", KillSwitchTriggers.All)}");
         }
         var summary = Text(d.Summary, "summary");
         if (d.Affected.Count > MaxAffected)

@@ -15,14 +15,14 @@ namespace Ripcord.Server.Incidents;
 /// <summary>
 /// Incidents at the edge: each step loads the incident inside a write transaction, runs the pure
 /// <see cref="IncidentWorkflow"/> step, and stores the result with its audit row (and, through
-/// <see cref="NotifyAsync(WriteSession, string, string, object, CancellationToken)"/>, its webhook deliveries) in that one transaction.
+/// <c>NotifyAsync</c>, its webhook deliveries) in that one transaction.
 /// </summary>
 public sealed class IncidentService(Databases databases, WorkflowDocs docs, IAuditLog audit, ProgramRegistry registry, WebhookOutbox webhooks,
     TimeProvider clock)
 {
     /// <summary>Adds the webhook deliveries announcing a change to the transaction that makes it (see docs/webhooks.md).</summary>
-    public Task NotifyAsync(WriteSession session, string type, string program, object payload, CancellationToken ct) =>
-        webhooks.EnqueueAsync(session, new WebhookEvent(type, program, null, payload, SqlDatabase.Storable(clock.GetUtcNow())), ct);
+    public Task NotifyAsync(WriteSession session, string type, string program, object payload, CancellationToken ct, string? audience = null) =>
+        webhooks.EnqueueAsync(session, new WebhookEvent(type, program, audience, payload, SqlDatabase.Storable(clock.GetUtcNow())), ct);
 
     public static string NewId(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
 

@@ -16,6 +16,8 @@ public sealed record ActionItemBody(string Text, string? Owner = null);
 
 public sealed record ResolveIncidentBody(string Summary);
 
+public sealed record AnnounceBody(string Audience, string? Locale = null);
+
 public sealed record IncidentCreated(string Id, string Program, string Status);
 
 /// <summary>An incident with what hangs off it: its response clock, activations, requests and reviews.</summary>
@@ -67,6 +69,10 @@ public static class IncidentsApi
         incidents.MapPost("/{id}/close", (string program, string id, HttpContext http, IncidentService service) =>
                 Step(service, program, id, http, (i, now) => IncidentWorkflow.Close(i, http.Actor().Name, now)))
             .Write("CloseIncident", "Close a resolved incident whose action items are all resolved")
+            .RequireAuthorization(write);
+        incidents.MapPost("/{id}/announcements", async (string program, string id, AnnounceBody body, HttpContext http, Announcer announcer) =>
+                TypedResults.Ok(await announcer.AnnounceAsync(program, id, body.Audience ?? "", body.Locale, http.Actor(), http.RequestAborted)))
+            .Write("AnnounceIncident", "Render the definition's template for an audience (internal, operator, user, post-incident) and locale, record it, deliver it to that audience's webhooks")
             .RequireAuthorization(write);
         return api;
     }

@@ -6,6 +6,7 @@ using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Governance;
 using Ripcord.Core.Incidents;
+using Ripcord.Core.KillSwitches;
 using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Incidents;
@@ -186,7 +187,9 @@ public sealed class KillSwitchService(ProgramWriter writer, ProgramRegistry regi
     };
 
     /// <summary>The operations a level disables, with the telemetry that would show them still happening.</summary>
-    public static ImmutableArray<WatchedOperation> Watched(ProgramDefinition definition, string level) => [];
+    public static ImmutableArray<WatchedOperation> Watched(ProgramDefinition definition, string level) =>
+        [.. LevelOperations.DisabledOperations(definition, level)
+            .Select(op => new WatchedOperation(op, definition.Operations.TryGetValue(op, out var o) ? o.Telemetry : null))];
 }
 
 /// <summary>The role matrix admits the endpoint, but not this use of it (lifting a P1 kill switch): 403, audited.</summary>

@@ -98,6 +98,8 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             await s.OkAsync(HttpMethod.Post, $"{IncidentsPath}/{id}/actions", new { text = "follow up" });
             return Request(HttpMethod.Post, $"{IncidentsPath}/{id}/actions/a1/resolve", t);
         },
+        ["POST /api/v1/programs/{program}/incidents/{id}/announcements"] = async (s, t) =>
+            Request(HttpMethod.Post, $"{IncidentsPath}/{await s.DeclareAsync()}/announcements", t, Json(new { audience = "operator" })),
         ["POST /api/v1/programs/{program}/incidents/{id}/resolve"] = async (s, t) =>
             Request(HttpMethod.Post, $"{IncidentsPath}/{await s.DeclareAsync()}/resolve", t, Json(new { summary = "fixed" })),
         ["POST /api/v1/programs/{program}/incidents/{id}/close"] = async (s, t) =>

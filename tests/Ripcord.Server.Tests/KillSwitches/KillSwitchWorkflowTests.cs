@@ -111,6 +111,53 @@ public sealed class KillSwitchWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    [Invariant("KS-4", "an operation the kill switch disables, made in its scope under a revision that contains it, fails the verification")]
+    public async Task ASendMadeUnderTheActivatedRevision_InScope_IsAViolation()
+    {
+        var sdk = await _server.CreateTokenAsync("sdk");
+        await using var app = await FakeInstance.ConnectAsync(_server, sdk, "app-leaky");
+        var incident = await _server.DeclareAsync(affected: ["cohort:pilot"]);
+        var (_, created) = await _server.ActivateAsync("KS3", "cohort:pilot", incident);
+        var id = created.GetProperty("id").GetString()!;
+        var revision = created.GetProperty("revision").GetInt64();
+
+        await app.SendAsync(revision - 1, "acme");   // made before the switch: not a violation
+        await app.SendAsync(revision, "initech");    // outside the scope: not a violation
+        await app.ReportAsync(revision);
+        Assert.Equal("verified", await _server.UntilDecidedAsync("KS3", id));
+
+        await app.SendAsync(revision, "globex");     // inside the scope, under the switch: a violation
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await _server.VerificationStatusAsync("KS3", id) != "failed")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the violation did not fail the verification");
+            await Task.Delay(20);
+        }
+        var violation = (await _server.ActivationAsync("KS3", id)).GetProperty("verification").GetProperty("violations").EnumerateArray().Single();
+        Assert.Equal("send", violation.GetProperty("operation").GetString());
+        Assert.Equal("globex", violation.GetProperty("workspace").GetString());
+        await Eventually(async () => Kinds(await IncidentAsync(incident)).Contains("verification-failed"));
+    }
+
+    [Fact]
+    public async Task TheRecommendation_AndAnAnnouncement_ComeFromTheDefinition()
+    {
+        var incident = await _server.DeclareAsync(affected: ["workspace:acme", "workspace:globex"]);
+        var advice = await _server.GetAsync($"{IncidentsPath}/{incident}/recommendation");
+        Assert.Equal("KS3", advice.GetProperty("level").GetString());
+        Assert.Equal("cohort:pilot", advice.GetProperty("scope").GetString());
+        Assert.NotEmpty(advice.GetProperty("reasoning").EnumerateArray());
+
+        await _server.ActivateAsync("KS3", "cohort:pilot", incident);
+        var sent = await _server.OkAsync(HttpMethod.Post, $"{IncidentsPath}/{incident}/announcements", new { audience = "operator", locale = "fr" });
+        Assert.Equal("fr", sent.GetProperty("locale").GetString());
+        Assert.Contains("KS3", sent.GetProperty("text").GetString());
+        Assert.Contains("announced", Kinds(await IncidentAsync(incident)));
+        using var bad = await _server.SendAsync(HttpMethod.Post, $"{IncidentsPath}/{incident}/announcements", json: new { audience = "press" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
     public async Task AnInstanceThatDropsOffBeforeReporting_IsUnreachable_NotCountedApplied()
     {
         var sdk = await _server.CreateTokenAsync("sdk");
