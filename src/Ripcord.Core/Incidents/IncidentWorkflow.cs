@@ -103,11 +103,15 @@ public static class IncidentWorkflow
     /// <summary>A kill switch was requested or applied for the incident: the response has started and mitigation is under way.</summary>
     public static Incident Mitigating(Incident incident, TimelineEntry entry)
     {
-        var next = Step(incident, entry, responds: true);
+        var next = Step(Open(incident), entry, responds: true);
         return next.Status == IncidentStatus.Declared ? next with { Status = IncidentStatus.Mitigating } : next;
     }
 
-    /// <summary>A linked kill switch was verified on every client: the incident is mitigated (time-to-mitigate is fixed at the first).</summary>
+    /// <summary>
+    /// A linked kill switch was verified on every client: the incident is mitigated (time-to-mitigate is fixed at the first).
+    /// Like <see cref="Record"/>, this is a fact the server reports about an action already taken, so it is kept even on a
+    /// closed incident (whose status it does not change); operators' steps on a closed incident are refused.
+    /// </summary>
     public static Incident Verified(Incident incident, TimelineEntry entry)
     {
         var next = Step(incident, entry, responds: true);

@@ -167,9 +167,9 @@ public sealed partial class VerificationTracker : BackgroundService
             {
                 return;
             }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or Core.Changes.ChangeRejectedException)
             {
-                // Storage unavailable: the decision is kept in memory and stored on a later sweep.
+                // Storage unavailable (or the incident refused the entry): the decision is kept in memory and stored on a later sweep.
                 LogSweepFailed(ex);
             }
         }

@@ -133,6 +133,27 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheIncidentWorkflow_IsAnnounced_DeclaredActivatedReviewedAndTheOperatorUpdate()
+    {
+        await SubscribeAsync(_receiver.Url, ["incident.declared", "killswitch.activated", "review.opened"]);
+        await SubscribeAsync(_receiver.Url, ["incident.announced"], audience: "operator");
+        await SubscribeAsync(_receiver.Url, ["incident.announced"], audience: "user"); // hears nothing: the update is for operators
+
+        var incident = (await _server.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/incidents",
+            new { @class = "P3", severity = "high", trigger = "publish-ack-failures", summary = "acks failing" })).GetProperty("id").GetString()!;
+        await _server.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/kill-switches/KS3/activations",
+            new { scope = "global", incident, reason = "acks failing everywhere" });
+        var update = await _server.OkAsync(HttpMethod.Post, $"/api/v1/programs/groups/incidents/{incident}/announcements", new { audience = "operator" });
+
+        await EventuallyAsync(d => d.Count == 4 && d.All(x => x.GetProperty("status").GetString() == "delivered"), TimeSpan.Zero, "four deliveries");
+        Assert.Equal(["incident.announced", "incident.declared", "killswitch.activated", "review.opened"],
+            _receiver.Requests.Select(r => r.Event!).Order(StringComparer.Ordinal));
+        var announced = ApiAssert.Parse(_receiver.Requests.Single(r => r.Event == "incident.announced").Body).GetProperty("data");
+        Assert.Equal(update.GetProperty("text").GetString(), announced.GetProperty("text").GetString());
+        Assert.Equal(incident, announced.GetProperty("incident").GetString());
+    }
+
+    [Fact]
     public async Task AReceiverThatIsDown_DoesNotHoldUpTheWrite_AndGetsTheSameDeliveryWithBackoffOnceItIsUp()
     {
         var (hook, _) = await SubscribeAsync(_receiver.Url, ["killswitch.activated"]);
