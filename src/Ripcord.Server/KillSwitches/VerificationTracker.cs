@@ -125,8 +125,15 @@ public sealed partial class VerificationTracker : BackgroundService
 
     private VerificationResult Decide(Tracked t, DateTimeOffset now)
     {
-        var reports = _clients.For(t.Record.Program).ToDictionary(c => c.Instance, c => new InstanceReport(c.Instance, c.AppliedRevision, c.Connected),
-            StringComparer.Ordinal);
+        // Only the instances it waits for, looked up one by one: no scan or sort of the whole registry per sweep.
+        var reports = new Dictionary<string, InstanceReport>(t.Record.InstancesAtActivation.Length, StringComparer.Ordinal);
+        foreach (var instance in t.Record.InstancesAtActivation)
+        {
+            if (_clients.TryGet(instance, out var c) && string.Equals(c.Program, t.Record.Program, StringComparison.Ordinal))
+            {
+                reports[instance] = new InstanceReport(instance, c.AppliedRevision, c.Connected);
+            }
+        }
         List<Violation> violations;
         lock (t.Violations)
         {

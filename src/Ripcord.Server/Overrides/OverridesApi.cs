@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Mvc;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
+using Ripcord.Server.Storage;
+using Ripcord.Server.Incidents;
 using Ripcord.Server.Http;
 using Ripcord.Server.Programs;
 
@@ -47,7 +49,7 @@ public static class OverridesApi
 
     private static async Task<Results<Created<OverrideWritten>, ProblemHttpResult>> CreateAsync(
         string program, OverrideBody body, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
-        ProgramWriter writer, ProgramRegistry registry, OverridePermission permission)
+        ProgramWriter writer, ProgramRegistry registry, OverridePermission permission, ReviewService reviews)
     {
         registry.Current(program);
         var (ifMatch, badIfMatch) = RequestReading.IfMatch(ifMatchHeader);
@@ -69,7 +71,7 @@ public static class OverridesApi
         var id = "ovr_" + Guid.NewGuid().ToString("N")[..12];
         var outcome = await writer.ExecuteAsync(program,
             new SetOverride(id, body.Flag, body.Scope, body.Value.Value, body.Reason, body.ExpiresAt, actor.Principal), actor, ifMatch,
-            context.RequestAborted);
+            context.RequestAborted, EmergencyReview(reviews, actor, writer));
         RequestReading.SetRevision(context.Response, outcome.Revision);
         var set = outcome.Change.Event<OverrideSet>();
         var view = View(outcome.Change.State, set.Override, writer.Now);
@@ -78,7 +80,7 @@ public static class OverridesApi
 
     private static async Task<Results<Ok<OverrideDeleted>, ProblemHttpResult>> DeleteAsync(
         string program, string id, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
-        ProgramWriter writer, ProgramRegistry registry, OverridePermission permission)
+        ProgramWriter writer, ProgramRegistry registry, OverridePermission permission, ReviewService reviews)
     {
         var existing = registry.Current(program).State.FindOverride(id);
         if (existing is null)
@@ -94,10 +96,34 @@ public static class OverridesApi
         {
             return denied;
         }
-        var outcome = await writer.ExecuteAsync(program, new RemoveOverride(id), context.Actor(), ifMatch, context.RequestAborted);
+        var outcome = await writer.ExecuteAsync(program, new RemoveOverride(id), context.Actor(), ifMatch, context.RequestAborted,
+            EmergencyReview(reviews, context.Actor(), writer));
         RequestReading.SetRevision(context.Response, outcome.Revision);
         return TypedResults.Ok(new OverrideDeleted(id, outcome.Revision));
     }
+
+    /// <summary>
+    /// A change to the program's emergency flag (F5 in groups) is an emergency action (SPEC §9): it opens a
+    /// post-action review in the same transaction. Other overrides open none.
+    /// </summary>
+    private static WorkflowRows EmergencyReview(ReviewService reviews, Actor actor, ProgramWriter writer) => async (session, result, ct) =>
+    {
+        var emergency = result.Change.State.Definition.EmergencyFlag;
+        var changed = result.Change.Events.Select(e => e switch
+        {
+            OverrideSet s => (s.Override, Verb: "set"),
+            OverrideRemoved r => (r.Override, Verb: "removed"),
+            _ => default,
+        }).FirstOrDefault(x => x.Override is not null);
+        if (emergency is null || changed.Override is null || !string.Equals(changed.Override.Flag, emergency, StringComparison.Ordinal))
+        {
+            return;
+        }
+        var o = changed.Override;
+        await reviews.OpenAsync(session, result.Program, result.Change.Audit.Action, $"override:{result.Program}/{o.Id}",
+            $"emergency flag {o.Flag} {changed.Verb} {(o.Value ? "on" : "off")} at {o.Scope}", null, actor.Principal,
+            SqlDatabase.Storable(writer.Now), ct);
+    };
 
     public static OverrideView View(ProgramState state, FlagOverride o, DateTimeOffset now) => new(
         o.Id, o.Flag, state.Definition.FindFlag(o.Flag)?.Alias, o.Scope.ToString(), o.Value, o.Reason, o.CreatedAt, o.CreatedBy,

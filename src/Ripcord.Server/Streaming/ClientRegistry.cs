@@ -46,6 +46,9 @@ public sealed class ClientRegistry(TimeProvider clock)
         Changed?.Invoke(program);
     }
 
+    /// <summary>One instance as last seen, whatever its program (verification looks up the instances it waits for).</summary>
+    public bool TryGet(string instance, out ClientView view) => _clients.TryGetValue(instance, out view!);
+
     public IReadOnlyList<ClientView> For(string program)
     {
         var cutoff = clock.GetUtcNow() - ForgetAfter;

@@ -64,6 +64,12 @@ public static class TelemetryApi
                 stats.Rejected("unknown-program");
                 return Problems.NotFound($"no program '{batch.Program}'; nothing was stored");
             }
+            // A revision heartbeat says what the instance has applied: kill-switch verification waits on it, so the
+            // registry hears it at once rather than after the batch's group commit.
+            foreach (var heartbeat in batch.Events.Where(e => e.Type == Core.Telemetry.TelemetryEventTypes.RevisionHeartbeat && e.Revision is not null))
+            {
+                clients.Applied(batch.Instance, batch.Program, context.Actor().Name, heartbeat.Revision!.Value, heartbeat.State);
+            }
             var now = clock.GetUtcNow();
             try
             {
@@ -76,10 +82,6 @@ public static class TelemetryApi
                     "the batch could not be stored; nothing of it was kept; retry later");
             }
             stats.Accepted(batch.Events.Count, batch.SdkDropped);
-            foreach (var heartbeat in batch.Events.Where(e => e.Type == Core.Telemetry.TelemetryEventTypes.RevisionHeartbeat && e.Revision is not null))
-            {
-                clients.Applied(batch.Instance, batch.Program, context.Actor().Name, heartbeat.Revision!.Value, heartbeat.State);
-            }
             verifications.Observe(batch.Program, batch.Instance, batch.Events);
             return TypedResults.Accepted((string?)null, new TelemetryAccepted(batch.Events.Count));
         }

@@ -248,6 +248,21 @@ public sealed class KillSwitchWorkflowTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, twice.StatusCode);
     }
 
+    [Fact]
+    [Invariant("GV-4", "every emergency action opens a post-action review: a change to the emergency flag too, and no other override does")]
+    public async Task ChangingTheEmergencyFlag_OpensAReview_OtherOverridesDoNot()
+    {
+        await _server.SetOverrideAsync("F3", "workspace:acme", true);
+        Assert.Empty((await _server.GetAsync("/api/v1/reviews")).EnumerateArray());
+        var set = await _server.SetOverrideAsync("F5", "global", true);
+        using (await _server.SendAsync(HttpMethod.Delete, $"/api/v1/programs/groups/overrides/{set.GetProperty("override").GetProperty("id").GetString()}"))
+        {
+        }
+        var reviews = (await _server.GetAsync("/api/v1/reviews")).EnumerateArray().Select(r => r.GetProperty("summary").GetString()!).ToList();
+        Assert.Equal(2, reviews.Count);
+        Assert.All(reviews, r => Assert.Contains("emergency flag groups.emergency.disableAll", r, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("KS9", "global", "level")]
     [InlineData("KS3", "cohort:nobody", "scope")]
