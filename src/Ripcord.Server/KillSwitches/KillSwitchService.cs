@@ -98,17 +98,14 @@ public sealed class KillSwitchService(ProgramWriter writer, ProgramRegistry regi
         {
             var now = result.Change.State.KillSwitches.First(k => k.Id == id).ActivatedAt;
             var incident = await incidents.LoadAsync(session, program, input.IncidentId, ct);
-            var review = await reviews.OpenAsync(session, program, AuditAction.KillSwitchActivate, $"kill-switch:{program}/{id}",
-                $"{input.Level} at {input.Scope}" + (request is null ? "" : $" (requested by {request.RequestedBy})"), input.IncidentId, actor.Principal, now, ct);
             record = new KillSwitchRecord
             {
                 Id = id, Program = program, Level = input.Level, Scope = Core.Evaluation.Scope.Parse(input.Scope).ToString(),
                 IncidentId = input.IncidentId, IncidentClass = incident.Class, Reason = input.Reason.Trim(), Revision = result.Revision,
                 ActivatedAt = now, ActivatedBy = actor.Name, ActivatedByPrincipal = actor.Principal.Id, RequestId = request?.Id,
                 VerifyWithinSeconds = input.VerifyWithinSeconds, InstancesAtActivation = connected,
-                Operations = Watched(result.Change.State.Definition, input.Level), ReviewId = review.Id,
+                Operations = Watched(result.Change.State.Definition, input.Level),
             };
-            await docs.PutAsync(session, DocKinds.Activation, id, program, "active", input.IncidentId, record, now, ct);
             if (request is not null)
             {
                 var approved = request.Approve(actor.Principal, id, now);
@@ -119,6 +116,10 @@ public sealed class KillSwitchService(ProgramWriter writer, ProgramRegistry regi
                 + $"; verifying {connected.Length} connected instances within {input.VerifyWithinSeconds}s";
             await incidents.UpdateAsync(session, program, input.IncidentId,
                 i => IncidentWorkflow.Mitigating(i, new TimelineEntry(now, TimelineKinds.Applied, text, actor.Name, id)), now, ct);
+            var review = await reviews.OpenAsync(session, program, AuditAction.KillSwitchActivate, $"kill-switch:{program}/{id}",
+                $"{input.Level} at {input.Scope}" + (request is null ? "" : $" (requested by {request.RequestedBy})"), input.IncidentId, actor.Principal, now, ct);
+            record = record with { ReviewId = review.Id };
+            await docs.PutAsync(session, DocKinds.Activation, id, program, "active", input.IncidentId, record, now, ct);
         });
         tracker.Track(record!);
         return record!;

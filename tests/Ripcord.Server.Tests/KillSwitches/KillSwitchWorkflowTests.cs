@@ -72,7 +72,7 @@ public sealed class KillSwitchWorkflowTests : IAsyncLifetime
 
         var after = await IncidentAsync(incident);
         Assert.Equal("mitigated", after.GetProperty("status").GetString());
-        Assert.Equal(["declared", "review-opened", "applied", "verified"], Kinds(after));
+        Assert.Equal(["declared", "applied", "review-opened", "verified"], Kinds(after));
 
         using (var lift = await _server.SendAsync(HttpMethod.Delete, $"/api/v1/programs/groups/kill-switches/KS3/activations/{id}", json: new { reason = "fixed" }))
         {
