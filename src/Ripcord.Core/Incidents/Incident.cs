@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Ripcord.Core.Incidents;
 
 /// <summary>Incident classes (SPEC §5): what kind of harm is happening.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<IncidentClass>))]
+[JsonConverter(typeof(StrictEnumConverter<IncidentClass>))]
 public enum IncidentClass
 {
     /// <summary>Confidentiality compromise.</summary>
@@ -17,7 +17,7 @@ public enum IncidentClass
     [JsonStringEnumMemberName("P4")] P4,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<IncidentSeverity>))]
+[JsonConverter(typeof(StrictEnumConverter<IncidentSeverity>))]
 public enum IncidentSeverity
 {
     [JsonStringEnumMemberName("critical")] Critical,
@@ -27,7 +27,7 @@ public enum IncidentSeverity
 }
 
 /// <summary>declared → mitigating → mitigated → resolved → closed. Steps may be skipped forward, never taken back.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<IncidentStatus>))]
+[JsonConverter(typeof(StrictEnumConverter<IncidentStatus>))]
 public enum IncidentStatus
 {
     [JsonStringEnumMemberName("declared")] Declared,

@@ -57,7 +57,7 @@ public sealed record PostActionReview
     }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<RequestStatus>))]
+[JsonConverter(typeof(StrictEnumConverter<RequestStatus>))]
 public enum RequestStatus
 {
     [JsonStringEnumMemberName("pending")] Pending,

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 namespace Ripcord.Core.Incidents;
 
-[JsonConverter(typeof(JsonStringEnumConverter<ResponseClockStatus>))]
+[JsonConverter(typeof(StrictEnumConverter<ResponseClockStatus>))]
 public enum ResponseClockStatus
 {
     /// <summary>Not started yet, with more than a quarter of the target left.</summary>

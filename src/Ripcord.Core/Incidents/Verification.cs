@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 
 namespace Ripcord.Core.Incidents;
 
-[JsonConverter(typeof(JsonStringEnumConverter<VerificationStatus>))]
+[JsonConverter(typeof(StrictEnumConverter<VerificationStatus>))]
 public enum VerificationStatus
 {
     [JsonStringEnumMemberName("pending")] Pending,

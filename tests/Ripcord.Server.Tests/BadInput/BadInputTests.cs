@@ -23,6 +23,8 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    private const string IncidentsPath = "/api/v1/programs/groups/incidents";
+
     public sealed record Case(string Method, string Path, string? ContentType, string? Body, HttpStatusCode Status, string? IfMatch = null);
 
     private static string Override(string flag = "F3", string scope = "workspace:w-1", string value = "true", string extra = "") =>
@@ -133,6 +135,25 @@ public sealed class BadInputTests : IAsyncLifetime
         ["text/plain stage"] = new("PUT", Stage, "text/plain", "{\"stage\":1}", HttpStatusCode.UnsupportedMediaType),
         ["JSON definition"] = new("POST", "/api/v1/definitions", Json, "{\"program\":\"groups\"}", HttpStatusCode.UnsupportedMediaType),
         ["form definition"] = new("POST", "/api/v1/programs/groups/definition", "multipart/form-data; boundary=x", "--x--", HttpStatusCode.UnsupportedMediaType),
+        // incidents, kill switches, reviews
+        ["incident: unknown class"] = new("POST", IncidentsPath, Json, "{\"class\":\"P9\",\"severity\":\"high\",\"trigger\":\"publish-ack-failures\",\"summary\":\"x\"}", HttpStatusCode.BadRequest),
+        ["incident: class as number"] = new("POST", IncidentsPath, Json, "{\"class\":1,\"severity\":\"high\",\"trigger\":\"publish-ack-failures\",\"summary\":\"x\"}", HttpStatusCode.BadRequest),
+        ["incident: unknown trigger"] = new("POST", IncidentsPath, Json, "{\"class\":\"P3\",\"severity\":\"high\",\"trigger\":\"x\",\"summary\":\"x\"}", HttpStatusCode.BadRequest),
+        ["incident: missing summary"] = new("POST", IncidentsPath, Json, "{\"class\":\"P3\",\"severity\":\"high\",\"trigger\":\"publish-ack-failures\"}", HttpStatusCode.BadRequest),
+        ["incident: lone surrogate in summary"] = new("POST", IncidentsPath, Json, "{\"class\":\"P3\",\"severity\":\"high\",\"trigger\":\"publish-ack-failures\",\"summary\":\"\\ud800\"}", HttpStatusCode.BadRequest),
+        ["incident: affected not a list"] = new("POST", IncidentsPath, Json, "{\"class\":\"P3\",\"severity\":\"high\",\"trigger\":\"publish-ack-failures\",\"summary\":\"x\",\"affected\":\"cohort:pilot\"}", HttpStatusCode.BadRequest),
+        ["incident: unknown program"] = new("POST", "/api/v1/programs/nope/incidents", Json, "{\"class\":\"P3\",\"severity\":\"high\",\"trigger\":\"publish-ack-failures\",\"summary\":\"x\"}", HttpStatusCode.NotFound),
+        ["incident: unknown id"] = new("GET", IncidentsPath + "/inc_nope", null, null, HttpStatusCode.NotFound),
+        ["incident: note on unknown id"] = new("POST", IncidentsPath + "/inc_nope/notes", Json, "{\"text\":\"x\"}", HttpStatusCode.NotFound),
+        ["incident: bad status filter"] = new("GET", IncidentsPath + "?status=burning", null, null, HttpStatusCode.BadRequest),
+        ["kill switch: unknown incident"] = new("POST", "/api/v1/programs/groups/kill-switches/KS3/activations", Json, "{\"scope\":\"global\",\"incident\":\"inc_nope\",\"reason\":\"x\"}", HttpStatusCode.NotFound),
+        ["kill switch: unknown field"] = new("POST", "/api/v1/programs/groups/kill-switches/KS3/activations", Json, "{\"scope\":\"global\",\"incident\":\"inc_nope\",\"reason\":\"x\",\"force\":true}", HttpStatusCode.BadRequest),
+        ["kill switch: verify window as text"] = new("POST", "/api/v1/programs/groups/kill-switches/KS3/activations", Json, "{\"scope\":\"global\",\"incident\":\"inc_nope\",\"reason\":\"x\",\"verifyWithinSeconds\":\"60\"}", HttpStatusCode.BadRequest),
+        ["kill switch: unknown activation"] = new("GET", "/api/v1/programs/groups/kill-switches/KS3/activations/ks_nope", null, null, HttpStatusCode.NotFound),
+        ["kill switch: lift unknown activation"] = new("DELETE", "/api/v1/programs/groups/kill-switches/KS3/activations/ks_nope?reason=x", null, null, HttpStatusCode.NotFound),
+        ["kill switch: approve unknown request"] = new("POST", "/api/v1/programs/groups/kill-switches/requests/req_nope/approve", null, null, HttpStatusCode.NotFound),
+        ["review: unknown id"] = new("POST", "/api/v1/reviews/rvw_nope/complete", Json, "{\"findings\":\"x\"}", HttpStatusCode.NotFound),
+        ["review: findings as number"] = new("POST", "/api/v1/reviews/rvw_nope/complete", Json, "{\"findings\":3}", HttpStatusCode.BadRequest),
         // bad If-Match
         ["If-Match abc on override"] = new("POST", Overrides, Json, Override(), HttpStatusCode.BadRequest, "abc"),
         ["If-Match -1 on override"] = new("POST", Overrides, Json, Override(), HttpStatusCode.BadRequest, "\"-1\""),
