@@ -49,6 +49,7 @@ public static class CliApp
             IncidentCommands.Create(verbs),
             KillSwitchCommands.Create(verbs),
             ReviewCommands.Create(verbs),
+            FreezeCommands.Create(verbs),
             WebhookCommands.Create(verbs),
         ];
         foreach (var command in commands)

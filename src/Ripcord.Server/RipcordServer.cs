@@ -93,6 +93,7 @@ public static class RipcordServer
         services.AddSingleton<IncidentService>();
         services.AddSingleton<ReviewService>();
         services.AddSingleton<Announcer>();
+        services.AddSingleton<FreezeService>();
         services.AddSingleton<VerificationRecorder>();
         services.AddSingleton<VerificationTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<VerificationTracker>());
@@ -135,7 +136,7 @@ public static class RipcordServer
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
             .MapStreaming().MapTelemetry().MapOverrideGrants()
-            .MapIncidents().MapKillSwitches().MapReviews().MapWebhooks();
+            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks();
         return app;
     }
 

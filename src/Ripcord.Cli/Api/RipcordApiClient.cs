@@ -251,6 +251,20 @@ public sealed class RipcordApiClient : IDisposable
     public Task<ApiResponse<ActivationCreated>> ApproveKillSwitchRequestAsync(string program, string request, CancellationToken ct = default) =>
         SendAsync<ActivationCreated>(HttpMethod.Post, ProgramPath(program, "kill-switches", "requests", request, "approve"), null, null, ct);
 
+    // ---- freezes -------------------------------------------------------------------------------
+
+    public Task<ApiResponse<Freeze>> StartFreezeAsync(string program, FreezeBody body, CancellationToken ct = default) =>
+        SendAsync<Freeze>(HttpMethod.Post, ProgramPath(program, "freezes"), JsonBody(body), null, ct);
+
+    public Task<ApiResponse<IReadOnlyList<Freeze>>> ListFreezesAsync(string program, bool all = false, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<Freeze>>(ProgramPath(program, "freezes") + (all ? "?all=true" : ""), ct);
+
+    public Task<ApiResponse<Freeze>> LiftFreezeAsync(string program, string id, string reason, CancellationToken ct = default) =>
+        SendAsync<Freeze>(HttpMethod.Delete, ProgramPath(program, "freezes", id), JsonBody(new LiftFreezeBody(reason)), null, ct);
+
+    public Task<ApiResponse<FreezeCheck>> CheckFreezesAsync(string program, string? scope = null, CancellationToken ct = default) =>
+        GetAsync<FreezeCheck>("api/v1/freezes/active?program=" + Uri.EscapeDataString(program) + (scope is null ? "" : "&scope=" + Uri.EscapeDataString(scope)), ct);
+
     // ---- reviews -------------------------------------------------------------------------------
 
     public Task<ApiResponse<IReadOnlyList<PostActionReview>>> ListReviewsAsync(bool? open = null, string? program = null, CancellationToken ct = default)

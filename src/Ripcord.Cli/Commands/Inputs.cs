@@ -62,4 +62,23 @@ public static class Inputs
     /// <summary>A comma-separated list of scopes (<c>workspace:w1,cohort:pilot</c>); empty when not given.</summary>
     public static string[] Scopes(string? text) =>
         text is null ? [] : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>A duration written 30m, 4h or 2d.</summary>
+    public static TimeSpan Duration(string text, string option)
+    {
+        if (text.Length >= 2 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0
+            && double.IsFinite(amount) && amount < 100_000)
+        {
+            switch (text[^1])
+            {
+                case 'm':
+                    return TimeSpan.FromMinutes(amount);
+                case 'h':
+                    return TimeSpan.FromHours(amount);
+                case 'd':
+                    return TimeSpan.FromDays(amount);
+            }
+        }
+        throw new CliException($"{option} takes a duration like 30m, 4h or 2d, not '{text}'");
+    }
 }

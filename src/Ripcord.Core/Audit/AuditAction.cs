@@ -28,6 +28,8 @@ public readonly record struct AuditAction
     public static readonly AuditAction IncidentUpdate = new("incident.update");
     public static readonly AuditAction IncidentAnnounce = new("incident.announce");
     public static readonly AuditAction ReviewComplete = new("review.complete");
+    public static readonly AuditAction FreezeStart = new("freeze.start");
+    public static readonly AuditAction FreezeLift = new("freeze.lift");
     public static readonly AuditAction WebhookCreate = new("webhook.create");
     public static readonly AuditAction WebhookDelete = new("webhook.delete");
     /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
@@ -37,7 +39,7 @@ public readonly record struct AuditAction
     [
         DefinitionApply, CohortPut, OverrideCreate, OverrideDelete, StageSet, KillSwitchActivate, KillSwitchDeactivate,
         Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, KillSwitchRequest, KillSwitchApprove, KillSwitchVerify,
-        IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, WebhookCreate, WebhookDelete, Denied,
+        IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, FreezeStart, FreezeLift, WebhookCreate, WebhookDelete, Denied,
     ];
 
     public override string ToString() => Name ?? "";

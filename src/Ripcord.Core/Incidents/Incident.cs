@@ -52,6 +52,8 @@ public static class TimelineKinds
     public const string Deactivated = "deactivated";
     public const string Announced = "announced";
     public const string ReviewOpened = "review-opened";
+    public const string Freeze = "freeze";
+    public const string FreezeLifted = "freeze-lifted";
     public const string Resolved = "resolved";
     public const string Closed = "closed";
 }

@@ -25,6 +25,8 @@ public enum Permission
     KillSwitchDeactivate,
     KillSwitchApprove,
     ReviewsComplete,
+    FreezeStart,
+    FreezeLift,
     WebhooksManage,
 }
 
@@ -62,6 +64,9 @@ public static class RoleMatrix
         [Permission.KillSwitchDeactivate] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         [Permission.KillSwitchApprove] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         [Permission.ReviewsComplete] = [Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        // Ops leads may put a scoped freeze in place (SPEC §9); lifting one is for release managers and security leads.
+        [Permission.FreezeStart] = [Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        [Permission.FreezeLift] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         // Webhooks send events (incidents, kill switches) outside: who may point them somewhere, and read how delivery went.
         [Permission.WebhooksManage] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());

@@ -11,6 +11,7 @@ public static class DocKinds
     public const string Activation = "activation";
     public const string Request = "request";
     public const string Review = "review";
+    public const string Freeze = "freeze";
 }
 
 /// <summary>

@@ -23,11 +23,13 @@ public static class WebhookEventTypes
     public const string IncidentResolved = "incident.resolved";
     public const string ReviewOpened = "review.opened";
     public const string ReviewCompleted = "review.completed";
+    public const string FreezeStarted = "freeze.started";
+    public const string FreezeLifted = "freeze.lifted";
 
     public static IReadOnlyList<string> All { get; } =
     [
         KillSwitchActivated, KillSwitchDeactivated, KillSwitchRequested, KillSwitchVerified, KillSwitchVerificationFailed,
-        IncidentDeclared, IncidentUpdated, IncidentAnnounced, IncidentResolved, ReviewOpened, ReviewCompleted,
+        IncidentDeclared, IncidentUpdated, IncidentAnnounced, IncidentResolved, ReviewOpened, ReviewCompleted, FreezeStarted, FreezeLifted,
     ];
 
     public static IReadOnlyList<string> Audiences { get; } = ["internal", "operator", "user", "post-incident"];

@@ -126,6 +126,15 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["GET /api/v1/reviews/{id}"] = async (s, t) => Request(HttpMethod.Get, $"/api/v1/reviews/{await ReviewAsync(s)}", t),
         ["POST /api/v1/reviews/{id}/complete"] = async (s, t) =>
             Request(HttpMethod.Post, $"/api/v1/reviews/{await ReviewAsync(s)}/complete", t, Json(new { findings = "proportionate" })),
+        ["POST /api/v1/programs/{program}/freezes"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/freezes", t,
+            Json(new { scope = "cohort:pilot", reason = "roles", forMinutes = 60 })),
+        ["GET /api/v1/programs/{program}/freezes"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/freezes", t),
+        ["DELETE /api/v1/programs/{program}/freezes/{id}"] = async (s, t) =>
+        {
+            var freeze = await s.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/freezes", new { scope = "global", reason = "roles" });
+            return Request(HttpMethod.Delete, $"/api/v1/programs/groups/freezes/{freeze.GetProperty("id").GetString()}", t, Json(new { reason = "roles" }));
+        },
+        ["GET /api/v1/freezes/active"] = (_, t) => Send(HttpMethod.Get, "/api/v1/freezes/active?program=groups", t),
         ["GET /api/v1/audit"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit", t),
         ["GET /api/v1/audit/verify"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit/verify", t),
         ["GET /api/v1/tokens"] = (_, t) => Send(HttpMethod.Get, "/api/v1/tokens", t),
