@@ -58,11 +58,11 @@ public sealed record VerificationResult(
 }
 
 /// <summary>
-/// Decides a verification, purely: passed when every instance connected at activation that is
-/// still connected has applied the revision and no violation was seen; failed at the deadline
-/// otherwise (or at once on a violation) — never passed silently. Instances that dropped off
-/// before reporting are listed as unreachable: an SDK that reconnects applies the newest revision
-/// before it evaluates again, so they cannot evaluate under the old one while connected.
+/// Decides a verification, purely: passed when every instance connected at activation has reported
+/// the revision and no violation was seen; failed at the deadline otherwise (or at once on a
+/// violation) — never passed silently. Instances that are not connected (dropped off, or not yet
+/// back after a server restart) are listed apart as unreachable, never counted as applied: one that
+/// reconnects gets the newest revision first and reports it, and the verification can still pass.
 /// </summary>
 public static class KillSwitchVerification
 {
@@ -89,7 +89,7 @@ public static class KillSwitchVerification
             }
         }
         var status = violations.Count > 0 ? VerificationStatus.Failed
-            : stragglers.Count == 0 ? VerificationStatus.Verified
+            : stragglers.Count == 0 && unreachable.Count == 0 ? VerificationStatus.Verified
             : at >= deadline ? VerificationStatus.Failed
             : VerificationStatus.Pending;
         return new VerificationResult(status, revision, applied, atActivation.Count, stragglers.ToImmutable(), unreachable.ToImmutable(),

@@ -53,6 +53,10 @@ public sealed class DefinitionValidationTests : IAsyncLifetime
         ["duplicate key"] = new("    default: false", "    default: true", null, "flags[0].default", "duplicate key"),
         ["unknown field"] = new("    safe: true", "    colour: red", null, "flags[2].colour", "unknown field"),
         // F1 → F2 → F1: reported at the flag that closes the cycle.
+        ["template with an unknown placeholder"] = new("emergencyFlag: F5", "templates: { operator: { en: \"{{ incident.nope }} is open\" } }", null,
+            "templates.operator.en", "unknown variable 'incident.nope'"),
+        ["trigger mapped to an unknown level"] = new("emergencyFlag: F5", "triggers: { publish-ack-failures: KS9 }", null,
+            "triggers.publish-ack-failures", "KS9"),
         ["prerequisite cycle"] = new("    safe: false", "    prerequisites: [F2]", null, "prerequisites", "prerequisite cycle"),
     };
 

@@ -158,23 +158,44 @@ public sealed class KillSwitchWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnInstanceThatDropsOffBeforeReporting_IsUnreachable_NotCountedApplied()
+    [Invariant("KS-5", "a verification pending when the server stops is watched again after it starts, until its deadline")]
+    public async Task AVerificationPendingAcrossARestart_IsDecidedAfterIt()
+    {
+        var sdk = await _server.CreateTokenAsync("sdk");
+        var before = await FakeInstance.ConnectAsync(_server, sdk, "app-restart");
+        var incident = await _server.DeclareAsync();
+        var (_, created) = await _server.ActivateAsync("KS3", "global", incident, verifyWithinSeconds: 120);
+        var id = created.GetProperty("id").GetString()!;
+        await before.DisposeAsync();
+
+        await _server.StopAsync();
+        await _server.StartAgainAsync();
+        Assert.Equal("pending", await _server.VerificationStatusAsync("KS3", id));
+        await using var after = await FakeInstance.ConnectAsync(_server, sdk, "app-restart"); // the SDK reconnects and applies the head
+        await after.ReportAsync(created.GetProperty("revision").GetInt64());
+        Assert.Equal("verified", await _server.UntilDecidedAsync("KS3", id));
+    }
+
+    [Fact]
+    public async Task AnInstanceThatDropsOffBeforeReporting_IsUnreachable_NeverCountedApplied_AndFailsAtTheDeadline()
     {
         var sdk = await _server.CreateTokenAsync("sdk");
         await using var stays = await FakeInstance.ConnectAsync(_server, sdk, "app-stays");
         var gone = await FakeInstance.ConnectAsync(_server, sdk, "app-gone");
         var incident = await _server.DeclareAsync();
-        var (_, created) = await _server.ActivateAsync("KS2", "global", incident);
+        var (_, created) = await _server.ActivateAsync("KS2", "global", incident, verifyWithinSeconds: 30);
         var id = created.GetProperty("id").GetString()!;
         await gone.DisposeAsync();
         await Eventually(async () => (await _server.GetAsync("/api/v1/programs/groups/clients")).GetProperty("clients").EnumerateArray()
             .Any(c => c.GetProperty("instance").GetString() == "app-gone" && !c.GetProperty("connected").GetBoolean()));
         await stays.ReportAsync(created.GetProperty("revision").GetInt64());
 
-        Assert.Equal("verified", await _server.UntilDecidedAsync("KS2", id));
+        Assert.Equal("pending", await _server.VerificationStatusAsync("KS2", id));
+        Assert.Equal("failed", await _server.UntilDecidedAsync("KS2", id, () => _server.Clock.Advance(TimeSpan.FromSeconds(5))));
         var v = (await _server.ActivationAsync("KS2", id)).GetProperty("verification");
         Assert.Equal(1, v.GetProperty("applied").GetInt32());
         Assert.Equal(2, v.GetProperty("total").GetInt32());
+        Assert.Empty(v.GetProperty("stragglers").EnumerateArray());
         Assert.Equal(["app-gone"], v.GetProperty("unreachable").EnumerateArray().Select(s => s.GetString()!));
     }
 
