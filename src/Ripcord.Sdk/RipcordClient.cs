@@ -291,7 +291,7 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
                 Log.OverrideUnavailable(_log, (int)response.StatusCode);
                 return null;
             }
-            grant = await response.Content.ReadFromJsonAsync<OverrideGrant>(CoreJson.Options, linked.Token);
+            grant = (await response.Content.ReadFromJsonAsync<IssuedGrant>(CoreJson.Options, linked.Token))?.Grant;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
         {
@@ -393,6 +393,9 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
+
+/// <summary>The server's answer to an in-app override request (it also names the revision and review).</summary>
+internal sealed record IssuedGrant(OverrideGrant Grant, long Revision);
 
 public enum SendOutcome
 {
