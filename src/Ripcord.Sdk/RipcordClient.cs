@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
@@ -217,17 +218,19 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var snapshot = Volatile.Read(ref _snapshot);
         var now = _options.Clock.GetUtcNow();
+        ImmutableArray<OverrideGrant> grants = default;
         if (request.Grants is null)
         {
-            var state = snapshot.Program?.State.Grants ?? [];
+            // Passed beside the request, not copied into it: Decide stays free of allocations of its own.
+            grants = snapshot.Program?.State.Grants ?? default;
             var obtained = Volatile.Read(ref _obtained);
-            request = request with { Grants = obtained.Length == 0 ? state : [.. state, .. obtained] };
+            if (obtained.Length > 0)
+            {
+                grants = grants.IsDefault ? [.. obtained] : [.. grants, .. obtained];
+            }
         }
-        if (request.Locale is null && _options.Locale is not null)
-        {
-            request = request with { Locale = _options.Locale };
-        }
-        var decision = FallbackEngine.Decide(request, snapshot.Catalog, now);
+        var decision = FallbackEngine.Decide(request.Locale is null && _options.Locale is not null ? request with { Locale = _options.Locale } : request,
+            snapshot.Catalog, now, grants);
         var t = decision.Telemetry;
         _telemetry.Enqueue(TelemetryEvent.Fallback(now.UtcTicks, t.Decision, t.ReasonCode, t.Tier, t.EffectiveTier,
             t.Capability, t.Transport, t.Action, request.WorkspaceId, t.GrantId));

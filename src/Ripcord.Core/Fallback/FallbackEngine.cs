@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Ripcord.Core.Fallback;
 
 public enum Transport
@@ -107,7 +109,13 @@ public sealed record FallbackDecision(
 /// </summary>
 public static class FallbackEngine
 {
-    public static FallbackDecision Decide(FallbackRequest r, FallbackCatalog catalog, DateTimeOffset now)
+    public static FallbackDecision Decide(FallbackRequest r, FallbackCatalog catalog, DateTimeOffset now) => Decide(r, catalog, now, []);
+
+    /// <summary>
+    /// As <see cref="Decide(FallbackRequest, FallbackCatalog, DateTimeOffset)"/>, with the program state's grants
+    /// (<c>ProgramState.Grants</c>) consulted too: the SDK passes its revision's without copying the request.
+    /// </summary>
+    public static FallbackDecision Decide(FallbackRequest r, FallbackCatalog catalog, DateTimeOffset now, ImmutableArray<OverrideGrant> stateGrants)
     {
         var known = r.Tier is 0 or 1 or 2;
         var tier = known ? r.Tier!.Value : r.StrictTierEnforcement ? 2 : 1;
@@ -131,7 +139,7 @@ public static class FallbackEngine
             return Make(r, catalog, FallbackOutcome.Blocked, false, null, "secure-unavailable", "blocked-no-baseline", cause, IntentDisposition.Held, tier, known);
         }
 
-        var grant = tier == 2 ? FindGrant(r, now) : null;
+        var grant = tier == 2 ? FindGrant(r, now, stateGrants) : null;
         return tier switch
         {
             0 => Make(r, catalog, FallbackOutcome.FallbackAuto, false, Transport.Baseline, "baseline-fallback", "fallback-auto", cause, IntentDisposition.ReplayOnBaseline, tier, known),
@@ -154,7 +162,7 @@ public static class FallbackEngine
     /// The grant that lets this request fall back: the one presented, else the first valid one among the
     /// state's. A state holds few grants (they are emergency actions, pruned once expired), so a scan is enough.
     /// </summary>
-    public static OverrideGrant? FindGrant(FallbackRequest r, DateTimeOffset now)
+    public static OverrideGrant? FindGrant(FallbackRequest r, DateTimeOffset now, ImmutableArray<OverrideGrant> stateGrants = default)
     {
         if (IsValid(r.Grant, r, now))
         {
@@ -167,6 +175,16 @@ public static class FallbackEngine
                 if (IsValid(grants[i], r, now))
                 {
                     return grants[i];
+                }
+            }
+        }
+        if (!stateGrants.IsDefault)
+        {
+            foreach (var grant in stateGrants)
+            {
+                if (IsValid(grant, r, now))
+                {
+                    return grant;
                 }
             }
         }
