@@ -48,6 +48,7 @@ public static class CliApp
             ClientsCommands.Create(verbs),
             IncidentCommands.Create(verbs),
             KillSwitchCommands.Create(verbs),
+            GrantCommands.Create(verbs),
             ReviewCommands.Create(verbs),
             FreezeCommands.Create(verbs),
             WebhookCommands.Create(verbs),

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
@@ -38,6 +39,9 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     private readonly Task _telemetryLoop;
     private readonly ProgramDefinition? _builtIn;
     private ClientSnapshot _snapshot;
+    // Grants this client obtained in-app, honoured at once (before their revision arrives by the stream).
+    private OverrideGrant[] _obtained = [];
+    private readonly Lock _obtainedGate = new();
     private int _disposed;
 
     public RipcordClient(RipcordClientOptions options)
@@ -203,14 +207,30 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
 
     // ---- fallback --------------------------------------------------------------------------
 
-    /// <summary>SPEC §4 for a fully specified request; records the decision as telemetry.</summary>
+    /// <summary>
+    /// SPEC §4 for a fully specified request; records the decision as telemetry. Unless the request names
+    /// its own <see cref="FallbackRequest.Grants"/>, the tier-2 override grants of the revision in effect (and
+    /// those this client obtained in-app) are consulted: an unexpired one for the workspace and action lets
+    /// the action fall back, with no call to the server.
+    /// </summary>
     public FallbackDecision Decide(FallbackRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var snapshot = Volatile.Read(ref _snapshot);
         var now = _options.Clock.GetUtcNow();
+        ImmutableArray<OverrideGrant> grants = default;
+        if (request.Grants is null)
+        {
+            // Passed beside the request, not copied into it: Decide stays free of allocations of its own.
+            grants = snapshot.Program?.State.Grants ?? default;
+            var obtained = Volatile.Read(ref _obtained);
+            if (obtained.Length > 0)
+            {
+                grants = grants.IsDefault ? [.. obtained] : [.. grants, .. obtained];
+            }
+        }
         var decision = FallbackEngine.Decide(request.Locale is null && _options.Locale is not null ? request with { Locale = _options.Locale } : request,
-            snapshot.Catalog, now);
+            snapshot.Catalog, now, grants);
         var t = decision.Telemetry;
         _telemetry.Enqueue(TelemetryEvent.Fallback(now.UtcTicks, t.Decision, t.ReasonCode, t.Tier, t.EffectiveTier,
             t.Capability, t.Transport, t.Action, request.WorkspaceId, t.GrantId));
@@ -242,27 +262,56 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Asks the server for a tier-2 override for one workspace and action. The approver's own
-    /// token is sent (security lead or admin); the server grants only after auditing it.
+    /// Asks the server, with this client's own SDK key, for an in-app tier-2 override of one action in one
+    /// workspace, on behalf of a user holding <paramref name="inAppRole"/> in the app (who has confirmed).
+    /// The server grants it only when the program's definition lets that role override tier 2
+    /// (<c>tiers: inAppOverride</c>), and only after its audit event and the grant (a new revision) are
+    /// stored. Returns the grant — <see cref="Decide(EvaluationContext, string, string, Transport, OverrideGrant?)"/>
+    /// honours it from then on, until it expires — or null when the server could not be reached or could
+    /// not record it: fail closed, there is no override. Throws <see cref="OverrideRefusedException"/>
+    /// when the server refuses (a role the definition does not allow, bad input).
     /// </summary>
-    public async Task<OverrideGrant> RequestOverrideAsync(string workspaceId, string action, string reason, string approverToken,
-        TimeSpan? ttl = null, CancellationToken ct = default)
+    public async Task<OverrideGrant?> RequestOverrideAsync(string workspaceId, string action, string reason, string inAppRole,
+        CancellationToken ct = default)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/programs/{Uri.EscapeDataString(Program)}/override-grants")
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/programs/{Uri.EscapeDataString(Program)}/override-grants/in-app")
         {
-            Content = JsonContent.Create(new { workspaceId, action, reason, ttlMinutes = ttl is { } t ? (int?)Math.Ceiling(t.TotalMinutes) : null }),
+            Content = JsonContent.Create(new { workspaceId, action, reason, role = inAppRole }),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", approverToken);
         using var timeout = new CancellationTokenSource(OverrideRequestTimeout, _options.Clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
-        using var response = await _http.SendAsync(request, linked.Token);
-        if (!response.IsSuccessStatusCode)
+        OverrideGrant? grant;
+        try
         {
-            var detail = await response.Content.ReadAsStringAsync(linked.Token);
-            throw new OverrideRefusedException((int)response.StatusCode, detail);
+            using var response = await _http.SendAsync(request, linked.Token);
+            if ((int)response.StatusCode is >= 400 and < 500)
+            {
+                var detail = await response.Content.ReadAsStringAsync(linked.Token);
+                throw new OverrideRefusedException((int)response.StatusCode, detail);
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                Log.OverrideUnavailable(_log, (int)response.StatusCode);
+                return null;
+            }
+            grant = (await response.Content.ReadFromJsonAsync<IssuedGrant>(CoreJson.Options, linked.Token))?.Grant;
         }
-        return await response.Content.ReadFromJsonAsync<OverrideGrant>(CoreJson.Options, linked.Token)
-            ?? throw new OverrideRefusedException((int)response.StatusCode, "empty grant");
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
+        {
+            // Unreachable, timed out, or an answer we cannot read: no override.
+            Log.OverrideUnavailable(_log, 0);
+            return null;
+        }
+        if (grant is null)
+        {
+            return null;
+        }
+        var now = _options.Clock.GetUtcNow();
+        lock (_obtainedGate)
+        {
+            Volatile.Write(ref _obtained, [.. _obtained.Where(h => !h.IsExpired(now)), grant]);
+        }
+        return grant;
     }
 
     // ---- telemetry -------------------------------------------------------------------------
@@ -348,6 +397,9 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
 
+/// <summary>The server's answer to an in-app override request (it also names the revision and review).</summary>
+internal sealed record IssuedGrant(OverrideGrant Grant, long Revision);
+
 public enum SendOutcome
 {
     Ok,
@@ -355,7 +407,7 @@ public enum SendOutcome
     Timeout,
 }
 
-/// <summary>The server did not grant a tier-2 override (wrong role, bad request, or the audit log could not record it).</summary>
+/// <summary>The server refused a tier-2 override (a role the definition does not allow, or a bad request).</summary>
 public sealed class OverrideRefusedException(int status, string detail)
     : Exception($"the override was not granted ({status}): {detail}")
 {

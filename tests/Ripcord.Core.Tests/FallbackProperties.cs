@@ -30,11 +30,12 @@ public sealed class FallbackProperties
         from action in Gen.Elements("send", "create")
         from ws in Gen.Elements("w1", "w2")
         from grant in GrantGen
+        from stateGrants in Gen.ListOf(GrantGen).Select(l => l.OfType<OverrideGrant>().Take(3).ToList())
         from locale in Gen.Elements<string?>(null, "en", "fr", "fr-CA", "de")
         select new FallbackRequest
         {
             Tier = tier, Requested = transport, Capability = capability, SecureEnabled = secure, BaselineEnabled = baseline,
-            StrictTierEnforcement = strict, Action = action, WorkspaceId = ws, Grant = grant, Locale = locale,
+            StrictTierEnforcement = strict, Action = action, WorkspaceId = ws, Grant = grant, Grants = stateGrants, Locale = locale,
         };
 
     private static FallbackDecision Decide(FallbackRequest r) => FallbackEngine.Decide(r, Catalog, Now);
@@ -62,7 +63,8 @@ public sealed class FallbackProperties
     {
         var d = Decide(r);
         var replayed = d.Intent is IntentDisposition.ReplayOnBaseline or IntentDisposition.ReplayAfterConfirmation;
-        return EffectiveTier(r) != 2 || r.Requested == Transport.Baseline || !replayed || FallbackEngine.IsValid(r.Grant, r, Now);
+        return EffectiveTier(r) != 2 || r.Requested == Transport.Baseline || !replayed
+            || FallbackEngine.IsValid(r.Grant, r, Now) || (r.Grants ?? []).Any(g => FallbackEngine.IsValid(g, r, Now));
     });
 
     [Property(MaxTest = 2000)]

@@ -48,9 +48,10 @@ public sealed class ResponseDefinitionTests
     public void A_definition_without_the_sections_serialises_exactly_as_before_them()
     {
         // Digests of the built-in groups definition and its initial state taken before the sections existed:
-        // stored revisions must still verify.
+        // stored revisions must still verify. (Tier 2's inAppOverride came later still: left out the same way.)
         var d = BuiltInPrograms.Groups with
         {
+            Tiers = [.. BuiltInPrograms.Groups.Tiers.Select(t => t with { InAppOverride = null })],
             Triggers = ImmutableSortedDictionary<string, string>.Empty,
             Operations = ImmutableSortedDictionary<string, OperationDefinition>.Empty,
             Templates = ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty,
@@ -62,6 +63,7 @@ public sealed class ResponseDefinitionTests
         Assert.DoesNotContain("\"triggers\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("\"operations\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("\"templates\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"inAppOverride\"", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -38,16 +38,17 @@ public sealed record Scenario(ProgramState State, EvaluationContext Context, Dat
         from members in Gen.ListOf(Gen.Elements(Workspaces).Zip(Gen.Elements(CohortIds.Take(5).ToArray())))
         from overrides in Gen.ListOf(OverrideGen).Select(l => l.Take(12).ToList())
         from kills in Gen.ListOf(Gen.Elements("KS1", "KS2", "KS3", "KS4", "KS5").Zip(ScopeGen(allowUser: false))).Select(l => l.Take(3).ToList())
+        from grants in Gen.ListOf(Gen.Elements(Workspaces).Zip(Gen.Choose(-30, 60))).Select(l => l.Take(3).ToList())
         from workspace in Gen.Elements(Workspaces.Append(null).ToArray())
         from user in Gen.Elements(Users.Append(null).ToArray())
         from tier in Gen.Elements<int?>(0, 1, 2, null)
         from tag in Gen.Choose(0, 1_000_000_000)
-        select Build(stage, members, overrides, kills, workspace, user, tier, tag);
+        select Build(stage, members, overrides, kills, grants, workspace, user, tier, tag);
 
     public static Arbitrary<Scenario> Arbitrary => Generator.ToArbitrary();
 
     private static Scenario Build(string stage, IList<(string, string)> members, List<OverrideSpec> overrides,
-        List<(string, string)> kills, string? workspace, string? user, int? tier, int tag)
+        List<(string, string)> kills, List<(string, int)> grants, string? workspace, string? user, int? tier, int tag)
     {
         var now = Groups.Now;
         var created = now.AddDays(-3);
@@ -75,8 +76,13 @@ public sealed record Scenario(ProgramState State, EvaluationContext Context, Dat
                 Id = $"k{tag}-{i++}", Level = level, Scope = Scope.Parse(scope), Reason = "p", ActivatedAt = now, ActivatedBy = "p",
             });
         }
+        foreach (var (grantWorkspace, minutes) in grants)
+        {
+            // Minutes from now, negative: already expired at evaluation time.
+            state = state with { Grants = state.Grants.Add(new Fallback.OverrideGrant($"g{tag}-{i++}", "groups", grantWorkspace, "send", now.AddMinutes(minutes), "p")) };
+        }
         var story = $"stage {stage}; cohorts [{string.Join(",", members)}]; overrides [{string.Join(", ", overrides.Select(o => $"{o.Flag}={o.Value}@{o.Scope}/{o.ExpiryHours}h"))}]; " +
-            $"kills [{string.Join(",", kills)}]; context ws={workspace} user={user} tier={tier}";
+            $"kills [{string.Join(",", kills)}]; grants [{string.Join(",", grants)}]; context ws={workspace} user={user} tier={tier}";
         return new Scenario(state, new EvaluationContext(workspace, user, tier), now, story);
     }
 }

@@ -4,6 +4,7 @@ using System.Net.NetworkInformation;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Ripcord.Core.Audit;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
@@ -159,56 +160,137 @@ public sealed class TelemetryAndGrantTests
         Assert.True(client.Telemetry.Dropped >= 11_000, $"dropped {client.Telemetry.Dropped}");
     }
 
-    [Fact]
-    public async Task A_security_lead_grant_lets_tier2_fall_back_for_that_workspace_and_action_only()
+    private static async Task<(RipcordTestServer Server, long Head)> WithBaselineAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
-        await using var server = await SdkTestServer.StartAsync();
+        var server = await SdkTestServer.StartAsync(configure);
         await server.OverrideAsync("F1", "global", true);
-        var head = await server.OverrideAsync("F2", "global", true);
-        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")));
+        return (server, await server.OverrideAsync("F2", "global", true));
+    }
+
+    [Fact]
+    public async Task A_security_lead_grant_reaches_a_connected_sdk_through_the_stream_and_stops_at_its_expiry()
+    {
+        var (server, head) = await WithBaselineAsync();
+        await using var _ = server;
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")) with { Clock = clock });
         await Eventually.TrueAsync(() => client.Revision == head, "the head");
         var context = new EvaluationContext("w1", "u1", 2);
-
         var blocked = client.Decide(context, "key-unavailable");
         Assert.Equal(FallbackOutcome.Blocked, blocked.Outcome);
         Assert.Equal(IntentDisposition.Held, blocked.Intent);
 
-        var refused = await Assert.ThrowsAsync<OverrideRefusedException>(() =>
-            client.RequestOverrideAsync("w1", "send", "incident 12", approverToken: server.CreateTokenAsync("operator").Result));
-        Assert.Equal(403, refused.Status);
+        // The security lead grants it from the API (the CLI's `ripcord grant create`); the app holds no token but its SDK key.
+        using var security = server.NewClient(await server.CreateTokenAsync("security-lead"));
+        using var response = await security.PostAsJsonAsync("api/v1/programs/groups/override-grants",
+            new { workspaceId = "w1", action = "send", reason = "incident 12", ttlMinutes = 10 });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var issued = await response.Content.ReadFromJsonAsync<JsonObject>();
+        var grantId = issued!["grant"]!["id"]!.GetValue<string>();
+        var expiresAt = issued["grant"]!["expiresAt"]!.GetValue<DateTimeOffset>();
+        await Eventually.TrueAsync(() => client.Revision == head + 1, "the grant's revision on the stream");
 
-        var grant = await client.RequestOverrideAsync("w1", "send", "incident 12", await server.CreateTokenAsync("security-lead"), TimeSpan.FromMinutes(10));
-        var allowed = client.Decide(context, "key-unavailable", grant: grant);
+        // No extra call: Decide finds the grant in the revision it holds.
+        var allowed = client.Decide(context, "key-unavailable");
         Assert.Equal(FallbackOutcome.FallbackPrompt, allowed.Outcome);
         Assert.Equal(IntentDisposition.ReplayAfterConfirmation, allowed.Intent);
-        Assert.Equal(FallbackOutcome.Blocked, client.Decide(new EvaluationContext("w2", "u1", 2), "key-unavailable", grant: grant).Outcome);
+        Assert.Equal(grantId, allowed.Telemetry.GrantId);
+        Assert.Equal(FallbackOutcome.Blocked, client.Decide(new EvaluationContext("w2", "u1", 2), "key-unavailable").Outcome);
+        Assert.Equal(FallbackOutcome.Blocked, client.Decide(context, "key-unavailable", action: "create").Outcome);
+
+        // At its expiry it stops applying by itself, without a new revision.
+        clock.SetUtcNow(expiresAt);
+        Assert.Equal(FallbackOutcome.Blocked, client.Decide(context, "key-unavailable").Outcome);
+        Assert.Equal(head + 1, client.Revision);
+    }
+
+    [Fact]
+    public async Task A_revoked_grant_stops_applying_when_its_revision_arrives()
+    {
+        var (server, head) = await WithBaselineAsync();
+        await using var _ = server;
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")));
+        await Eventually.TrueAsync(() => client.Revision == head, "the head");
+        var issued = await server.Admin.PostAsJsonAsync("api/v1/programs/groups/override-grants", new { workspaceId = "w1", action = "send", reason = "r" });
+        var id = (await issued.Content.ReadFromJsonAsync<JsonObject>())!["grant"]!["id"]!.GetValue<string>();
+        var context = new EvaluationContext("w1", "u1", 2);
+        await Eventually.TrueAsync(() => client.Decide(context, "key-unavailable").Outcome == FallbackOutcome.FallbackPrompt, "the grant applies");
+        using var revoke = await server.Admin.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"api/v1/programs/groups/override-grants/{id}")
+        {
+            Content = JsonContent.Create(new { reason = "relay restored" }),
+        });
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        await Eventually.TrueAsync(() => client.Decide(context, "key-unavailable").Outcome == FallbackOutcome.Blocked, "the revocation applies");
+    }
+
+    [Fact]
+    public async Task An_in_app_override_is_asked_with_the_sdks_own_key_for_a_role_the_definition_allows()
+    {
+        var (server, head) = await WithBaselineAsync();
+        await using var _ = server;
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")));
+        await Eventually.TrueAsync(() => client.Revision == head, "the head");
+        var context = new EvaluationContext("w1", "u1", 2);
+
+        // A role the definition does not list is refused by the server, and nothing is granted.
+        var refused = await Assert.ThrowsAsync<OverrideRefusedException>(() => client.RequestOverrideAsync("w1", "send", "confirmed", "member"));
+        Assert.Equal(403, refused.Status);
+        Assert.Equal(FallbackOutcome.Blocked, client.Decide(context, "key-unavailable").Outcome);
+
+        var grant = await client.RequestOverrideAsync("w1", "send", "the group admin confirmed", "group-admin");
+        Assert.NotNull(grant);
+        Assert.Equal("group-admin", grant.InAppRole);
+        // Honoured at once (before its revision arrives), then from the revision like any grant.
+        Assert.Equal(FallbackOutcome.FallbackPrompt, client.Decide(context, "key-unavailable").Outcome);
+        await Eventually.TrueAsync(() => client.Revision == head + 1, "the grant's revision");
+        Assert.Equal(FallbackOutcome.FallbackPrompt, client.Decide(context, "key-unavailable").Outcome);
+        Assert.Equal(FallbackOutcome.Blocked, client.Decide(new EvaluationContext("w2", "u1", 2), "key-unavailable").Outcome);
 
         var audit = await server.Admin.GetFromJsonAsync<JsonObject>("api/v1/audit?limit=1000");
         Assert.Contains(audit!["entries"]!.AsArray(), e => e!["action"]!.GetValue<string>() == "tier2-override.grant"
-            && e["after"]!.GetValue<string>().Contains(grant.Id, StringComparison.Ordinal));
+            && e["role"]!.GetValue<string>() == "sdk" && e["after"]!.GetValue<string>().Contains(grant.Id, StringComparison.Ordinal));
     }
 
     private sealed class FailingAudit(IAuditLog inner) : IAuditLog
     {
-        public Task<AuditEntry> AppendAsync(AuditDraft draft, CancellationToken ct = default) =>
-            draft.Action == AuditAction.Tier2OverrideGrant ? throw new IOException("disk full") : inner.AppendAsync(draft, ct);
+        public Task<AuditEntry> AppendAsync(AuditDraft draft, CancellationToken ct = default) => inner.AppendAsync(draft, ct);
 
         public Task<AuditEntry> AppendAsync(WriteSession session, AuditDraft draft, CancellationToken ct = default) =>
-            inner.AppendAsync(session, draft, ct);
+            draft.Action == AuditAction.Tier2OverrideGrant ? throw new IOException("disk full") : inner.AppendAsync(session, draft, ct);
 
         public Task<IReadOnlyList<AuditEntry>> ReadAsync(long afterSeq, int limit, CancellationToken ct = default) => inner.ReadAsync(afterSeq, limit, ct);
     }
 
     [Fact]
-    public async Task No_audit_event_means_no_grant()
+    public async Task No_audit_event_means_no_grant_and_the_sdk_gets_no_override()
     {
-        await using var server = await SdkTestServer.StartAsync(builder =>
+        var (server, head) = await WithBaselineAsync(builder =>
             builder.Services.AddSingleton<IAuditLog>(sp => new FailingAudit(new AuditStore(sp.GetRequiredService<Databases>()))));
+        await using var _ = server;
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")));
+        await Eventually.TrueAsync(() => client.Revision == head, "the head");
+
+        Assert.Null(await client.RequestOverrideAsync("w1", "send", "confirmed", "group-admin"));
+        Assert.Equal(FallbackOutcome.Blocked, client.Decide(new EvaluationContext("w1", "u1", 2), "key-unavailable").Outcome);
+
         using var security = server.NewClient(await server.CreateTokenAsync("security-lead"));
         using var response = await security.PostAsJsonAsync("api/v1/programs/groups/override-grants",
             new { workspaceId = "w1", action = "send", reason = "incident 12" });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.DoesNotContain("grt_", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("grt_", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(head, await server.HeadAsync());
+    }
+
+    [Fact]
+    public async Task With_the_server_down_the_sdk_gets_no_override()
+    {
+        var (server, head) = await WithBaselineAsync();
+        await using var _ = server;
+        await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")));
+        await Eventually.TrueAsync(() => client.Revision == head, "the head");
+        await server.StopAsync();
+
+        Assert.Null(await client.RequestOverrideAsync("w1", "send", "confirmed", "group-admin"));
+        Assert.Equal(FallbackOutcome.Blocked, client.Decide(new EvaluationContext("w1", "u1", 2), "key-unavailable").Outcome);
     }
 }

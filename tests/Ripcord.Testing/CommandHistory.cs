@@ -11,7 +11,8 @@ namespace Ripcord.Testing;
 /// <summary>
 /// A random history of commands on the groups program: overrides set, replaced and removed,
 /// cohorts created and replaced, stage moves, kill switches on and off, definition applies that
-/// reorder or drop cohorts, and rollbacks to earlier revisions. Each step is a few random numbers,
+/// reorder or drop cohorts, rollbacks to earlier revisions, and tier-2 override grants issued (some
+/// expiring between steps, so later issues prune them) and revoked. Each step is a few random numbers,
 /// interpreted against the state reached so far, so every command is meaningful (and some are
 /// refused, as real ones are).
 /// </summary>
@@ -20,7 +21,7 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
     public override string ToString() => string.Join(" ", Steps.Select(s => $"{s.Kind}:{s.A}:{s.B}"));
 
     public static Arbitrary<CommandHistory> Arbitrary =>
-        (from kind in Gen.Choose(0, 10)
+        (from kind in Gen.Choose(0, 12)
          from a in Gen.Choose(0, 1000)
          from b in Gen.Choose(0, 1000)
          select (kind, a, b))
@@ -95,6 +96,12 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
                 return new DeactivateKillSwitch(state.KillSwitches.IsEmpty ? "ks_missing" : state.KillSwitches[a % state.KillSwitches.Length].Id, "resolved");
             case 8:
                 return new ApplyDefinition(Reshuffled(state.Definition, a, b));
+            case 11:
+                // Steps are 7 minutes apart: a short grant has expired a few steps on, a long one outlives the history.
+                return new IssueGrant($"grt_{idTag}{i}", Workspaces[a % Workspaces.Length], a % 2 == 0 ? "send" : "create", "grant " + i,
+                    now.AddMinutes(1 + b % 240), Alice, b % 3 == 0 ? "group-admin" : null);
+            case 12:
+                return new RevokeGrant(state.Grants.IsEmpty ? "grt_missing" : state.Grants[a % state.Grants.Length].Id, "restored");
             default:
                 var target = a % revisions.Count;
                 return new RollbackTo(target + 1, revisions[target], "back to " + (target + 1));

@@ -9,6 +9,7 @@ using Ripcord.Server.Cohorts;
 using Ripcord.Core.Incidents;
 using Ripcord.Server.Evaluation;
 using Ripcord.Server.Incidents;
+using Ripcord.Server.Grants;
 using Ripcord.Server.KillSwitches;
 using Ripcord.Server.Overrides;
 using Ripcord.Server.Programs;
@@ -229,6 +230,17 @@ public sealed class RipcordApiClient : IDisposable
 
     public Task<ApiResponse<Incident>> CloseIncidentAsync(string program, string id, CancellationToken ct = default) =>
         SendAsync<Incident>(HttpMethod.Post, ProgramPath(program, "incidents", id, "close"), null, null, ct);
+
+    // ---- tier-2 override grants ----------------------------------------------------------------
+
+    public Task<ApiResponse<IReadOnlyList<GrantView>>> ListGrantsAsync(string program, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<GrantView>>(ProgramPath(program, "override-grants"), ct);
+
+    public Task<ApiResponse<GrantIssuedResponse>> IssueGrantAsync(string program, GrantBody body, CancellationToken ct = default) =>
+        SendAsync<GrantIssuedResponse>(HttpMethod.Post, ProgramPath(program, "override-grants"), JsonBody(body), null, ct);
+
+    public Task<ApiResponse<GrantRevokedResponse>> RevokeGrantAsync(string program, string id, string reason, CancellationToken ct = default) =>
+        SendAsync<GrantRevokedResponse>(HttpMethod.Delete, ProgramPath(program, "override-grants", id), JsonBody(new RevokeGrantBody(reason)), null, ct);
 
     // ---- kill switches -------------------------------------------------------------------------
 

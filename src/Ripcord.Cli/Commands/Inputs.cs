@@ -34,6 +34,22 @@ public static class Inputs
             : throw new CliException($"--expires takes a duration like 30m, 24h, 3d or an ISO-8601 time, not '{text}'");
     }
 
+    /// <summary>A lifetime in whole minutes: 30m, 2h, or a bare number of minutes.</summary>
+    public static int Minutes(string text, string option)
+    {
+        var unit = text.Length > 0 && char.IsLetter(text[^1]) ? text[^1] : 'm';
+        var number = char.IsLetter(unit) && text.Length > 0 && char.IsLetter(text[^1]) ? text[..^1] : text;
+        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        {
+            var minutes = unit switch { 'm' => amount, 'h' => amount * 60, _ => double.NaN };
+            if (minutes is >= 1 and <= int.MaxValue && minutes == Math.Floor(minutes))
+            {
+                return (int)minutes;
+            }
+        }
+        throw new CliException($"{option} takes whole minutes like 30m or 2h, not '{text}'");
+    }
+
     /// <summary>"a,b c" given as one or several tokens → [a, b, c]; nothing given → null (the field is left out).</summary>
     public static string[]? List(string[]? values) =>
         values is null || values.Length == 0

@@ -21,6 +21,7 @@ public readonly record struct AuditAction
     public static readonly AuditAction TokenCreate = new("token.create");
     public static readonly AuditAction TokenRevoke = new("token.revoke");
     public static readonly AuditAction Tier2OverrideGrant = new("tier2-override.grant");
+    public static readonly AuditAction Tier2OverrideRevoke = new("tier2-override.revoke");
     public static readonly AuditAction KillSwitchRequest = new("killswitch.request");
     public static readonly AuditAction KillSwitchApprove = new("killswitch.approve");
     public static readonly AuditAction KillSwitchVerify = new("killswitch.verify");
@@ -38,7 +39,7 @@ public readonly record struct AuditAction
     public static IReadOnlyList<AuditAction> All { get; } =
     [
         DefinitionApply, CohortPut, OverrideCreate, OverrideDelete, StageSet, KillSwitchActivate, KillSwitchDeactivate,
-        Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, KillSwitchRequest, KillSwitchApprove, KillSwitchVerify,
+        Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, Tier2OverrideRevoke, KillSwitchRequest, KillSwitchApprove, KillSwitchVerify,
         IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, FreezeStart, FreezeLift, WebhookCreate, WebhookDelete, Denied,
     ];
 

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Ripcord.Core.Audit;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
+using Ripcord.Core.Fallback;
 
 namespace Ripcord.Core.Changes;
 
@@ -20,6 +21,8 @@ namespace Ripcord.Core.Changes;
 [JsonDerivedType(typeof(KillSwitchActivated), "kill-switch-activated")]
 [JsonDerivedType(typeof(KillSwitchDeactivated), "kill-switch-deactivated")]
 [JsonDerivedType(typeof(RolledBack), "rolled-back")]
+[JsonDerivedType(typeof(GrantIssued), "grant-issued")]
+[JsonDerivedType(typeof(GrantRevoked), "grant-revoked")]
 public abstract record DomainEvent
 {
     private static readonly FrozenDictionary<Type, string> Names = typeof(DomainEvent)
@@ -51,6 +54,11 @@ public sealed record KillSwitchActivated(KillSwitchActivation Activation) : Doma
 public sealed record KillSwitchDeactivated(KillSwitchActivation Activation, string Reason) : DomainEvent;
 
 public sealed record RolledBack(long ToRevision, string Reason, ImmutableArray<string> KeptKillSwitches) : DomainEvent;
+
+/// <summary>A tier-2 override grant issued; <paramref name="Pruned"/> are expired grants dropped from the state with it.</summary>
+public sealed record GrantIssued(OverrideGrant Grant, ImmutableArray<string> Pruned) : DomainEvent;
+
+public sealed record GrantRevoked(OverrideGrant Grant, string Reason) : DomainEvent;
 
 /// <summary>The audit row a change writes: action, target, before/after (serialised as JSON), and a one-line summary.</summary>
 public sealed record AuditSummary(AuditAction Action, string Target, object? Before, object? After, string Summary);

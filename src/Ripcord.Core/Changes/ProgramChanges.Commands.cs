@@ -32,6 +32,8 @@ public static partial class ProgramChanges
             ActivateKillSwitch c => Activate(state, c, now),
             DeactivateKillSwitch c => Deactivate(state, c),
             RollbackTo c => Rollback(state, c),
+            IssueGrant c => Grant(state, c, now),
+            RevokeGrant c => Revoke(state, c),
             _ => throw new ChangeRejectedException(ChangeError.Invalid, "command", $"unknown command '{command.Name}'"),
         };
     }
@@ -145,5 +147,28 @@ public static partial class ProgramChanges
             new AuditSummary(AuditAction.Rollback, "program:" + state.Program, new { stage = state.Stage, overrides = state.Overrides.Length },
                 new { toRevision = c.Revision, stage = next.Stage, overrides = next.Overrides.Length, keptKillSwitches = kept },
                 $"rolled back to revision {c.Revision}"));
+    }
+
+    private static ProgramChange Grant(ProgramState state, IssueGrant c, DateTimeOffset now)
+    {
+        var (next, grant, pruned) = IssueGrant(state, c, now);
+        return One(next, new GrantIssued(grant, pruned),
+            new AuditSummary(AuditAction.Tier2OverrideGrant, $"override-grant:{state.Program}/{grant.Id}", null, grant,
+                $"granted a tier-2 override of '{grant.Action}' in workspace {grant.WorkspaceId} until {grant.ExpiresAt:O}"
+                + (grant.InAppRole is null ? "" : $" (asked in-app by role {grant.InAppRole})")));
+    }
+
+    private static ProgramChange Revoke(ProgramState state, RevokeGrant c)
+    {
+        if (string.IsNullOrWhiteSpace(c.Reason) || c.Reason.Length > MaxReasonLength)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "reason", $"revoking a grant needs a reason (at most {MaxReasonLength} characters)");
+        }
+        var existing = state.FindGrant(c.Id)
+            ?? throw new ChangeRejectedException(ChangeError.NotFound, "id", $"no override grant '{c.Id}' in program '{state.Program}'");
+        var next = state with { Grants = state.Grants.Remove(existing) };
+        return One(next, new GrantRevoked(existing, c.Reason.Trim()),
+            new AuditSummary(AuditAction.Tier2OverrideRevoke, $"override-grant:{state.Program}/{existing.Id}", existing, null,
+                $"revoked the tier-2 override of '{existing.Action}' in workspace {existing.WorkspaceId}"));
     }
 }

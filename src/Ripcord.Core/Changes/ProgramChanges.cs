@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
+using Ripcord.Core.Fallback;
 
 namespace Ripcord.Core.Changes;
 
@@ -39,6 +40,12 @@ public static partial class ProgramChanges
     public static readonly TimeSpan MaxDiagnosticLifetime = TimeSpan.FromHours(72);
 
     public const int MaxReasonLength = 1000;
+
+    /// <summary>How far away a tier-2 override grant may expire: an emergency measure, not a setting.</summary>
+    public static readonly TimeSpan MaxGrantLifetime = TimeSpan.FromHours(4);
+
+    public const int MaxWorkspaceIdLength = 256;
+    public const int MaxActionLength = 64;
 
     public static (ProgramState State, FlagOverride Created, FlagOverride? Replaced) AddOverride(
         ProgramState state, OverrideRequest request, string id, string actor, DateTimeOffset now)
@@ -169,6 +176,47 @@ public static partial class ProgramChanges
     }
 
     /// <summary>
+    /// Adds a tier-2 override grant. Grants that have expired by <paramref name="now"/> are dropped in the
+    /// same revision (they no longer apply; the audit log keeps them), so the state holds only live ones.
+    /// </summary>
+    public static (ProgramState State, OverrideGrant Grant, ImmutableArray<string> Pruned) IssueGrant(ProgramState state, IssueGrant c, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(c.WorkspaceId) || c.WorkspaceId.Length > MaxWorkspaceIdLength)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "workspaceId", $"workspaceId is required (at most {MaxWorkspaceIdLength} characters): a grant covers one workspace");
+        }
+        if (string.IsNullOrWhiteSpace(c.Action) || c.Action.Length > MaxActionLength)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "action", $"action is required (e.g. send, at most {MaxActionLength} characters): a grant covers one action");
+        }
+        if (string.IsNullOrWhiteSpace(c.Reason) || c.Reason.Length > MaxReasonLength)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "reason", $"reason is required (at most {MaxReasonLength} characters): say why a tier-2 action may fall back");
+        }
+        if (c.ExpiresAt <= now)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "expiresAt", "a grant must expire in the future");
+        }
+        if (c.ExpiresAt - now > MaxGrantLifetime)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "expiresAt", $"a grant may last at most {MaxGrantLifetime.TotalMinutes:0} minutes");
+        }
+        if (state.FindGrant(c.Id) is not null)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "id", $"override grant id '{c.Id}' is already in use");
+        }
+        var grant = new OverrideGrant(c.Id, state.Program, c.WorkspaceId.Trim(), c.Action.Trim(), c.ExpiresAt, c.By.Name)
+        {
+            Reason = c.Reason.Trim(),
+            IssuedAt = now,
+            InAppRole = c.InAppRole,
+        };
+        var pruned = state.Grants.Where(g => g.IsExpired(now)).Select(g => g.Id).ToImmutableArray();
+        var kept = pruned.IsEmpty ? state.Grants : state.Grants.RemoveAll(g => g.IsExpired(now));
+        return (state with { Grants = kept.Add(grant) }, grant, pruned);
+    }
+
+    /// <summary>
     /// Replaces the definition. Cohorts become the file's; overrides and kill switches that
     /// name a flag, cohort or level the new definition lacks are dropped (and reported);
     /// the stage is kept when it still exists, else reset to the first.
@@ -194,6 +242,8 @@ public static partial class ProgramChanges
             Cohorts = definition.Cohorts,
             Overrides = keptOverrides,
             KillSwitches = keptKs,
+            // Grants name a workspace and an action, nothing a definition defines: they stay.
+            Grants = current.Grants,
             Stage = stageKept ? current.Stage : definition.Stages[0].Id,
         };
         return (state, new DefinitionApplyReport(dropped, droppedKs, stageKept ? null : state.Stage));

@@ -61,8 +61,26 @@ public sealed record DeactivateKillSwitch(string Id, string Reason) : ProgramCom
 }
 
 /// <summary>
+/// Issues a tier-2 fallback override for one workspace and action until <see cref="ExpiresAt"/> (SPEC §4):
+/// by a security lead, or — where the definition's tier policy allows it — asked for in-app by the
+/// app's <see cref="InAppRole"/> through its SDK key.
+/// </summary>
+public sealed record IssueGrant(string Id, string WorkspaceId, string Action, string Reason, DateTimeOffset ExpiresAt, Principal By,
+    string? InAppRole = null) : ProgramCommand
+{
+    public override string Name => "issue-grant";
+}
+
+/// <summary>Withdraws a tier-2 override grant before it expires.</summary>
+public sealed record RevokeGrant(string Id, string Reason) : ProgramCommand
+{
+    public override string Name => "revoke-grant";
+}
+
+/// <summary>
 /// Reverts cohorts, overrides and stage to an earlier revision's state (its definition too).
-/// Active kill switches stay: a rollback never re-enables what a kill switch disabled.
+/// Active kill switches stay: a rollback never re-enables what a kill switch disabled. Override grants
+/// stay too: they are emergency actions, withdrawn by revoking them, not by rolling configuration back.
 /// </summary>
 public sealed record RollbackTo(long Revision, ProgramState Target, string Reason) : ProgramCommand
 {

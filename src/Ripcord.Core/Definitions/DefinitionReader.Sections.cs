@@ -123,7 +123,7 @@ public static partial class DefinitionReader
                 Error(node, path, "a tier is a mapping with id and name");
                 return null;
             }
-            var f = Fields(map, path, "id", "name", "description");
+            var f = Fields(map, path, "id", "name", "description", "inAppOverride");
             var id = OptionalDecimal(f, "id", path + ".id");
             if (id is null)
             {
@@ -134,6 +134,29 @@ public static partial class DefinitionReader
                 Id = id is decimal d && d == decimal.Truncate(d) && d is >= 0 and <= 100 ? (int)d : -1,
                 Name = OptionalString(f, "name", path + ".name") ?? "",
                 Description = OptionalString(f, "description", path + ".description") ?? "",
+                InAppOverride = f.TryGetValue("inAppOverride", out var policy) ? ReadInAppOverride(policy, path + ".inAppOverride") : null,
+            };
+        }
+
+        private InAppOverridePolicy? ReadInAppOverride(YNode node, string path)
+        {
+            if (node is not YMapping map)
+            {
+                Error(node, path, "must be a mapping with roles (the app roles allowed) and ttlMinutes");
+                return null;
+            }
+            var f = Fields(map, path, "roles", "ttlMinutes");
+            if (!f.ContainsKey("roles"))
+            {
+                Error(map, path + ".roles", "required: the app roles that may override (e.g. [group-admin])");
+            }
+            var ttl = OptionalDecimal(f, "ttlMinutes", path + ".ttlMinutes");
+            return new InAppOverridePolicy
+            {
+                Roles = StringList(f, "roles", path + ".roles"),
+                // Not whole or out of range: kept as an invalid value for the validator to name.
+                TtlMinutes = ttl is not decimal t ? InAppOverridePolicy.DefaultTtlMinutes
+                    : t == decimal.Truncate(t) && t is >= 1 and <= InAppOverridePolicy.MaxTtlMinutes ? (int)t : -1,
             };
         }
 

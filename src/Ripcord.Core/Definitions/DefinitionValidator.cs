@@ -182,6 +182,34 @@ public static partial class DefinitionValidator
             {
                 yield return ($"tiers[{i}].id", $"duplicate tier {d.Tiers[i].Id}");
             }
+            if (d.Tiers[i].InAppOverride is not { } policy)
+            {
+                continue;
+            }
+            var at = $"tiers[{i}].inAppOverride";
+            if (d.Tiers[i].Id != 2)
+            {
+                // Tiers 0 and 1 fall back without an override; only tier 2 holds the action for one.
+                yield return (at, "only tier 2 can be overridden: tiers 0 and 1 already fall back");
+            }
+            if (policy.Roles.IsDefaultOrEmpty)
+            {
+                yield return (at + ".roles", "list at least one app role (e.g. group-admin), or remove inAppOverride");
+            }
+            else
+            {
+                for (var r = 0; r < policy.Roles.Length; r++)
+                {
+                    if (!NamePattern().IsMatch(policy.Roles[r]))
+                    {
+                        yield return ($"{at}.roles[{r}]", "a role is letters, digits, '.', '_' or '-' (at most 128)");
+                    }
+                }
+            }
+            if (policy.TtlMinutes is < 1 or > InAppOverridePolicy.MaxTtlMinutes)
+            {
+                yield return (at + ".ttlMinutes", $"must be a whole number of minutes from 1 to {InAppOverridePolicy.MaxTtlMinutes}");
+            }
         }
 
         if (d.Fallback is { } fb)

@@ -125,6 +125,11 @@ public static class DefinitionWriter
                 {
                     y.Append("    description: ").AppendLine(Q(t.Description));
                 }
+                if (t.InAppOverride is { } policy)
+                {
+                    y.Append("    inAppOverride: { roles: [").Append(string.Join(", ", policy.Roles.Select(Q))).Append("], ttlMinutes: ")
+                        .Append(policy.TtlMinutes.ToString(CultureInfo.InvariantCulture)).AppendLine(" }");
+                }
             }
         }
 

@@ -74,6 +74,9 @@ public sealed record ProgramDefinition
         (value ?? ImmutableSortedDictionary<string, T>.Empty).WithComparers(StringComparer.Ordinal);
 
     /// <summary>Finds a flag by key or alias (ordinal).</summary>
+    /// <summary>The in-app override policy of tier 2, if the definition has one.</summary>
+    public InAppOverridePolicy? InAppOverride(int tier) => Tiers.FirstOrDefault(t => t.Id == tier)?.InAppOverride;
+
     public FlagDefinition? FindFlag(string keyOrAlias)
     {
         foreach (var flag in Flags)
@@ -207,6 +210,24 @@ public sealed record TierDefinition
     public required int Id { get; init; }
     public string Name { get; init; } = "";
     public string Description { get; init; } = "";
+    /// <summary>
+    /// Tier 2 only: which of the app's own roles may override the tier explicitly from inside the app
+    /// (the SDK asks the server with its own key, SPEC §4 (b)), and for how long. Null: only a security
+    /// lead's grant overrides. Written to JSON only when set, so definitions without it keep their digest.
+    /// </summary>
+    public InAppOverridePolicy? InAppOverride { get; init; }
+}
+
+/// <summary>An in-app tier override: the app roles allowed to ask for it (e.g. <c>group-admin</c>) and the grant's lifetime.</summary>
+public sealed record InAppOverridePolicy
+{
+    public const int DefaultTtlMinutes = 15;
+    public const int MaxTtlMinutes = 240;
+
+    public ImmutableArray<string> Roles { get; init; } = [];
+    public int TtlMinutes { get; init; } = DefaultTtlMinutes;
+
+    public bool Allows(string role) => Roles.Contains(role, StringComparer.Ordinal);
 }
 
 /// <summary>Stage exit thresholds (SPEC §3), policy in the definition file.</summary>

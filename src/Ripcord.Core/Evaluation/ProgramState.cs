@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using Ripcord.Core.Definitions;
+using Ripcord.Core.Fallback;
 
 namespace Ripcord.Core.Evaluation;
 
@@ -17,6 +18,19 @@ public sealed record ProgramState
     public ImmutableArray<FlagOverride> Overrides { get; init; } = [];
     public required string Stage { get; init; }
     public ImmutableArray<KillSwitchActivation> KillSwitches { get; init; } = [];
+
+    /// <summary>Tier-2 override grants (SPEC §4): one workspace and action each, until they expire or are revoked.</summary>
+    [JsonIgnore]
+    public ImmutableArray<OverrideGrant> Grants { get; init; } = [];
+
+    // Written to JSON only when there are grants, so a state without them has exactly the JSON (and
+    // so the digest) it had before grants existed: stored revisions' digests are verified.
+    [JsonInclude, JsonPropertyName("grants")]
+    private ImmutableArray<OverrideGrant>? GrantsJson
+    {
+        get => Grants.IsDefaultOrEmpty ? null : Grants;
+        init => Grants = value is { IsDefault: false } grants ? grants : [];
+    }
 
     [JsonIgnore]
     public string Program => Definition.Key;
@@ -36,6 +50,18 @@ public sealed record ProgramState
             if (string.Equals(cohort.Id, id, StringComparison.Ordinal))
             {
                 return cohort;
+            }
+        }
+        return null;
+    }
+
+    public OverrideGrant? FindGrant(string id)
+    {
+        foreach (var grant in Grants)
+        {
+            if (string.Equals(grant.Id, id, StringComparison.Ordinal))
+            {
+                return grant;
             }
         }
         return null;

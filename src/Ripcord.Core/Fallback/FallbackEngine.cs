@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Ripcord.Core.Fallback;
 
 public enum Transport
@@ -31,8 +33,20 @@ public enum IntentDisposition
     Held,
 }
 
-/// <summary>A server-issued permission to fall back for one workspace and action until it expires.</summary>
-public sealed record OverrideGrant(string Id, string Program, string WorkspaceId, string Action, DateTimeOffset ExpiresAt, string GrantedBy);
+/// <summary>
+/// A server-issued permission to fall back for one workspace and action until it expires. Part of the
+/// program's state (<c>ProgramState.Grants</c>): issued as a revision, it reaches SDKs through the stream.
+/// </summary>
+public sealed record OverrideGrant(string Id, string Program, string WorkspaceId, string Action, DateTimeOffset ExpiresAt, string GrantedBy)
+{
+    /// <summary>Why it was issued.</summary>
+    public string? Reason { get; init; }
+    public DateTimeOffset? IssuedAt { get; init; }
+    /// <summary>The app's role that asked for it in-app (definition <c>tiers[2].inAppOverride</c>); null when a security lead issued it.</summary>
+    public string? InAppRole { get; init; }
+
+    public bool IsExpired(DateTimeOffset now) => ExpiresAt <= now;
+}
 
 /// <summary>
 /// The inputs of SPEC §4: the mission tier (null when unknown), the transport requested,
@@ -53,7 +67,10 @@ public sealed record FallbackRequest
     public bool StrictTierEnforcement { get; init; } = true;
     public string Action { get; init; } = "send";
     public string? WorkspaceId { get; init; }
+    /// <summary>A grant the caller holds (e.g. the one an in-app override request returned).</summary>
     public OverrideGrant? Grant { get; init; }
+    /// <summary>The program state's grants (the SDK passes its revision's): any valid one for this workspace and action counts.</summary>
+    public IReadOnlyList<OverrideGrant>? Grants { get; init; }
     public string? Locale { get; init; }
 }
 
@@ -87,12 +104,18 @@ public sealed record FallbackDecision(
 /// SPEC §4, pure: one table, no IO, the clock passed in. Secure usable → proceed. Otherwise,
 /// by tier (unknown = 2 under strict mode, 1 otherwise): 0 falls back automatically; 1 asks
 /// under strict mode and falls back automatically otherwise; 2 is blocked and holds the
-/// intent unless a valid override grant for this workspace and action exists, and even then
+/// intent unless a valid override grant for this workspace and action exists (presented, or in the state's grants), and even then
 /// the user confirms. Without the baseline flag there is nothing to fall back to: blocked.
 /// </summary>
 public static class FallbackEngine
 {
-    public static FallbackDecision Decide(FallbackRequest r, FallbackCatalog catalog, DateTimeOffset now)
+    public static FallbackDecision Decide(FallbackRequest r, FallbackCatalog catalog, DateTimeOffset now) => Decide(r, catalog, now, []);
+
+    /// <summary>
+    /// As <see cref="Decide(FallbackRequest, FallbackCatalog, DateTimeOffset)"/>, with the program state's grants
+    /// (<c>ProgramState.Grants</c>) consulted too: the SDK passes its revision's without copying the request.
+    /// </summary>
+    public static FallbackDecision Decide(FallbackRequest r, FallbackCatalog catalog, DateTimeOffset now, ImmutableArray<OverrideGrant> stateGrants)
     {
         var known = r.Tier is 0 or 1 or 2;
         var tier = known ? r.Tier!.Value : r.StrictTierEnforcement ? 2 : 1;
@@ -116,14 +139,15 @@ public static class FallbackEngine
             return Make(r, catalog, FallbackOutcome.Blocked, false, null, "secure-unavailable", "blocked-no-baseline", cause, IntentDisposition.Held, tier, known);
         }
 
+        var grant = tier == 2 ? FindGrant(r, now, stateGrants) : null;
         return tier switch
         {
             0 => Make(r, catalog, FallbackOutcome.FallbackAuto, false, Transport.Baseline, "baseline-fallback", "fallback-auto", cause, IntentDisposition.ReplayOnBaseline, tier, known),
             1 when r.StrictTierEnforcement =>
                 Make(r, catalog, FallbackOutcome.FallbackPrompt, false, Transport.Baseline, "baseline-confirm", "fallback-prompt", cause, IntentDisposition.ReplayAfterConfirmation, tier, known),
             1 => Make(r, catalog, FallbackOutcome.FallbackAuto, false, Transport.Baseline, "baseline-fallback", "fallback-auto", cause, IntentDisposition.ReplayOnBaseline, tier, known),
-            _ when IsValid(r.Grant, r, now) =>
-                Make(r, catalog, FallbackOutcome.FallbackPrompt, false, Transport.Baseline, "baseline-override", "fallback-override", cause, IntentDisposition.ReplayAfterConfirmation, tier, known),
+            _ when grant is not null =>
+                Make(r, catalog, FallbackOutcome.FallbackPrompt, false, Transport.Baseline, "baseline-override", "fallback-override", cause, IntentDisposition.ReplayAfterConfirmation, tier, known, grant.Id),
             _ => Make(r, catalog, FallbackOutcome.Blocked, true, null, "secure-required", "blocked-secure-required", cause, IntentDisposition.Held, tier, known),
         };
     }
@@ -134,12 +158,45 @@ public static class FallbackEngine
         && string.Equals(grant.WorkspaceId, r.WorkspaceId, StringComparison.Ordinal)
         && string.Equals(grant.Action, r.Action, StringComparison.Ordinal);
 
+    /// <summary>
+    /// The grant that lets this request fall back: the one presented, else the first valid one among the
+    /// state's. A state holds few grants (they are emergency actions, pruned once expired), so a scan is enough.
+    /// </summary>
+    public static OverrideGrant? FindGrant(FallbackRequest r, DateTimeOffset now, ImmutableArray<OverrideGrant> stateGrants = default)
+    {
+        if (IsValid(r.Grant, r, now))
+        {
+            return r.Grant;
+        }
+        if (r.Grants is { } grants)
+        {
+            for (var i = 0; i < grants.Count; i++)
+            {
+                if (IsValid(grants[i], r, now))
+                {
+                    return grants[i];
+                }
+            }
+        }
+        if (!stateGrants.IsDefault)
+        {
+            foreach (var grant in stateGrants)
+            {
+                if (IsValid(grant, r, now))
+                {
+                    return grant;
+                }
+            }
+        }
+        return null;
+    }
+
     private static FallbackDecision Make(FallbackRequest r, FallbackCatalog catalog, FallbackOutcome outcome, bool overridable,
-        Transport? transport, string? badge, string decision, string reasonCode, IntentDisposition intent, int tier, bool known)
+        Transport? transport, string? badge, string decision, string reasonCode, IntentDisposition intent, int tier, bool known,
+        string? grantId = null)
     {
         var telemetry = new FallbackTelemetry(FallbackDecision.OutcomeName(outcome), reasonCode, r.Tier, tier, r.Capability,
-            transport switch { Transport.Secure => "secure", Transport.Baseline => "baseline", _ => null }, r.Action,
-            decision == "fallback-override" ? r.Grant?.Id : null);
+            transport switch { Transport.Secure => "secure", Transport.Baseline => "baseline", _ => null }, r.Action, grantId);
         return new FallbackDecision(outcome, overridable, transport, badge,
             badge is null ? null : catalog.Text("badge." + badge, r.Locale),
             reasonCode, catalog.Render(decision, reasonCode, r.Locale), intent, tier, !known, telemetry);

@@ -5,8 +5,10 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ripcord.Core.Definitions;
 using Ripcord.Core.Evaluation;
+using Ripcord.Core.Fallback;
 
 namespace Ripcord.Core.Sync;
 
@@ -15,8 +17,8 @@ public sealed record StateSnapshot(string Program, long Revision, string Digest,
 
 /// <summary>
 /// What changed from one revision to the next, small enough to stream: the definition only
-/// when it changed, cohorts upserted/removed by id, overrides and kill switches added/removed
-/// by id, the stage when it moved. <see cref="Digest"/> is the digest of the resulting state,
+/// when it changed, cohorts upserted/removed by id, overrides, kill switches and tier-2 override
+/// grants added/removed by id, the stage when it moved. <see cref="Digest"/> is the digest of the resulting state,
 /// so a client that applies a delta can prove it holds exactly the server's revision.
 /// </summary>
 public sealed record StateDelta
@@ -32,6 +34,10 @@ public sealed record StateDelta
     public ImmutableArray<string> OverridesRemoved { get; init; } = [];
     public ImmutableArray<KillSwitchActivation> KillSwitchesAdded { get; init; } = [];
     public ImmutableArray<string> KillSwitchesRemoved { get; init; } = [];
+    [JsonIgnore]
+    public ImmutableArray<OverrideGrant> GrantsAdded { get; init; } = [];
+    [JsonIgnore]
+    public ImmutableArray<string> GrantsRemoved { get; init; } = [];
     public string? Stage { get; init; }
     /// <summary>
     /// Ids in their new order, only when applying the changes above would order them otherwise
@@ -41,6 +47,23 @@ public sealed record StateDelta
     public ImmutableArray<string>? CohortOrder { get; init; }
     public ImmutableArray<string>? OverrideOrder { get; init; }
     public ImmutableArray<string>? KillSwitchOrder { get; init; }
+    public ImmutableArray<string>? GrantOrder { get; init; }
+
+    // Grant changes are written only when there are some, so a delta without them (every delta
+    // before grants existed, most after) keeps the JSON it had: stored rows and the stream alike.
+    [JsonInclude, JsonPropertyName("grantsAdded")]
+    private ImmutableArray<OverrideGrant>? GrantsAddedJson
+    {
+        get => GrantsAdded.IsDefaultOrEmpty ? null : GrantsAdded;
+        init => GrantsAdded = value is { IsDefault: false } added ? added : [];
+    }
+
+    [JsonInclude, JsonPropertyName("grantsRemoved")]
+    private ImmutableArray<string>? GrantsRemovedJson
+    {
+        get => GrantsRemoved.IsDefaultOrEmpty ? null : GrantsRemoved;
+        init => GrantsRemoved = value is { IsDefault: false } removed ? removed : [];
+    }
 }
 
 public static class StateSync
@@ -49,15 +72,18 @@ public static class StateSync
     private static readonly ConditionalWeakTable<CohortDefinition, byte[]> CohortHashes = new();
     private static readonly ConditionalWeakTable<FlagOverride, byte[]> OverrideHashes = new();
     private static readonly ConditionalWeakTable<KillSwitchActivation, byte[]> KillSwitchHashes = new();
+    private static readonly ConditionalWeakTable<OverrideGrant, byte[]> GrantHashes = new();
 
     /// <summary>
     /// SHA-256 (hex) identifying a state by its canonical JSON (<see cref="CoreJson"/>):
-    /// <c>SHA-256("ripcord-state/3\n" ‖ H(definition) ‖ "c" n H(cohort)… ‖ "o" n H(override)… ‖ "k" n H(kill switch)… ‖ "s" stage)</c>,
+    /// <c>SHA-256("ripcord-state/3\n" ‖ H(definition) ‖ "c" n H(cohort)… ‖ "o" n H(override)… ‖ "k" n H(kill switch)… [‖ "g" n H(grant)…] ‖ "s" stage)</c>,
     /// where H is SHA-256 of an item's JSON and n a list's length (4 bytes, little-endian). Items are
     /// immutable and carried from one revision to the next as the same instances, so each item's H
     /// is remembered per instance: a revision that adds one override to ten thousand serialises one
     /// override and hashes 320 KB of remembered hashes in one call, not 2 MB of JSON. Two states
-    /// have the same digest exactly when their JSON is the same (invariant SY-3).
+    /// have the same digest exactly when their JSON is the same (invariant SY-3). The grants part is
+    /// there only when the state has grants, as the state's JSON has <c>grants</c> only then: a state
+    /// without grants keeps the digest it had before grants existed (stored revisions are checked against it).
     /// </summary>
     public static string Digest(ProgramState state) => Digest(state, null);
 
@@ -74,6 +100,10 @@ public static class StateSync
         AppendList(hash, (byte)'c', state.Cohorts, previous?.Cohorts, CohortHashes);
         AppendList(hash, (byte)'o', state.Overrides, previous?.Overrides, OverrideHashes);
         AppendList(hash, (byte)'k', state.KillSwitches, previous?.KillSwitches, KillSwitchHashes);
+        if (!state.Grants.IsDefaultOrEmpty)
+        {
+            AppendList(hash, (byte)'g', state.Grants, previous?.Grants, GrantHashes);
+        }
         hash.AppendData("s"u8);
         hash.AppendData(Encoding.UTF8.GetBytes(state.Stage));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -162,6 +192,7 @@ public static class StateSync
         var toCohorts = to.Cohorts.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         var overrides = Diff(from.Overrides, to.Overrides, static o => o.Id);
         var kills = Diff(from.KillSwitches, to.KillSwitches, static k => k.Id);
+        var grants = Diff(from.Grants, to.Grants, static g => g.Id);
         return new StateDelta
         {
             Program = to.Program,
@@ -176,10 +207,13 @@ public static class StateSync
             OverridesRemoved = overrides.Removed,
             KillSwitchesAdded = kills.Added,
             KillSwitchesRemoved = kills.Removed,
+            GrantsAdded = grants.Added,
+            GrantsRemoved = grants.Removed,
             Stage = from.Stage == to.Stage ? null : to.Stage,
             CohortOrder = OrderIfChanged(from.Cohorts, to.Cohorts, c => c.Id, toCohorts),
             OverrideOrder = overrides.Order,
             KillSwitchOrder = kills.Order,
+            GrantOrder = grants.Order,
         };
     }
 
@@ -308,9 +342,16 @@ public static class StateSync
                 : [.. overrideList.Where(o => !removedOverrides.Contains(o.Id)), .. delta.OverridesAdded];
         }
         ImmutableArray<KillSwitchActivation> kills = [.. previous.KillSwitches.Where(k => !removedKills.Contains(k.Id)), .. delta.KillSwitchesAdded];
+        var grants = previous.Grants;
+        if (!delta.GrantsRemoved.IsDefaultOrEmpty || !delta.GrantsAdded.IsDefaultOrEmpty)
+        {
+            var removedGrants = delta.GrantsRemoved.IsDefault ? [] : delta.GrantsRemoved.ToHashSet(StringComparer.Ordinal);
+            grants = [.. previous.Grants.Where(g => !removedGrants.Contains(g.Id)), .. delta.GrantsAdded.IsDefault ? ImmutableArray<OverrideGrant>.Empty : delta.GrantsAdded];
+        }
         if (!Reorder(ref cohortList, delta.CohortOrder, c => c.Id)
             || (overrides && !Reorder(ref overrideList, delta.OverrideOrder, o => o.Id))
-            || !Reorder(ref kills, delta.KillSwitchOrder, k => k.Id))
+            || !Reorder(ref kills, delta.KillSwitchOrder, k => k.Id)
+            || !Reorder(ref grants, delta.GrantOrder, g => g.Id))
         {
             return null;
         }
@@ -320,6 +361,7 @@ public static class StateSync
             Cohorts = cohortList,
             Overrides = overrideList,
             KillSwitches = kills,
+            Grants = grants,
             Stage = delta.Stage ?? previous.Stage,
         };
     }

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "Ripcord: the cache file {Path} was still being written {TimeoutMs} ms into dispose; it finishes in the background")]
     public static partial void CacheWriteUnfinished(ILogger logger, string path, long timeoutMs);
+
+    [LoggerMessage(11, LogLevel.Warning, "Ripcord: no tier-2 override: the server could not be reached or could not record it (status {Status}); the action stays held")]
+    public static partial void OverrideUnavailable(ILogger logger, int status);
 }

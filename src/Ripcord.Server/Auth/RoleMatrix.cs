@@ -19,6 +19,7 @@ public enum Permission
     TelemetryWrite,
     TelemetryRead,
     OverrideGrant,
+    InAppOverride,
     IncidentsRead,
     IncidentsWrite,
     KillSwitchActivate,
@@ -57,6 +58,8 @@ public static class RoleMatrix
         [Permission.TelemetryRead] = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         // A tier-2 fallback override is an emergency action: security lead or admin only (SPEC §4, §9).
         [Permission.OverrideGrant] = [Role.SecurityLead, Role.Admin],
+        // An app overriding tier 2 asks with its own SDK key, never an operator's token; the definition says which app roles may.
+        [Permission.InAppOverride] = [Role.Sdk],
         [Permission.IncidentsRead] = Humans,
         [Permission.IncidentsWrite] = FlagWriters,
         // Ops leads may activate only by request: their activation waits for a release manager's or security lead's approval (SPEC §9).

@@ -66,8 +66,17 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             Json(new { context = new { workspaceId = "w-1", tier = 1 } })),
         ["GET /api/v1/programs/{program}/revisions"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions", t),
         ["GET /api/v1/programs/{program}/revisions/{revision}"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions/1", t),
+        ["GET /api/v1/programs/{program}/override-grants"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/override-grants", t),
         ["POST /api/v1/programs/{program}/override-grants"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/override-grants", t,
             Json(new { workspaceId = "w-1", action = "send", reason = "tier-2 incident drill" })),
+        ["DELETE /api/v1/programs/{program}/override-grants/{id}"] = async (s, t) =>
+        {
+            var grant = await s.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/override-grants", new { workspaceId = "w-1", action = "send", reason = "roles" });
+            return Request(HttpMethod.Delete, $"/api/v1/programs/groups/override-grants/{grant.GetProperty("grant").GetProperty("id").GetString()}", t,
+                Json(new { reason = "roles" }));
+        },
+        ["POST /api/v1/programs/{program}/override-grants/in-app"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/override-grants/in-app", t,
+            Json(new { workspaceId = "w-1", action = "send", reason = "a group admin confirmed", role = "group-admin" })),
         ["GET /api/v1/programs/{program}/stream"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/stream", t),
         ["GET /api/v1/programs/{program}/clients"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/clients", t),
         ["POST /api/v1/telemetry"] = (s, t) => Send(HttpMethod.Post, "/api/v1/telemetry", t, Json(new
