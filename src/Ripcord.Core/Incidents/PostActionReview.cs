@@ -43,8 +43,7 @@ public sealed record PostActionReview
         {
             throw new ChangeRejectedException(ChangeError.Conflict, "review", $"review {Id} was completed by {CompletedBy}");
         }
-        if (string.Equals(reviewer.Id, ActorPrincipal, StringComparison.Ordinal)
-            || string.Equals(reviewer.Name, Actor, StringComparison.OrdinalIgnoreCase))
+        if (reviewer.IsSamePersonAs(ActorPrincipal, Actor))
         {
             throw new ChangeRejectedException(ChangeError.Conflict, "reviewer",
                 $"review {Id} is of an action by {Actor}: someone other than the actor must complete it");
@@ -91,8 +90,7 @@ public sealed record ActivationRequest
         {
             throw new ChangeRejectedException(ChangeError.Conflict, "request", $"request {Id} is already {Status.ToString().ToLowerInvariant()}");
         }
-        if (string.Equals(approver.Id, RequestedByPrincipal, StringComparison.Ordinal)
-            || string.Equals(approver.Name, RequestedBy, StringComparison.OrdinalIgnoreCase))
+        if (approver.IsSamePersonAs(RequestedByPrincipal, RequestedBy))
         {
             throw new ChangeRejectedException(ChangeError.Conflict, "approver", $"request {Id} was made by {RequestedBy}: someone else must approve it");
         }
