@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ripcord.Sdk;
-using Ripcord.Testing;
 
 // Kill-switch verification with N connected SDK clients (issue 7's speed target): for each round,
 // declare an incident, activate a level globally, and wait until the server's own verification says
@@ -12,27 +11,35 @@ using Ripcord.Testing;
 // the same as a script sees it (POST sent → GET shows verified, polled every 5 ms), and the whole
 // drill declare → activate → verified.
 //
-//   dotnet run -c Release --project bench/Ripcord.KillSwitch -- [--clients 1000] [--rounds 25] [--json]
+//   dotnet build src/Ripcord.Cli -c Release && dotnet run -c Release --project bench/Ripcord.KillSwitch -- [--clients 1000] [--rounds 25] [--warmup 5] [--pause-ms 1000] [--jitter-ms 200] [--in-process] [--json]
 var clientsCount = Arg("--clients", 1000);
 var rounds = Arg("--rounds", 25);
 var json = args.Contains("--json");
+// Activations in an incident are not back to back: let the previous round's heartbeats land first.
+var pauseMs = Arg("--pause-ms", 1000);
+// The first rounds JIT both processes' kill-switch paths; they run the same way and are reported, not counted.
+var warmup = Arg("--warmup", 5);
+// The SDK's default spreads the fleet's revision heartbeats over 200 ms; --jitter-ms sets another spread.
+var jitterMs = Arg("--jitter-ms", -1);
 var log = json ? Console.Error : Console.Out;
 
-await using var server = await RipcordTestServer.StartAsync(clock: TimeProvider.System);
-var key = await server.CreateTokenAsync("sdk");
+// The server under test is the real one, `ripcord serve` from the CLI's Release build, in a process of
+// its own (SQLite in a temp directory); --in-process hosts it in this process instead.
+await using IBenchServer server = args.Contains("--in-process") ? await InProcess.StartAsync() : await ChildServer.StartAsync();
+var key = await server.SdkKeyAsync();
 var admin = server.Admin;
-log.WriteLine($"server at {server.Url}; connecting {clientsCount} SDK clients…");
+log.WriteLine($"server ({server.Kind}) at {server.Url}; connecting {clientsCount} SDK clients…");
 var clients = new List<RipcordClient>(clientsCount);
 var connectWatch = Stopwatch.StartNew();
 for (var i = 0; i < clientsCount; i++)
 {
     clients.Add(new RipcordClient(new RipcordClientOptions
     {
-        ServerUrl = server.BaseAddress,
+        ServerUrl = server.Url,
         SdkKey = key,
         InstanceId = $"bench-{i:D5}",
         CacheDirectory = Path.Combine(server.DataDirectory, "sdk-cache", i.ToString(CultureInfo.InvariantCulture)),
-    }));
+    } is var options && jitterMs >= 0 ? options with { HeartbeatJitter = TimeSpan.FromMilliseconds(jitterMs) } : options));
 }
 var head = await server.HeadAsync();
 await UntilAsync2(() => clients.All(c => c.Revision >= head), TimeSpan.FromMinutes(3), "every client at the head");
@@ -46,8 +53,9 @@ var observedMs = new List<double>();
 var drillMs = new List<double>();
 var appliedMs = new List<double>();
 var applied = new List<int>();
-for (var round = 1; round <= rounds; round++)
+for (var round = 1 - warmup; round <= rounds; round++)
 {
+    await Task.Delay(pauseMs);
     var level = round % 2 == 0 ? "KS2" : "KS3";
     var drill = Stopwatch.StartNew();
     using var declared = await admin.PostAsJsonAsync("api/v1/programs/groups/incidents",
@@ -80,15 +88,21 @@ for (var round = 1; round <= rounds; round++)
         }
         await Task.Delay(5);
     }
-    observedMs.Add(activation.Elapsed.TotalMilliseconds);
-    appliedMs.Add(allAppliedAt ?? activation.Elapsed.TotalMilliseconds);
-    drillMs.Add(drill.Elapsed.TotalMilliseconds);
-    serverMs.Add(view.GetProperty("activationToVerifiedMs").GetDouble());
-    applied.Add(view.GetProperty("verification").GetProperty("applied").GetInt32());
+    var measured = (Observed: activation.Elapsed.TotalMilliseconds, Applied: allAppliedAt ?? activation.Elapsed.TotalMilliseconds,
+        Drill: drill.Elapsed.TotalMilliseconds, Server: view.GetProperty("activationToVerifiedMs").GetDouble(),
+        On: view.GetProperty("verification").GetProperty("applied").GetInt32());
+    if (round >= 1)
+    {
+        observedMs.Add(measured.Observed);
+        appliedMs.Add(measured.Applied);
+        drillMs.Add(measured.Drill);
+        serverMs.Add(measured.Server);
+        applied.Add(measured.On);
+    }
     using var lift = await admin.DeleteAsync($"api/v1/programs/groups/kill-switches/{level}/activations/{id}?reason=bench");
     var lifted = long.Parse(lift.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
     await UntilAsync2(() => clients.All(c => c.Revision >= lifted), TimeSpan.FromSeconds(30), "every client at the lifting revision");
-    log.WriteLine($"round {round,2}: {level} verified on {applied[^1]} of {clientsCount} — every client applied {appliedMs[^1],6:0} ms, server {serverMs[^1],6:0} ms, script {observedMs[^1],6:0} ms, drill {drillMs[^1],6:0} ms");
+    log.WriteLine($"{(round >= 1 ? $"round {round,2}" : "warm-up ")}: {level} verified on {measured.On} of {clientsCount} — every client applied {measured.Applied,6:0} ms, server {measured.Server,6:0} ms, script {measured.Observed,6:0} ms, drill {measured.Drill,6:0} ms");
 }
 
 var summary = new

@@ -37,17 +37,33 @@ public sealed partial class VerificationTracker : BackgroundService
         _docs = docs;
         _clock = clock;
         _log = log;
-        _clients.Changed += program =>
+        // A heartbeat only settles the instance it came from: the full decision is taken once nobody is left
+        // to wait for (or on the next tick, for deadlines), not once per heartbeat of a 1,000-instance fleet.
+        _clients.RevisionApplied += (program, instance, revision) =>
         {
-            if (!_tracked.IsEmpty)
+            foreach (var t in _tracked.Values)
             {
-                Wake();
+                if (revision >= t.Record.Revision && string.Equals(program, t.Record.Program, StringComparison.Ordinal) && t.Settle(instance))
+                {
+                    Wake();
+                }
             }
         };
     }
 
     private sealed class Tracked(KillSwitchRecord record)
     {
+        private readonly HashSet<string> _waiting = new(record.InstancesAtActivation, StringComparer.Ordinal);
+
+        /// <summary>The instance reported the revision; true when it was the last one waited for.</summary>
+        public bool Settle(string instance)
+        {
+            lock (_waiting)
+            {
+                return _waiting.Remove(instance) && _waiting.Count == 0;
+            }
+        }
+
         public KillSwitchRecord Record { get; set; } = record;
         public List<Violation> Violations { get; } = [];
         public VerificationStatus Stored { get; set; } = record.Verification?.Status ?? VerificationStatus.Pending;

@@ -18,6 +18,9 @@ public sealed class ClientRegistry(TimeProvider clock)
     /// <summary>An instance of the program connected, disconnected or reported a revision (kill-switch verification listens).</summary>
     public event Action<string>? Changed;
 
+    /// <summary>An instance of a program reported a revision applied: (program, instance, revision).</summary>
+    public event Action<string, string, long>? RevisionApplied;
+
     public void Connected(string instance, string program, string tokenName, string? sdk, long? revision)
     {
         var now = clock.GetUtcNow();
@@ -43,6 +46,7 @@ public sealed class ClientRegistry(TimeProvider clock)
         _clients.AddOrUpdate(instance,
             _ => new ClientView(instance, program, tokenName, null, false, revision, state, now, now),
             (_, c) => c with { AppliedRevision = Math.Max(revision, c.AppliedRevision ?? 0), State = state ?? c.State, LastSeen = now });
+        RevisionApplied?.Invoke(program, instance, revision);
         Changed?.Invoke(program);
     }
 
