@@ -34,6 +34,9 @@ public sealed record VerificationResult(
     DateTimeOffset Deadline,
     DateTimeOffset? DecidedAt)
 {
+    /// <summary>Declared → verified for the activation's incident, once verified (the server fills it in: it knows the incident).</summary>
+    public double? TimeToMitigateMs { get; init; }
+
     public ImmutableArray<string> Describe()
     {
         var lines = ImmutableArray.CreateBuilder<string>();

@@ -110,8 +110,9 @@ public static class KillSwitchesApi
             var v = r.Verification;
             var decided = v?.Status == VerificationStatus.Verified ? v.DecidedAt : null;
             var incident = decided is null ? null : await incidents.GetAsync(r.IncidentId, ct);
-            views.Add(new ActivationView(r, v, (decided - r.ActivatedAt)?.TotalMilliseconds, (decided - incident?.DeclaredAt)?.TotalMilliseconds,
-                v?.Describe() ?? []));
+            var timeToMitigate = (decided - incident?.DeclaredAt)?.TotalMilliseconds;
+            views.Add(new ActivationView(r, v is null ? null : v with { TimeToMitigateMs = timeToMitigate }, (decided - r.ActivatedAt)?.TotalMilliseconds,
+                timeToMitigate, v?.Describe() ?? []));
         }
         return views;
     }

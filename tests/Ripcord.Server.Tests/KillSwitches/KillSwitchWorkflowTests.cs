@@ -69,6 +69,7 @@ public sealed class KillSwitchWorkflowTests : IAsyncLifetime
         Assert.Equal(2, view.GetProperty("verification").GetProperty("applied").GetInt32());
         Assert.Equal(2, view.GetProperty("verification").GetProperty("total").GetInt32());
         Assert.True(view.GetProperty("timeToMitigateMs").GetDouble() >= 0);
+        Assert.Equal(view.GetProperty("timeToMitigateMs").GetDouble(), view.GetProperty("verification").GetProperty("timeToMitigateMs").GetDouble());
 
         var after = await IncidentAsync(incident);
         Assert.Equal("mitigated", after.GetProperty("status").GetString());
