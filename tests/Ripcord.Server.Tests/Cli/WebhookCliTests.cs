@@ -72,7 +72,8 @@ public sealed class WebhookCliTests : IAsyncLifetime
             Assert.True(deliveries.ExitCode == 0, deliveries.ToString());
             Assert.True(DateTime.UtcNow < deadline, deliveries.ToString());
         }
-        while (!deliveries.StdOut.Contains("pending", StringComparison.Ordinal));
+        // Until the first attempt has failed and the next is scheduled (before it, the row is pending with 0 attempts).
+        while (!System.Text.RegularExpressions.Regex.IsMatch(deliveries.StdOut, @"pending\s+1\s+\d{4}-"));
         var row = Lines(deliveries.StdOut).Single(l => l.StartsWith("dlv_", StringComparison.Ordinal));
         Assert.Contains("killswitch.activated", row, StringComparison.Ordinal);
         Assert.Matches(@"pending\s+1\s+\d{4}-", row);
@@ -81,7 +82,7 @@ public sealed class WebhookCliTests : IAsyncLifetime
         Assert.True(failedOnly.ExitCode == 0, failedOnly.ToString());
         Assert.Empty(ApiAssert.Parse(failedOnly.StdOut).EnumerateArray());
 
-        var id = listed[0].GetProperty("id").GetString()!;
+        var id = unscoped.GetProperty("id").GetString()!;
         var remove = await Ripcord(admin, "webhook", "remove", id);
         Assert.True(remove.ExitCode == 0, remove.ToString());
         Assert.Equal($"Removed {id}.", Lines(remove.StdOut).Single());
