@@ -165,10 +165,15 @@ public static class RipcordServer
                 await registry.RefreshAsync(ct);
             }
         }
-        var generated = await app.Services.GetRequiredService<TokenService>().BootstrapAdminAsync(options.AdminToken, ct);
-        if (generated is not null)
+        var bootstrap = await app.Services.GetRequiredService<TokenService>().BootstrapAdminAsync(options.AdminToken, ct);
+        if (bootstrap.GeneratedSecret is { } generated)
         {
             options.OnAdminTokenGenerated?.Invoke(generated);
+        }
+        if (bootstrap.ReplacedTokenIds.Count > 0)
+        {
+            app.Logger.LogWarning("RIPCORD_ADMIN_TOKEN changed: it replaces the previous bootstrap token ({Tokens}), which is now revoked",
+                string.Join(", ", bootstrap.ReplacedTokenIds));
         }
     }
 

@@ -94,11 +94,16 @@ public sealed class TokenService(ITokenStore store, IAuditLog audit, Databases d
         }
     }
 
+    /// <summary>The name of the token RIPCORD_ADMIN_TOKEN registers.</summary>
+    public const string BootstrapTokenName = "admin (RIPCORD_ADMIN_TOKEN)";
+
     /// <summary>
-    /// Makes sure an admin can log in: RIPCORD_ADMIN_TOKEN is registered (hashed) if new;
-    /// otherwise, on a store with no admin token, one is generated and returned to print once.
+    /// Makes sure an admin can log in: RIPCORD_ADMIN_TOKEN is registered (hashed) if new, and a
+    /// changed value replaces — revokes — the bootstrap token registered before it, rather than adding
+    /// a second one with the same name; otherwise, on a store with no admin token, one is generated
+    /// and returned to print once.
     /// </summary>
-    public async Task<string?> BootstrapAdminAsync(string? configuredToken, CancellationToken ct)
+    public async Task<BootstrapResult> BootstrapAdminAsync(string? configuredToken, CancellationToken ct)
     {
         var tokens = await store.ListAsync(ct);
         if (!string.IsNullOrEmpty(configuredToken))
@@ -108,17 +113,27 @@ public sealed class TokenService(ITokenStore store, IAuditLog audit, Databases d
                 throw new InvalidOperationException("RIPCORD_ADMIN_TOKEN must be at least 16 characters");
             }
             var hash = Hash(configuredToken);
-            if (!tokens.Any(t => t.Hash == hash))
+            if (tokens.Any(t => t.Hash == hash))
             {
-                await CreateAsync("admin (RIPCORD_ADMIN_TOKEN)", Role.Admin, Actor.System, ct, configuredToken);
+                return new BootstrapResult(null, []);
             }
-            return null;
+            var replaced = new List<string>();
+            foreach (var previous in tokens.Where(t => t.Name == BootstrapTokenName && t.RevokedAt is null))
+            {
+                await RevokeAsync(previous.Id, Actor.System, ct);
+                replaced.Add(previous.Id);
+            }
+            await CreateAsync(BootstrapTokenName, Role.Admin, Actor.System, ct, configuredToken);
+            return new BootstrapResult(null, replaced);
         }
         if (tokens.Any(t => t.Role == Role.Admin.Name && t.RevokedAt is null))
         {
-            return null;
+            return new BootstrapResult(null, []);
         }
         var (_, secret) = await CreateAsync("admin (generated at first start)", Role.Admin, Actor.System, ct);
-        return secret;
+        return new BootstrapResult(secret, []);
     }
 }
+
+/// <summary>What bootstrapping the admin did: a token generated (to print once), or earlier bootstrap tokens replaced (revoked).</summary>
+public sealed record BootstrapResult(string? GeneratedSecret, IReadOnlyList<string> ReplacedTokenIds);
