@@ -124,8 +124,7 @@ public static partial class Failures
     {
         var message = ex.Status switch
         {
-            401 when context.Token is null => $"{ex.Message} (no token was sent: pass --token or set RIPCORD_TOKEN)",
-            401 => $"{ex.Message} (the server did not accept the token: revoked, expired or mistyped?)",
+            // The server's 401 says which it is: no token sent, or one it does not (or no longer) know.
             409 when ex.CurrentRevision is { } current =>
                 $"{ex.Message} (current revision: {Words.Number(current)}; look at what changed, then retry with --if-match {Words.Number(current)})",
             _ => ex.Message,

@@ -64,8 +64,11 @@ public sealed class ProblemAuthorizationResultHandler(DenialAudit denials) : IAu
         if (result.Challenged)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
-            await Problems.Write(context, StatusCodes.Status401Unauthorized, "Unauthorized",
-                "This endpoint needs a bearer token: 'Authorization: Bearer <token>'. Tokens are made with 'ripcord token create'.");
+            // Say which of the two it is: nothing sent, or something sent that is no (longer a) token.
+            var sent = context.Request.Headers.Authorization.Count > 0 || context.Request.Headers.ContainsKey("X-API-Key");
+            await Problems.Write(context, StatusCodes.Status401Unauthorized, "Unauthorized", sent
+                ? "The token sent is not valid: it is unknown or was revoked. Use a current one (the CLI reads --token or RIPCORD_TOKEN); an admin makes tokens with 'ripcord token create'."
+                : "No token was sent: this endpoint needs 'Authorization: Bearer <token>' (the CLI reads --token or RIPCORD_TOKEN). An admin makes tokens with 'ripcord token create'.");
             return;
         }
         if (result.Forbidden)

@@ -62,10 +62,11 @@ public sealed class CliExitCodeTests : IAsyncLifetime
     public async Task NoTokenOrAnUnknownOne_Exits3_AndSaysWhich()
     {
         var none = Failed(await Ripcord(null, "programs", "list"), ExitCodes.NotAuthenticated);
-        Assert.Matches("^ripcord programs list: 401 .*no token was sent.*RIPCORD_TOKEN", none);
+        Assert.Matches("^ripcord programs list: 401 .*No token was sent.*--token or RIPCORD_TOKEN", none);
 
         var unknown = Failed(await Ripcord("rc_usr_not_a_token_this_server_knows", "programs", "list"), ExitCodes.NotAuthenticated);
-        Assert.Contains("did not accept the token", unknown, StringComparison.Ordinal);
+        Assert.Contains("The token sent is not valid: it is unknown or was revoked", unknown, StringComparison.Ordinal);
+        Assert.DoesNotContain("No token was sent", unknown, StringComparison.Ordinal);
 
         Assert.Equal(401, FailedJson(await Ripcord(null, "programs", "list", "--json"), ExitCodes.NotAuthenticated).GetProperty("status").GetInt32());
     }
