@@ -67,43 +67,7 @@ public static partial class DefinitionReader
             return result.ToImmutable();
         }
 
-        private ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> ReadTemplates(YNode node)
-        {
-            var result = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
-            if (node is not YMapping audiences)
-            {
-                Error(node, "templates", "must be a mapping of audience → { locale: text }");
-                return result.ToImmutable();
-            }
-            foreach (var (audience, localesNode) in audiences.Pairs)
-            {
-                var path = "templates." + audience.Value;
-                _lines[path] = audience.Line;
-                if (localesNode is not YMapping locales)
-                {
-                    Error(localesNode, path, "must be a mapping of locale → template text");
-                    continue;
-                }
-                var texts = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-                foreach (var (locale, textNode) in locales.Pairs)
-                {
-                    var localePath = path + "." + locale.Value;
-                    _lines[localePath] = locale.Line;
-                    if (textNode is not YScalar { IsNull: false } text)
-                    {
-                        Error(textNode, localePath, "must be a text");
-                    }
-                    else if (!texts.TryAdd(locale.Value, text.Value))
-                    {
-                        Error(locale, localePath, $"duplicate locale '{locale.Value}'");
-                    }
-                }
-                if (!result.TryAdd(audience.Value, texts.ToImmutable()))
-                {
-                    Error(audience, path, $"duplicate audience '{audience.Value}'");
-                }
-            }
-            return result.ToImmutable();
-        }
+        private ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> ReadTemplates(YNode node) =>
+            ReadTextTable(node, "templates", ("audience", "audience → { locale: text }"), ("locale", "locale → template text"));
     }
 }

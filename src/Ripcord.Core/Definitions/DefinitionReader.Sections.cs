@@ -176,39 +176,48 @@ public static partial class DefinitionReader
                 : new FallbackFlags(Resolve(aliases, secure)!, Resolve(aliases, baseline)!, Resolve(aliases, strict)!);
         }
 
-        private ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> ReadMessages(YNode node)
+        private ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> ReadMessages(YNode node) =>
+            ReadTextTable(node, "messages", ("locale", "locale → { code: text }"), ("message code", "message code → text"));
+
+        /// <summary>
+        /// A two-level table of texts (<c>messages:</c> locale → code → text, <c>templates:</c> audience → locale → text),
+        /// sorted so the state's JSON is the same in every process, with the line of every key kept for errors.
+        /// </summary>
+        private ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> ReadTextTable(YNode node, string section,
+            (string Name, string Shape) outer, (string Name, string Shape) inner)
         {
             var result = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
-            if (node is not YMapping locales)
+            if (node is not YMapping outerMap)
             {
-                Error(node, "messages", "must be a mapping of locale → { code: text }");
+                Error(node, section, $"must be a mapping of {outer.Shape}");
                 return result.ToImmutable();
             }
-            foreach (var (locale, catalogNode) in locales.Pairs)
+            foreach (var (outerKey, innerNode) in outerMap.Pairs)
             {
-                var path = "messages." + locale.Value;
-                _lines[path] = locale.Line;
-                if (catalogNode is not YMapping catalog)
+                var path = section + "." + outerKey.Value;
+                _lines[path] = outerKey.Line;
+                if (innerNode is not YMapping innerMap)
                 {
-                    Error(catalogNode, path, "must be a mapping of message code → text");
+                    Error(innerNode, path, $"must be a mapping of {inner.Shape}");
                     continue;
                 }
                 var texts = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-                foreach (var (code, textNode) in catalog.Pairs)
+                foreach (var (innerKey, textNode) in innerMap.Pairs)
                 {
-                    _lines[path + "." + code.Value] = code.Line;
-                    if (textNode is YScalar { IsNull: false } text)
+                    var innerPath = path + "." + innerKey.Value;
+                    _lines[innerPath] = innerKey.Line;
+                    if (textNode is not YScalar { IsNull: false } text)
                     {
-                        texts[code.Value] = text.Value;
+                        Error(textNode, innerPath, "must be a text");
                     }
-                    else
+                    else if (!texts.TryAdd(innerKey.Value, text.Value))
                     {
-                        Error(textNode, path + "." + code.Value, "must be a text");
+                        Error(innerKey, innerPath, $"duplicate {inner.Name} '{innerKey.Value}'");
                     }
                 }
-                if (!result.TryAdd(locale.Value, texts.ToImmutable()))
+                if (!result.TryAdd(outerKey.Value, texts.ToImmutable()))
                 {
-                    Error(locale, path, $"duplicate locale '{locale.Value}'");
+                    Error(outerKey, path, $"duplicate {outer.Name} '{outerKey.Value}'");
                 }
             }
             return result.ToImmutable();
