@@ -54,6 +54,7 @@ public static class CliApp
             FreezeCommands.Create(verbs),
             WebhookCommands.Create(verbs),
             .. ConfigCommands.Create(verbs),
+            ReadyCommand.Create(verbs),
         ];
         foreach (var command in commands)
         {

@@ -299,6 +299,9 @@ public sealed class RipcordApiClient : IDisposable
     public Task<ApiResponse<PostActionReview>> CompleteReviewAsync(string id, string findings, CancellationToken ct = default) =>
         SendAsync<PostActionReview>(HttpMethod.Post, "api/v1/reviews/" + Uri.EscapeDataString(id) + "/complete", JsonBody(new CompleteReviewBody(findings)), null, ct);
 
+    /// <summary>GET /readyz: whether the server can take writes (no token needed). A 503 throws, as any refusal does.</summary>
+    public Task<ApiResponse<JsonElement>> ReadyAsync(CancellationToken ct = default) => GetAsync<JsonElement>("readyz", ct);
+
     private Task<ApiResponse<T>> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, null, null, ct);
 
     private Task<ApiResponse<T>> SendAsync<T>(HttpMethod method, string path, HttpContent? content, long? ifMatch, CancellationToken ct) =>
