@@ -148,9 +148,14 @@ public sealed class RipcordApiClient : IDisposable
     /// server refuses a file that defines another program.
     /// </summary>
     public Task<ApiResponse<DefinitionApplied>> ApplyDefinitionAsync(string yaml, long? ifMatch = null, string? program = null,
-        CancellationToken ct = default) =>
-        SendAsync<DefinitionApplied>(HttpMethod.Post, program is null ? "api/v1/definitions" : ProgramPath(program, "definition"),
+        CancellationToken ct = default, bool dryRun = false) =>
+        SendAsync<DefinitionApplied>(HttpMethod.Post,
+            (program is null ? "api/v1/definitions" : ProgramPath(program, "definition")) + (dryRun ? "?dryRun=true" : ""),
             new StringContent(yaml, Encoding.UTF8, "application/yaml"), ifMatch, ct);
+
+    /// <summary>What changed from revision <paramref name="from"/> to <paramref name="to"/>, in words.</summary>
+    public Task<ApiResponse<RevisionDiff>> DiffRevisionsAsync(string program, long from, long to, CancellationToken ct = default) =>
+        GetAsync<RevisionDiff>(ProgramPath(program, "revisions", "diff") + Query(("from", from), ("to", to)), ct);
 
     // ---- audit ---------------------------------------------------------------------------------
 
