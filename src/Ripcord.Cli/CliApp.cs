@@ -55,6 +55,7 @@ public static class CliApp
             WebhookCommands.Create(verbs),
             .. ConfigCommands.Create(verbs),
             ReadyCommand.Create(verbs),
+            .. VersionCommand.Create(verbs),
         ];
         foreach (var command in commands)
         {

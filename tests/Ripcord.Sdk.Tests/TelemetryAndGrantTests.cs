@@ -259,6 +259,9 @@ public sealed class TelemetryAndGrantTests
             draft.Action == AuditAction.Tier2OverrideGrant ? throw new IOException("disk full") : inner.AppendAsync(session, draft, ct);
 
         public Task<IReadOnlyList<AuditEntry>> ReadAsync(long afterSeq, int limit, CancellationToken ct = default) => inner.ReadAsync(afterSeq, limit, ct);
+
+        public Task<IReadOnlyList<AuditEntry>> ReadLatestAsync(int limit, DateTimeOffset? since, CancellationToken ct = default) =>
+            inner.ReadLatestAsync(limit, since, ct);
     }
 
     [Fact]

@@ -164,6 +164,11 @@ public sealed class RipcordApiClient : IDisposable
         GetAsync<AuditPage>("api/v1/audit" + Query(("after", after), ("limit", limit)), ct);
 
     /// <summary>The server's own check of the hash chain (<c>ripcord audit verify</c> checks on the client instead).</summary>
+    /// <summary>The newest <paramref name="tail"/> entries (at or after <paramref name="since"/>), newest first.</summary>
+    public Task<ApiResponse<AuditPage>> ReadLatestAuditAsync(int tail, DateTimeOffset? since = null, CancellationToken ct = default) =>
+        GetAsync<AuditPage>("api/v1/audit" + Query(("tail", tail))
+            + (since is { } from ? "&since=" + Uri.EscapeDataString(from.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : ""), ct);
+
     public Task<ApiResponse<AuditVerification>> VerifyAuditAsync(CancellationToken ct = default) =>
         GetAsync<AuditVerification>("api/v1/audit/verify", ct);
 

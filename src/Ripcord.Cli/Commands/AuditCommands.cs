@@ -12,29 +12,34 @@ public static class AuditCommands
 
     public static Command Create(VerbFactory verbs)
     {
-        var limit = new Option<int>("--limit") { Description = "How many entries", DefaultValueFactory = _ => 50 };
-        var after = new Option<long>("--after") { Description = "Entries after this sequence number", DefaultValueFactory = _ => 0 };
+        var tail = new Option<int>("--tail", "-n") { Description = "How many of the newest entries (newest first)", DefaultValueFactory = _ => 20 };
+        var since = new Option<string?>("--since") { Description = "Only entries from this long ago (30m, 4h, 2d) or this ISO-8601 time on" };
+        var after = new Option<long?>("--after") { Description = "Page through the log instead: entries after this sequence number, oldest first" };
+        var limit = new Option<int>("--limit") { Description = "With --after: how many entries", DefaultValueFactory = _ => 50 };
 
         return verbs.Group("audit", "The append-only, hash-chained audit log",
             ["ripcord audit list", "ripcord audit verify"],
-            verbs.Verb("list", "List audit entries, oldest first",
-                ["ripcord audit list", "ripcord audit list --after 120 --limit 20", "ripcord audit list --json"],
+            verbs.Verb("list", "List audit entries, newest first, with their reason and target (or oldest first from --after)",
+                ["ripcord audit list", "ripcord audit list --tail 100 --since 2h", "ripcord audit list --after 120 --limit 20", "ripcord audit list --json"],
                 async (context, ct) =>
                 {
-                    var page = await context.Api.ReadAuditAsync(context.Get(after), context.Get(limit), ct);
+                    var page = context.Get(after) is { } from
+                        ? await context.Api.ReadAuditAsync(from, context.Get(limit), ct)
+                        : await context.Api.ReadLatestAuditAsync(context.Get(tail),
+                            context.Get(since) is { } text ? Inputs.Since(text, "--since") : null, ct);
                     if (context.Json)
                     {
                         context.Terminal.Json(page.Raw);
                         return ExitCodes.Success;
                     }
-                    context.Terminal.Table(new TableView("SEQ", "AT", "ACTOR", "ROLE", "ACTION", "TARGET", "OUTCOME")
+                    context.Terminal.Table(new TableView("SEQ", "AT", "ACTOR", "ACTION", "TARGET", "REASON", "OUTCOME")
                         .AddRows(page.Value.Entries, e =>
                         [
-                            Words.Number(e.Seq), Words.Time(e.At), e.Actor, e.Role, e.Action, e.Target,
+                            Words.Number(e.Seq), Words.Time(e.At), $"{e.Actor} ({e.Role})", e.Action, e.Target, ReasonOf(e),
                             new Cell(e.Outcome, e.Outcome == "ok" ? Tone.Normal : Tone.Bad),
                         ]));
                     return ExitCodes.Success;
-                }, limit, after),
+                }, tail, since, after, limit),
             verbs.Verb("verify", "Fetch the whole log and check every hash link here, on this machine; exit 1 at the first broken link",
                 ["ripcord audit verify", "ripcord audit verify --json"],
                 async (context, ct) =>
@@ -77,5 +82,36 @@ public static class AuditCommands
             status($"Verified {verification.Checked} entries…");
             cursor = entries[^1].Seq;
         }
+    }
+
+    /// <summary>The "reason" an entry's after (or before) record carries, if any: why it was done, shortened for a table.</summary>
+    private static string ReasonOf(AuditEntry entry)
+    {
+        foreach (var json in new[] { entry.After, entry.Before })
+        {
+            if (json is null)
+            {
+                continue;
+            }
+            try
+            {
+                using var document = JsonDocument.Parse(json);
+                if (document.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (var property in document.RootElement.EnumerateObject())
+                    {
+                        if (property.Name.Equals("reason", StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind == JsonValueKind.String)
+                        {
+                            var reason = property.Value.GetString()!;
+                            return reason.Length <= 60 ? reason : reason[..57] + "...";
+                        }
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+            }
+        }
+        return "";
     }
 }

@@ -57,7 +57,7 @@ public static partial class Failures
             messages.RemoveAll(m => m.StartsWith("Required command", StringComparison.Ordinal));
         }
         var verbs = parse.CommandResult.Command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
-        if (parse.UnmatchedTokens.FirstOrDefault() is { } typed && Closest(typed, verbs) is { } meant)
+        if (parse.UnmatchedTokens.FirstOrDefault() is { } typed && Core.Definitions.NameMatch.Closest(typed, verbs) is { } meant)
         {
             messages.Add($"Did you mean '{meant}'?");
         }
@@ -73,30 +73,6 @@ public static partial class Failures
 
     [GeneratedRegex(" as expected type '([^']*)'")]
     private static partial Regex ExpectedType();
-
-    /// <summary>The verb within two edits of what was typed, if exactly one is closest.</summary>
-    private static string? Closest(string typed, IReadOnlyList<string> verbs)
-    {
-        var ranked = verbs.Select(v => (Verb: v, Distance: EditDistance(typed.ToLowerInvariant(), v))).Where(x => x.Distance <= 2)
-            .OrderBy(x => x.Distance).ToList();
-        return ranked.Count > 0 && (ranked.Count == 1 || ranked[0].Distance < ranked[1].Distance) ? ranked[0].Verb : null;
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-            previous = current;
-        }
-        return previous[b.Length];
-    }
 
     /// <summary>
     /// Belt and braces: no message the CLI prints may carry the token, whatever put it there (a

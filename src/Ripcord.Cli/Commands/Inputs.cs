@@ -97,4 +97,21 @@ public static class Inputs
         }
         throw new CliException($"{option} takes a duration like 30m, 4h or 2d, not '{text}'");
     }
+
+    /// <summary>A moment in the past: a duration back from now (30m, 4h, 2d) or an ISO-8601 time.</summary>
+    public static DateTimeOffset Since(string text, string option, DateTimeOffset? now = null)
+    {
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var absolute) && text.Contains('-'))
+        {
+            return absolute;
+        }
+        try
+        {
+            return (now ?? DateTimeOffset.UtcNow) - Duration(text, option);
+        }
+        catch (CliException)
+        {
+            throw new CliException($"{option} takes a duration back from now like 30m, 4h or 2d, or an ISO-8601 time, not '{text}'");
+        }
+    }
 }

@@ -50,8 +50,8 @@ public static partial class ProgramChanges
     public static (ProgramState State, FlagOverride Created, FlagOverride? Replaced) AddOverride(
         ProgramState state, OverrideRequest request, string id, string actor, DateTimeOffset now)
     {
-        var flag = state.Definition.FindFlag(request.Flag ?? "")
-            ?? throw new ChangeRejectedException(ChangeError.Invalid, "flag", $"unknown flag '{request.Flag}' in program '{state.Program}'");
+        var flag = state.Definition.FindFlagLoosely(request.Flag ?? "")
+            ?? throw new ChangeRejectedException(ChangeError.Invalid, "flag", state.Definition.UnknownFlag(request.Flag ?? ""));
         if (!Scope.TryParse(request.Scope, out var scope, out var scopeError))
         {
             throw new ChangeRejectedException(ChangeError.Invalid, "scope", scopeError!);

@@ -90,6 +90,26 @@ public sealed record ProgramDefinition
         return null;
     }
 
+    /// <summary>
+    /// A flag as an operator names it: key or alias exactly, else ignoring case when that names one flag only
+    /// (<c>f3</c> is F3). Definitions themselves are matched exactly (<see cref="FindFlag"/>).
+    /// </summary>
+    public FlagDefinition? FindFlagLoosely(string keyOrAlias)
+    {
+        if (FindFlag(keyOrAlias) is { } exact)
+        {
+            return exact;
+        }
+        var matches = Flags.Where(f => string.Equals(f.Key, keyOrAlias, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(f.Alias, keyOrAlias, StringComparison.OrdinalIgnoreCase)).Take(2).ToList();
+        return matches.Count == 1 ? matches[0] : null;
+    }
+
+    /// <summary>The words for an unknown flag: which program, and the nearest name if one is close.</summary>
+    public string UnknownFlag(string typed) =>
+        $"unknown flag '{typed}' in program '{Key}'"
+        + (NameMatch.Closest(typed, Flags.SelectMany(f => f.Alias is { } a ? new[] { a, f.Key } : [f.Key])) is { } meant ? $"; did you mean {meant}?" : "");
+
     public CohortDefinition? FindCohort(string id)
     {
         foreach (var cohort in Cohorts)

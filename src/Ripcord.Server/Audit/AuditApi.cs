@@ -14,17 +14,31 @@ public static class AuditApi
     {
         var audit = api.MapGroup("/audit").WithTags("Audit").RequireAuthorization(RoleMatrix.PolicyName(Permission.AuditRead));
 
-        audit.MapGet("", async Task<Results<Ok<AuditPage>, ProblemHttpResult>> (long? after, int? limit, IAuditLog log, CancellationToken ct) =>
+        audit.MapGet("", async Task<Results<Ok<AuditPage>, ProblemHttpResult>> (
+                long? after, int? limit, int? tail, DateTimeOffset? since, IAuditLog log, CancellationToken ct) =>
             {
                 if (limit is < 1 or > 1000)
                 {
                     return Problems.BadRequest("limit must be between 1 and 1000", "limit");
                 }
+                if (tail is not null || since is not null)
+                {
+                    // The newest entries, newest first: what an operator looks at in an incident.
+                    if (tail is < 1 or > 1000)
+                    {
+                        return Problems.BadRequest("tail must be between 1 and 1000", "tail");
+                    }
+                    if (after is not null)
+                    {
+                        return Problems.BadRequest("give either after (oldest first, to page through) or tail/since (newest first), not both", "after");
+                    }
+                    return TypedResults.Ok(new AuditPage(await log.ReadLatestAsync(tail ?? limit ?? 100, since, ct), null));
+                }
                 var take = limit ?? 100;
                 var entries = await log.ReadAsync(after ?? 0, take, ct);
                 return TypedResults.Ok(new AuditPage(entries, entries.Count == take ? entries[^1].Seq : null));
             })
-            .Read("ReadAudit", "Audit entries after a sequence number, oldest first (page with after and limit)");
+            .Read("ReadAudit", "Audit entries after a sequence number, oldest first (page with after and limit); or with tail (and/or since) the newest, newest first");
 
         audit.MapGet("/verify", async (IAuditLog log, CancellationToken ct) => TypedResults.Ok(await VerifyAsync(log, ct)))
             .Read("VerifyAudit", "Check every link of the audit hash chain");

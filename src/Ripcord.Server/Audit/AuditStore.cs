@@ -18,6 +18,9 @@ public interface IAuditLog
 
     /// <summary>Entries with Seq &gt; <paramref name="afterSeq"/>, oldest first.</summary>
     Task<IReadOnlyList<AuditEntry>> ReadAsync(long afterSeq, int limit, CancellationToken ct = default);
+
+    /// <summary>The newest <paramref name="limit"/> entries (at or after <paramref name="since"/>), newest first.</summary>
+    Task<IReadOnlyList<AuditEntry>> ReadLatestAsync(int limit, DateTimeOffset? since, CancellationToken ct = default);
 }
 
 /// <summary>
@@ -77,4 +80,9 @@ public sealed class AuditStore(Databases databases) : IAuditLog
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAsync(long afterSeq, int limit, CancellationToken ct = default) =>
         await Db.QueryAsync($"SELECT {Columns} FROM audit WHERE seq > @s ORDER BY seq LIMIT @l", Map, ct, ("@s", afterSeq), ("@l", (long)limit));
+
+    public async Task<IReadOnlyList<AuditEntry>> ReadLatestAsync(int limit, DateTimeOffset? since, CancellationToken ct = default) =>
+        since is { } from
+            ? await Db.QueryAsync($"SELECT {Columns} FROM audit WHERE at >= @since ORDER BY seq DESC LIMIT @l", Map, ct, ("@since", Db.Time(from)), ("@l", (long)limit))
+            : await Db.QueryAsync($"SELECT {Columns} FROM audit ORDER BY seq DESC LIMIT @l", Map, ct, ("@l", (long)limit));
 }
