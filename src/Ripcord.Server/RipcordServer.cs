@@ -34,6 +34,8 @@ public sealed record ServerOptions
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
     /// <summary>How long an idle SDK stream waits before a comment frame keeps proxies and clients sure it is alive.</summary>
     public TimeSpan StreamHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Per-key rate, instance cap, retention, store cap and reserved disk space for SDK telemetry.</summary>
+    public TelemetryLimits Telemetry { get; init; } = new();
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>
@@ -72,6 +74,9 @@ public static class RipcordServer
         services.AddSingleton<TelemetryStats>();
         services.AddSingleton<TelemetryWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryWriter>());
+        services.AddSingleton<TelemetryRateLimiter>();
+        services.AddSingleton<TelemetryCapacity>();
+        services.AddHostedService(sp => sp.GetRequiredService<TelemetryCapacity>());
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<StreamHub>();
         services.AddSingleton<TokenService>();
@@ -125,11 +130,11 @@ public static class RipcordServer
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapGet("/healthz", () => TypedResults.Ok(new Health("live")))
             .WithTags("Health").WithName("Live").WithSummary("The process is up").AllowAnonymous();
-        app.MapGet("/readyz", async Task<Results<Ok<Health>, ProblemHttpResult>> (Databases databases, CancellationToken ct) =>
-                await databases.Config.PingAsync(ct)
-                    ? TypedResults.Ok(new Health("ready"))
-                    : Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", "storage is unreachable"))
-            .WithTags("Health").WithName("Ready").WithSummary("Storage is reachable").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        app.MapGet("/readyz", async Task<Results<Ok<Health>, ProblemHttpResult>> (Databases databases, TimeProvider clock, CancellationToken ct) =>
+                await databases.Config.ProbeWriteAsync(clock.GetUtcNow(), ct) is { } why
+                    ? Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", $"the configuration store is not writable: {why}")
+                    : TypedResults.Ok(new Health("ready")))
+            .WithTags("Health").WithName("Ready").WithSummary("The configuration store takes a write").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous();
         app.MapOfrep();
 
