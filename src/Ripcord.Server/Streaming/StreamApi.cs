@@ -7,9 +7,9 @@ using Ripcord.Server.Programs;
 namespace Ripcord.Server.Streaming;
 
 /// <summary>
-/// One page of a program's SDK instances, in instance-id order. <see cref="Total"/>, <see cref="Connected"/> and
-/// <see cref="AtHead"/> count every instance, not only this page; <see cref="Next"/> is the cursor for the next page
-/// (pass it as <c>after</c>), null on the last.
+/// One page of a program's SDK instances, in instance-id order. <c>total</c>, <c>connected</c> and <c>atHead</c>
+/// count every instance, not only this page; <c>next</c> is the cursor for the next page (pass it as <c>after</c>),
+/// null on the last.
 /// </summary>
 public sealed record ClientsView(string Program, long HeadRevision, int Connected, int AtHead, IReadOnlyList<ClientView> Clients)
 {
