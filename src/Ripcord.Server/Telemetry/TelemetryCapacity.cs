@@ -69,7 +69,8 @@ public sealed partial class TelemetryCapacity(Databases databases, ServerOptions
     /// <summary>One retention pass: what is older than the retention goes, then the oldest beyond 90% of the cap.</summary>
     public async Task<long> PruneAsync(CancellationToken ct)
     {
-        var cutoff = clock.GetUtcNow() - _limits.Retention;
+        var now = clock.GetUtcNow();
+        var cutoff = _limits.Retention < now - DateTimeOffset.MinValue ? now - _limits.Retention : DateTimeOffset.MinValue;
         long deleted;
         await using (var session = await Db.BeginWriteAsync(ct))
         {
