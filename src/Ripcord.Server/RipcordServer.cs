@@ -66,6 +66,7 @@ public static class RipcordServer
                 ? Databases.Postgres(pg, logs, observer)
                 : Databases.Sqlite(options.DataDirectory, logs, observer);
         });
+        services.AddSingleton<ReadinessProbe>();
         services.AddSingleton<IRevisionStore, RevisionStore>();
         services.AddSingleton<RevisionLog>();
         services.AddSingleton<IAuditLog, AuditStore>();
@@ -130,8 +131,8 @@ public static class RipcordServer
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapGet("/healthz", () => TypedResults.Ok(new Health("live")))
             .WithTags("Health").WithName("Live").WithSummary("The process is up").AllowAnonymous();
-        app.MapGet("/readyz", async Task<Results<Ok<Health>, ProblemHttpResult>> (Databases databases, TimeProvider clock, CancellationToken ct) =>
-                await databases.Config.ProbeWriteAsync(clock.GetUtcNow(), ct) is { } why
+        app.MapGet("/readyz", async Task<Results<Ok<Health>, ProblemHttpResult>> (ReadinessProbe probe, CancellationToken ct) =>
+                await probe.CheckAsync(ct) is { } why
                     ? Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", $"the configuration store is not writable: {why}")
                     : TypedResults.Ok(new Health("ready")))
             .WithTags("Health").WithName("Ready").WithSummary("The configuration store takes a write").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
