@@ -36,6 +36,7 @@ public sealed class FullDiskTests
     }
 
     [SmallVolumeFact]
+    [Invariant("TL-1", "a full, capped or reserve-limited telemetry store never blocks a configuration write")]
     public async Task TelemetryFillingTheDisk_StopsAtTheReserve_AndAKillSwitchAndAnOverrideStillGoThrough()
     {
         using var volume = SmallVolume.Mount(32);
@@ -61,6 +62,7 @@ public sealed class FullDiskTests
     }
 
     [SmallVolumeFact]
+    [Invariant("TL-2", "a configuration write the store cannot take answers 503 and leaves nothing; /readyz is not ready until it can")]
     public async Task AConfigurationStoreWithNoRoom_Answers503AndKeepsNothing_ThenWritesOnceThereIsRoom_AcrossARestart()
     {
         using var volume = SmallVolume.Mount(16);

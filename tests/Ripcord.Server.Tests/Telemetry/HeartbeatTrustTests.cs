@@ -25,6 +25,7 @@ public sealed class HeartbeatTrustTests : IAsyncLifetime
     [InlineData("2.5", "bad-value")]
     [InlineData("head+1", "revision-ahead")]
     [InlineData("9223372036854775807", "revision-ahead")]
+    [Invariant("HB-1", "an instance's applied revision comes only from the key that registered it and never exceeds the head")]
     public async Task AHeartbeat_ClaimsOnlyAWholeRevisionTheProgramHasReached(string claimed, string code)
     {
         var key = await _server.TokenAsync("sdk");
@@ -43,6 +44,7 @@ public sealed class HeartbeatTrustTests : IAsyncLifetime
     }
 
     [Fact]
+    [Invariant("HB-1", "an instance's applied revision comes only from the key that registered it and never exceeds the head")]
     public async Task AnInstance_IsBoundToTheKeyThatRegisteredIt()
     {
         var owner = await _server.MintTokenAsync("sdk", "fleet a");

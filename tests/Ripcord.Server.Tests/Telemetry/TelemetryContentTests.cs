@@ -29,6 +29,7 @@ public sealed class TelemetryContentTests : IAsyncLifetime
     [InlineData("""{"program":"groups","instance":"i1","instance":"i2","events":[]}""")]
     [InlineData("""{"program":"groups","instance":"i1","events":[{"type":"mode","at":"2030-01-01T09:00:00Z","workspaceId":"w1","workspaceId":"-----BEGIN PRIVATE KEY-----"}]}""")]
     [InlineData("""{"program":"groups","instance":"i1","events":[{"type":"send","at":"2030-01-01T09:00:00Z","outcome":"ok","outcome":"failed"}]}""")]
+    [Invariant("TL-3", "what is stored of a telemetry event is exactly the fields validated, each once; no string looks like key material")]
     public async Task ADuplicateProperty_RefusesTheWholeBatch_AndNothingIsStored(string body)
     {
         var problem = await _server.PostTelemetryAsync(_key, body).ExpectAsync(HttpStatusCode.BadRequest);
@@ -56,6 +57,7 @@ public sealed class TelemetryContentTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(KeysInDisguise))]
+    [Invariant("TL-3", "what is stored of a telemetry event is exactly the fields validated, each once; no string looks like key material")]
     public async Task KeyMaterial_IsRefused_InEventFields_AndInTheBatchsInstance(string what, string key)
     {
         var inEvent = new { program = "groups", instance = "web-1", events = new[] { new { type = "mode", at = At, workspaceId = key } } };
@@ -95,6 +97,7 @@ public sealed class TelemetryContentTests : IAsyncLifetime
     }
 
     [Fact]
+    [Invariant("TL-3", "what is stored of a telemetry event is exactly the fields validated, each once; no string looks like key material")]
     public async Task WhatIsStored_IsWrittenAnewFromTheCheckedFields_NotTheTextAsSent()
     {
         var sent = """

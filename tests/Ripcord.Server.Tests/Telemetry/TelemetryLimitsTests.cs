@@ -37,6 +37,7 @@ public sealed class TelemetryLimitsTests
     }
 
     [Fact]
+    [Invariant("TL-1", "a full, capped or reserve-limited telemetry store never blocks a configuration write")]
     public async Task Retention_DeletesOldEvents_AndAtItsCapTheStoreRefusesWith507_UntilTrimmed()
     {
         await using var server = await RipcordTestServer.StartAsync(
@@ -62,6 +63,7 @@ public sealed class TelemetryLimitsTests
     }
 
     [Fact]
+    [Invariant("TL-1", "a full, capped or reserve-limited telemetry store never blocks a configuration write")]
     public async Task BelowTheReservedFreeSpace_TelemetryIsRefused_AndConfigurationWritesGoThrough()
     {
         await using var server = await RipcordTestServer.StartAsync(
