@@ -69,6 +69,7 @@ public sealed class FullDiskTests
         await using var server = await StartOnAsync(volume, reserve: 0);
         await ApiAssert.SuccessJsonAsync(await OverrideAsync(server, "before"));
         var incident = await server.DeclareAsync();
+        var viewer = await server.TokenAsync("viewer");
         var head = await server.HeadAsync();
         var audit = await ConfigScalarAsync(volume, "SELECT COUNT(*) FROM audit");
         // An emptied write-ahead log: the next commit has to grow a file, as on a disk that filled up over time.
@@ -95,6 +96,13 @@ public sealed class FullDiskTests
                 new { @class = "P3", severity = "high", trigger = "publish-ack-failures", summary = "acks failing", affected = Array.Empty<string>() }))
             {
                 await ApiAssert.ProblemAsync(declared, HttpStatusCode.ServiceUnavailable);
+            }
+            using (var denied = await server.SendAsync(HttpMethod.Post, "/api/v1/programs/groups/overrides", viewer,
+                new { flag = "F3", scope = "workspace:w1", value = false, reason = "not mine to set" }))
+            {
+                // Refused either way; its denial's audit row has no room, which must not make it a 500.
+                Assert.True(denied.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.ServiceUnavailable,
+                    $"a denied write on a full disk: {(int)denied.StatusCode} {await denied.Content.ReadAsStringAsync()}");
             }
             Assert.Equal(head, await ConfigScalarAsync(volume, "SELECT MAX(revision) FROM revisions WHERE program = 'groups'"));
             Assert.Equal(audit, await ConfigScalarAsync(volume, "SELECT COUNT(*) FROM audit"));
