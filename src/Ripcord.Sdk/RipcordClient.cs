@@ -56,6 +56,11 @@ public sealed class RipcordClient : IAsyncDisposable, IDisposable
             // The server refuses telemetry from a longer id, and lists the stream under a made-up one.
             throw new ArgumentException($"an InstanceId has 1 to {TelemetrySchema.MaxIdLength} characters", nameof(options));
         }
+        if (options.InstanceId is { } shaped && TelemetrySchema.LooksLikeKeyMaterial(shaped))
+        {
+            // The server refuses every batch from such an id, and lists it nowhere.
+            throw new ArgumentException("an InstanceId must not look like a key or token (a long random run, a PEM marker, rc_sdk_/rc_usr_)", nameof(options));
+        }
         _options = options;
         _log = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ripcord.Sdk");
         InstanceId = options.InstanceId ?? "sdk-" + Guid.NewGuid().ToString("N")[..16];

@@ -44,6 +44,8 @@ public sealed record ServerOptions
     /// (up to 4 MB a socket), so a client that stops reading pins little and its writes stall — and time out — soon.
     /// </summary>
     public int StreamSendBufferBytes { get; init; } = 128 * 1024;
+    /// <summary>Per-key rate, instance cap, retention, store cap and reserved disk space for SDK telemetry.</summary>
+    public TelemetryLimits Telemetry { get; init; } = new();
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>
@@ -74,6 +76,7 @@ public static class RipcordServer
                 ? Databases.Postgres(pg, logs, observer)
                 : Databases.Sqlite(options.DataDirectory, logs, observer);
         });
+        services.AddSingleton<ReadinessProbe>();
         services.AddSingleton<IRevisionStore, RevisionStore>();
         services.AddSingleton<RevisionLog>();
         services.AddSingleton<IAuditLog, AuditStore>();
@@ -82,6 +85,9 @@ public static class RipcordServer
         services.AddSingleton<TelemetryStats>();
         services.AddSingleton<TelemetryWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryWriter>());
+        services.AddSingleton<TelemetryRateLimiter>();
+        services.AddSingleton<TelemetryCapacity>();
+        services.AddHostedService(sp => sp.GetRequiredService<TelemetryCapacity>());
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<StreamHub>();
         services.AddSingleton<TokenService>();
@@ -135,11 +141,11 @@ public static class RipcordServer
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapGet("/healthz", () => TypedResults.Ok(new Health("live")))
             .WithTags("Health").WithName("Live").WithSummary("The process is up").AllowAnonymous();
-        app.MapGet("/readyz", async Task<Results<Ok<Health>, ProblemHttpResult>> (Databases databases, CancellationToken ct) =>
-                await databases.Config.PingAsync(ct)
-                    ? TypedResults.Ok(new Health("ready"))
-                    : Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", "storage is unreachable"))
-            .WithTags("Health").WithName("Ready").WithSummary("Storage is reachable").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        app.MapGet("/readyz", async Task<Results<Ok<Health>, ProblemHttpResult>> (ReadinessProbe probe, CancellationToken ct) =>
+                await probe.CheckAsync(ct) is { } why
+                    ? Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", $"the configuration store is not writable: {why}")
+                    : TypedResults.Ok(new Health("ready")))
+            .WithTags("Health").WithName("Ready").WithSummary("The configuration store takes a write").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous();
         app.MapOfrep();
 

@@ -58,6 +58,29 @@ public sealed class TelemetryAndGrantTests
         }, "the client listed as connected at the head");
     }
 
+    [Fact]
+    public async Task A_client_whose_instance_id_another_key_owns_drops_its_refused_batches_instead_of_retrying_them()
+    {
+        await using var server = await SdkTestServer.StartAsync();
+        var head = await server.OverrideAsync("F1", "global", true);
+        await using var owner = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")) with { InstanceId = "web-1" });
+        await Eventually.TrueAsync(async () =>
+        {
+            var view = await server.Admin.GetFromJsonAsync<JsonObject>("api/v1/programs/groups/clients");
+            return view!["clients"]!.AsArray().Any(c => c!["instance"]!.GetValue<string>() == "web-1" && c["tokenId"] is not null);
+        }, "web-1 bound to the first key");
+
+        await using var impostor = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")) with { InstanceId = "web-1" });
+        impostor.RecordMode(new EvaluationContext("w1"), Transport.Secure);
+
+        // Queued counts every event ever queued: all of them were refused once and dropped, none sent again.
+        await Eventually.TrueAsync(() => impostor.Telemetry.Failed >= 3 && impostor.Telemetry.Failed == impostor.Telemetry.Queued,
+            "the refused batch dropped, not requeued");
+        Assert.True((await server.Admin.GetFromJsonAsync<JsonObject>("api/v1/telemetry/stats"))!["rejectedBy"]!["instance-bound"]!.GetValue<long>() >= 1);
+        Assert.Equal(0, await StoredAsync(server, "mode"));
+        Assert.Equal(head, owner.Revision);
+    }
+
     /// <summary>Client-side sockets connected to the server's port (any process in this network namespace).</summary>
     private static int ConnectionsTo(RipcordTestServer server) => IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpConnections()
         .Count(c => c.State == TcpState.Established && c.RemoteEndPoint.Port == server.Port);

@@ -188,4 +188,13 @@ public sealed class TelemetrySchemaTests
         var options = new RipcordClientOptions { ServerUrl = new Uri("http://127.0.0.1:9/"), SdkKey = "rc_sdk_unused_key_000000000000", InstanceId = instance };
         Assert.Throws<ArgumentException>(() => new RipcordClient(options));
     }
+
+    [Theory]
+    [InlineData("rc_sdk_dGhpc2lzbm90YXJlYWxrZXk")]
+    [InlineData("0123456789abcdef0123456789abcdef")]
+    public void An_instance_id_shaped_like_a_key_is_refused_at_construction(string instance)
+    {
+        var options = new RipcordClientOptions { ServerUrl = new Uri("http://127.0.0.1:9/"), SdkKey = "rc_sdk_unused_key_000000000000", InstanceId = instance };
+        Assert.Throws<ArgumentException>(() => new RipcordClient(options));
+    }
 }

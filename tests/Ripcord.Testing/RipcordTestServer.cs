@@ -11,6 +11,7 @@ using Microsoft.Extensions.Time.Testing;
 using Ripcord.Cli.Api;
 using Ripcord.Server;
 using Ripcord.Server.Storage;
+using Ripcord.Server.Telemetry;
 
 namespace Ripcord.Testing;
 
@@ -85,6 +86,9 @@ public sealed class RipcordTestServer : IAsyncDisposable
             Urls = "http://127.0.0.1:0",
             AdminToken = AdminToken,
             Clock = clock ?? new FakeTimeProvider(Epoch),
+            // Test data lives on /dev/shm, which a container may cap at 64 MB: below the production reserve, every
+            // telemetry post would be refused. Tests of the reserve set their own.
+            Telemetry = new TelemetryLimits { ReservedFreeBytes = 0 },
         };
         options = customize?.Invoke(options) ?? options;
         if (options.DataDirectory != directory)

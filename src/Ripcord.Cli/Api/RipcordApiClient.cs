@@ -186,8 +186,10 @@ public sealed class RipcordApiClient : IDisposable
 
     // ---- SDK clients ---------------------------------------------------------------------------
 
-    public Task<ApiResponse<ClientsView>> ListClientsAsync(string program, CancellationToken ct = default) =>
-        GetAsync<ClientsView>(ProgramPath(program, "clients"), ct);
+    /// <summary>One page of the program's SDK instances, in instance-id order, starting after <paramref name="after"/>.</summary>
+    public Task<ApiResponse<ClientsView>> ListClientsAsync(string program, int? limit = null, string? after = null, CancellationToken ct = default) =>
+        GetAsync<ClientsView>(ProgramPath(program, "clients") + Query(("limit", limit))
+            + (after is null ? "" : (limit is null ? "?" : "&") + "after=" + Uri.EscapeDataString(after)), ct);
 
     // ---- webhooks ------------------------------------------------------------------------------
 

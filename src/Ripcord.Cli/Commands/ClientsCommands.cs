@@ -6,13 +6,16 @@ namespace Ripcord.Cli.Commands;
 /// <summary><c>ripcord clients</c>: the SDK instances a program's configuration reaches.</summary>
 public static class ClientsCommands
 {
-    public static Command Create(VerbFactory verbs) =>
-        verbs.Group("clients", "Connected SDK instances and the revision each has applied", ["ripcord clients list"],
+    public static Command Create(VerbFactory verbs)
+    {
+        var limit = new Option<int?>("--limit") { Description = "At most this many instances (server default 500, at most 5000)" };
+        var after = new Option<string?>("--after") { Description = "Instances after this instance id (the previous page's next)" };
+        return verbs.Group("clients", "Connected SDK instances and the revision each has applied", ["ripcord clients list"],
             verbs.Verb("list", "List SDK instances with their applied revision; the first line says how many are at the head",
-                ["ripcord clients list", "ripcord clients list --json | jq '.atHead'"],
+                ["ripcord clients list", "ripcord clients list --json | jq '.atHead'", "ripcord clients list --limit 1000 --after web-0999"],
                 async (context, ct) =>
                 {
-                    var clients = await context.Api.ListClientsAsync(context.Program, ct);
+                    var clients = await context.Api.ListClientsAsync(context.Program, context.Get(limit), context.Get(after), ct);
                     if (context.Json)
                     {
                         context.Terminal.Json(clients.Raw);
@@ -27,6 +30,11 @@ public static class ClientsCommands
                             new Cell(Words.Number(c.AppliedRevision), c.AppliedRevision >= view.HeadRevision ? Tone.Good : Tone.Warning),
                             c.State, c.Sdk, c.TokenName, Words.Time(c.LastSeen),
                         ]));
+                    if (view.Next is { } next)
+                    {
+                        context.Terminal.Note($"{view.Clients.Count} of {view.Total} shown; the next page: ripcord clients list --after {next}");
+                    }
                     return ExitCodes.Success;
-                }));
+                }, limit, after));
+    }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
-using System.Text.RegularExpressions;
 using Ripcord.Core.Fallback;
 using F = Ripcord.Core.Telemetry.TelemetryFields;
 using V = Ripcord.Core.Telemetry.TelemetryValues;
@@ -59,7 +58,7 @@ public sealed class TelemetryEventSchema
 /// closed — so message content, keys or tokens cannot ride along under a new name — and text
 /// that looks like key material is refused whatever its field.
 /// </summary>
-public static partial class TelemetrySchema
+public static class TelemetrySchema
 {
     public const int MaxEventsPerBatch = 500;
     public const int MaxTextLength = 128;
@@ -105,11 +104,78 @@ public static partial class TelemetrySchema
 
     public static bool IsId(string? value) => !string.IsNullOrEmpty(value) && value.Length <= MaxIdLength;
 
-    /// <summary>PEM blocks, or long unbroken base64/hex runs: the shapes key material and tokens take.</summary>
-    public static bool LooksLikeKeyMaterial(ReadOnlySpan<char> text) =>
-        // Shorter than the marker, it can be neither; most values (ids, codes) stop here.
-        text.Length >= "-----BEGIN".Length && KeyMaterial().IsMatch(text);
+    /// <summary>The shortest run of key characters that can be a key or token (a 128-bit key in hex is 32).</summary>
+    public const int MinKeyRunLength = 32;
 
-    [GeneratedRegex(@"-----BEGIN|[A-Za-z0-9+/_=-]{40,}")]
-    private static partial Regex KeyMaterial();
+    private const int MinKeySegmentLength = 16;
+
+    /// <summary>
+    /// PEM markers, Ripcord's own token prefixes, and high-entropy runs of at least
+    /// <see cref="MinKeyRunLength"/> base64/base64url/hex characters — checked with whitespace removed,
+    /// so a key split by spaces is still seen. A run counts when it mixes letters and digits and has
+    /// an unbroken stretch of 16 or more between <c>-</c>/<c>_</c>: random keys do, while
+    /// identifiers such as UUIDs (<c>web-3f2a1b2c-…</c>) and pod names are cut into short segments.
+    /// </summary>
+    public static bool LooksLikeKeyMaterial(ReadOnlySpan<char> text)
+    {
+        // Shorter than a token prefix, it can be nothing; most values (ids, codes) stop here.
+        if (text.Length < OwnTokenPrefixes[0].Length)
+        {
+            return false;
+        }
+        Span<char> buffer = text.Length <= 512 ? stackalloc char[text.Length] : new char[text.Length];
+        var length = 0;
+        foreach (var c in text)
+        {
+            if (!char.IsWhiteSpace(c))
+            {
+                buffer[length++] = c;
+            }
+        }
+        var compact = buffer[..length];
+        if (compact.Contains("-----BEGIN", StringComparison.Ordinal) || compact.Contains("PRIVATEKEY", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        foreach (var prefix in OwnTokenPrefixes)
+        {
+            if (compact.Contains(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        for (var start = 0; start < compact.Length;)
+        {
+            var end = start;
+            while (end < compact.Length && IsKeyChar(compact[end]))
+            {
+                end++;
+            }
+            if (end - start >= MinKeyRunLength && IsRandomLooking(compact[start..end]))
+            {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    /// <summary>Ripcord's token prefixes (<c>rc_sdk_…</c>, <c>rc_usr_…</c>), shortest first.</summary>
+    private static readonly string[] OwnTokenPrefixes = ["rc_sdk_", "rc_usr_"];
+
+    private static bool IsKeyChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=' or '_' or '-';
+
+    private static bool IsRandomLooking(ReadOnlySpan<char> run)
+    {
+        bool letter = false, digit = false;
+        int segment = 0, longest = 0;
+        foreach (var c in run)
+        {
+            letter |= char.IsAsciiLetter(c);
+            digit |= char.IsAsciiDigit(c);
+            segment = c is '-' or '_' ? 0 : segment + 1;
+            longest = Math.Max(longest, segment);
+        }
+        return letter && digit && longest >= MinKeySegmentLength;
+    }
 }

@@ -142,9 +142,11 @@ internal sealed class TelemetrySender : IDisposable
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
                 using var response = await _http.PostAsJsonAsync("api/v1/telemetry",
                     new TelemetryBatch(_options.Program, _instance, _sdk, dropped, batch), linked.Token);
-                if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.RequestEntityTooLarge)
+                if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden or HttpStatusCode.NotFound
+                    or HttpStatusCode.RequestEntityTooLarge)
                 {
-                    // The server refused the content: sending it again would fail again.
+                    // The server refused the content, or this key may not send it (another key owns the instance id):
+                    // sending it again would fail again.
                     Interlocked.Add(ref _failed, batch.Count);
                     continue;
                 }

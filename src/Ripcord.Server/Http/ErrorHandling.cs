@@ -22,6 +22,13 @@ public static class ErrorHandling
                 await Problems.Write(context, status, title, detail, field);
                 return;
             }
+            if (error is not null && Storage.StorageFailure.IsUnwritable(error))
+            {
+                // A write outside an endpoint's filter (a denial's audit row, say) on a full or read-only store.
+                await Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
+                    "the request could not be stored, so nothing of it was kept; retry when storage is healthy");
+                return;
+            }
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Ripcord.Server")
                 .LogError("Unhandled {Error} on {Method} {Path}", error?.GetType().Name, context.Request.Method, context.Request.Path);
             await Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal error",

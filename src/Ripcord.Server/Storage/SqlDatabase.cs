@@ -78,6 +78,29 @@ public abstract class SqlDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Rewrites the one row of <c>write_probe</c> and commits, outside the writers' lock and the write
+    /// observer: a rollback would prove nothing, since SQLite in WAL mode only writes at commit, which
+    /// is where a full disk (SQLITE_FULL) or a read-only file shows. Null when the write went through;
+    /// otherwise why not, in words for /readyz.
+    /// </summary>
+    public async Task<string?> ProbeWriteAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        try
+        {
+            await using var c = await OpenAsync(ct);
+            await using var tx = await c.BeginTransactionAsync(ct);
+            await Sql.ExecAsync(c, tx, "INSERT INTO write_probe (id, at) VALUES (1, @a) ON CONFLICT (id) DO UPDATE SET at = excluded.at", ct,
+                ("@a", now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
+            await tx.CommitAsync(ct);
+            return null;
+        }
+        catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException)
+        {
+            return StorageFailure.IsFull(ex) ? "it is full" : "it cannot be written";
+        }
+    }
+
     public void Dispose()
     {
         Dispose(disposing: true);

@@ -6,7 +6,18 @@ using Ripcord.Server.Programs;
 
 namespace Ripcord.Server.Streaming;
 
-public sealed record ClientsView(string Program, long HeadRevision, int Connected, int AtHead, IReadOnlyList<ClientView> Clients);
+/// <summary>
+/// One page of a program's SDK instances, in instance-id order. <c>total</c>, <c>connected</c> and <c>atHead</c>
+/// count every instance, not only this page; <c>next</c> is the cursor for the next page (pass it as <c>after</c>),
+/// null on the last.
+/// </summary>
+public sealed record ClientsView(string Program, long HeadRevision, int Connected, int AtHead, IReadOnlyList<ClientView> Clients)
+{
+    public int Total { get; init; }
+    public string? Next { get; init; }
+    /// <summary>Streams this node cut off since it started because their client stopped reading (they resume when it reads again).</summary>
+    public long SlowDisconnects { get; init; }
+}
 
 /// <summary>
 /// GET …/stream: server-sent events carrying revisions (snapshot or delta), resumable with
@@ -20,6 +31,9 @@ public static class StreamApi
     private static readonly byte[] HeartbeatFrame = ": heartbeat\n\n"u8.ToArray();
     private static readonly byte[] RetryFrame = "retry: 1000\n\n"u8.ToArray();
 
+    public const int DefaultClientsPage = 500;
+    public const int MaxClientsPage = 5000;
+
     public static RouteGroupBuilder MapStreaming(this RouteGroupBuilder api)
     {
         api.MapGet("/programs/{program}/stream", StreamAsync)
@@ -30,13 +44,39 @@ public static class StreamApi
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        api.MapGet("/programs/{program}/clients", (string program, ProgramRegistry registry, ClientRegistry clients) =>
+        api.MapGet("/programs/{program}/clients", Results<Ok<ClientsView>, ProblemHttpResult> (string program, int? limit, string? after,
+                ProgramRegistry registry, ClientRegistry clients, StreamHub hub) =>
             {
                 var head = registry.Current(program).Revision;
+                if (limit is < 1 or > MaxClientsPage)
+                {
+                    return Problems.BadRequest($"limit is 1 to {MaxClientsPage}", "limit");
+                }
                 var list = clients.For(program);
-                return TypedResults.Ok(new ClientsView(program, head, list.Count(c => c.Connected), list.Count(c => c.AppliedRevision >= head), list));
+                var start = 0;
+                if (!string.IsNullOrEmpty(after))
+                {
+                    // The list is in ordinal instance order: the page starts after the cursor, even if that instance is gone.
+                    start = list.Count;
+                    for (var i = 0; i < list.Count; i++)
+                    {
+                        if (string.CompareOrdinal(list[i].Instance, after) > 0)
+                        {
+                            start = i;
+                            break;
+                        }
+                    }
+                }
+                var page = list.Skip(start).Take(limit ?? DefaultClientsPage).ToList();
+                var next = start + page.Count < list.Count ? page[^1].Instance : null;
+                return TypedResults.Ok(new ClientsView(program, head, list.Count(c => c.Connected), list.Count(c => c.AppliedRevision >= head), page)
+                {
+                    Total = list.Count,
+                    Next = next,
+                    SlowDisconnects = hub.SlowDisconnects,
+                });
             })
-            .WithTags("SDK").Read("ListClients", "The SDK instances seen recently and the revision each has applied")
+            .WithTags("SDK").Read("ListClients", "The SDK instances seen recently and the revision each has applied, a page at a time (limit, after)")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ClientsRead));
         return api;
     }
@@ -68,8 +108,22 @@ public static class StreamApi
         }
         var sdk = request.Headers["X-Ripcord-Sdk"].ToString() is { Length: > 0 and <= 64 } s ? s : null;
 
+        if (last > registry.Current(program).Revision)
+        {
+            // A revision this program has not reached (another server's, or made up): the client gets a snapshot, and claims nothing.
+            last = null;
+        }
+        var actor = context.Actor();
+        var claim = clients.Connected(instance, program, actor.TokenId, actor.Name, sdk, last);
+        if (claim != InstanceClaim.Accepted)
+        {
+            return claim == InstanceClaim.BoundToAnotherKey
+                ? Problems.Result(StatusCodes.Status403Forbidden, "Instance bound to another key",
+                    $"instance '{instance}' was registered by another SDK key; each instance streams and reports with the key that registered it")
+                : Problems.Result(StatusCodes.Status409Conflict, "Too many instances",
+                    "this SDK key already has as many instances as it may; an instance is forgotten 10 minutes after it was last seen");
+        }
         var (subscriber, catchUp, _) = hub.Subscribe(program, last);
-        clients.Connected(instance, program, context.Actor().Name, sdk, last);
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Ripcord.Core.Telemetry;
 using B = Ripcord.Core.Telemetry.TelemetryBatchFields;
@@ -20,12 +22,28 @@ public sealed record ValidatedBatch(string Program, string Instance, long SdkDro
 /// <summary>
 /// Checks a batch against the telemetry schema defined in Core (<see cref="TelemetrySchema"/>,
 /// the same one the SDK writes by): known event types, each with its closed list of fields,
-/// values of the right kind and within limits, and nothing that looks like key material. A
-/// batch is accepted whole or refused whole.
+/// values of the right kind and within limits, no field twice, text that is valid Unicode, and
+/// nothing — in any string, the batch's <c>program</c>, <c>instance</c> and <c>sdk</c> included —
+/// that looks like key material. A batch is accepted whole or refused whole, and what is stored of
+/// an event is written anew from the fields checked here, never the text as it was sent.
 /// </summary>
 public static class TelemetryValidator
 {
     public static (ValidatedBatch? Batch, TelemetryRejection? Rejection) Validate(JsonElement root)
+    {
+        try
+        {
+            return ValidateBatch(root);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // A lone UTF-16 surrogate such as "\ud800" is valid JSON but no text: JsonElement.GetString throws
+            // InvalidOperationException, a property's Name an ArgumentException (DecoderFallbackException).
+            return Reject("bad-text", "a string is not valid Unicode text (a lone surrogate escape)");
+        }
+    }
+
+    private static (ValidatedBatch? Batch, TelemetryRejection? Rejection) ValidateBatch(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -34,8 +52,17 @@ public static class TelemetryValidator
         string? program = null, instance = null;
         long dropped = 0;
         JsonElement events = default;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in root.EnumerateObject())
         {
+            if (!seen.Add(p.Name))
+            {
+                return Reject("duplicate-field", $"batch field '{p.Name}' appears twice");
+            }
+            if (p.Value.ValueKind == JsonValueKind.String && TelemetrySchema.LooksLikeKeyMaterial(p.Value.GetString()))
+            {
+                return Reject("key-material", $"batch field '{p.Name}' looks like key material or a token; telemetry refuses it");
+            }
             switch (p.Name)
             {
                 case B.Program when p.Value.ValueKind == JsonValueKind.String:
@@ -103,8 +130,18 @@ public static class TelemetryValidator
         long? revision = null;
         string? state = null;
         string? workspace = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using var payload = new Utf8JsonWriter(buffer);
+        payload.WriteStartObject();
+        payload.WriteString(F.Type, type);
+        payload.WriteString(F.At, at);
         foreach (var p in e.EnumerateObject())
         {
+            if (!seen.Add(p.Name))
+            {
+                return Reject($"events[{index}].{p.Name}", "duplicate-field", $"'{p.Name}' appears twice");
+            }
             if (p.Name is F.Type or F.At)
             {
                 continue;
@@ -131,7 +168,12 @@ public static class TelemetryValidator
             }
             if (p.Name == F.Revision)
             {
-                revision = (long)Math.Min(v.GetDouble(), long.MaxValue);
+                // A revision is a whole number; 1e300 or 2.5 is no revision any program ever had.
+                if (!v.TryGetInt64(out var r))
+                {
+                    return Reject($"events[{index}].{p.Name}", "bad-value", $"'{p.Name}' must be a whole number");
+                }
+                revision = r;
             }
             if (p.Name == F.WorkspaceId && v.ValueKind == JsonValueKind.String)
             {
@@ -141,8 +183,32 @@ public static class TelemetryValidator
             {
                 state = v.GetString();
             }
+            Write(payload, p.Name, v, field.Kind);
         }
-        return (new ValidatedEvent(type, at, e.GetRawText(), revision, state, workspace), null);
+        payload.WriteEndObject();
+        payload.Flush();
+        return (new ValidatedEvent(type, at, Encoding.UTF8.GetString(buffer.WrittenSpan), revision, state, workspace), null);
+    }
+
+    /// <summary>A checked value, written anew: the stored payload holds exactly what was validated.</summary>
+    private static void Write(Utf8JsonWriter w, string name, JsonElement v, TelemetryValueKind kind)
+    {
+        if (v.ValueKind == JsonValueKind.Null)
+        {
+            w.WriteNull(name);
+        }
+        else if (kind == TelemetryValueKind.Text)
+        {
+            w.WriteString(name, v.GetString());
+        }
+        else if (v.TryGetInt64(out var whole))
+        {
+            w.WriteNumber(name, whole);
+        }
+        else
+        {
+            w.WriteNumber(name, v.GetDouble());
+        }
     }
 
     private static (ValidatedBatch?, TelemetryRejection?) Reject(string code, string message) => (null, new TelemetryRejection(code, message));

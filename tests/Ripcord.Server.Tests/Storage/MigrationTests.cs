@@ -113,8 +113,12 @@ internal static class V1Fixture
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    // The fixture's telemetry was received years before the test clock's now: retention would rightly delete it.
     public static Task<RipcordTestServer> StartOnAsync(string directory, string? postgres) =>
-        RipcordTestServer.StartAsync(postgres, o => o with { DataDirectory = directory, AdminToken = Admin }, deleteDataDirectory: false);
+        RipcordTestServer.StartAsync(postgres, o => o with
+        {
+            DataDirectory = directory, AdminToken = Admin, Telemetry = o.Telemetry with { Retention = TimeSpan.FromDays(365 * 100) },
+        }, deleteDataDirectory: false);
 
     /// <summary>What the v1 server answered (expected.json) is what the upgraded server answers.</summary>
     public static async Task AssertNothingLostAsync(RipcordTestServer server, JsonNode expected, bool exactTimes, bool wroteBefore = false)

@@ -1,0 +1,123 @@
+using System.Globalization;
+using Ripcord.Server.Storage;
+
+namespace Ripcord.Server.Telemetry;
+
+/// <summary>Why telemetry is not being stored right now: a code for the counters, words for the SDK.</summary>
+public sealed record TelemetryRefusal(string Code, string Detail);
+
+/// <summary>
+/// Keeps the telemetry store from growing without end and from taking the disk the configuration
+/// needs: deletes events older than <see cref="TelemetryLimits.Retention"/>, trims the oldest when
+/// the store holds more than <see cref="TelemetryLimits.MaxStoredEvents"/>, and refuses telemetry
+/// while the store is at its cap or the data volume has less than
+/// <see cref="TelemetryLimits.ReservedFreeBytes"/> free — that room is the control plane's.
+/// </summary>
+public sealed partial class TelemetryCapacity(Databases databases, ServerOptions options, TimeProvider clock, ILogger<TelemetryCapacity> log)
+    : BackgroundService
+{
+    private static readonly TimeSpan FreeSpaceCheckEvery = TimeSpan.FromSeconds(1);
+
+    private readonly TelemetryLimits _limits = options.Telemetry;
+    private long _stored = -1;
+    private long _freeBytes = long.MaxValue;
+    private long _freeCheckedAt = -(long)FreeSpaceCheckEvery.TotalMilliseconds;
+
+    private SqlDatabase Db => databases.Telemetry;
+
+    /// <summary>Why telemetry cannot be stored now, or null when it can.</summary>
+    public TelemetryRefusal? Refusal()
+    {
+        if (Interlocked.Read(ref _stored) >= _limits.MaxStoredEvents)
+        {
+            return new("store-full", $"the telemetry store holds its limit of {_limits.MaxStoredEvents} events; older events are being deleted");
+        }
+        if (FreeBytes() < _limits.ReservedFreeBytes)
+        {
+            return new("disk-reserve", "the data volume is nearly full; its remaining space is kept for configuration writes");
+        }
+        return null;
+    }
+
+    /// <summary>Events just stored.</summary>
+    public void Added(int events) => Interlocked.Add(ref _stored, events);
+
+    /// <summary>Free bytes on the SQLite data volume, looked up at most once a second; unlimited on PostgreSQL (its disk is not ours to see).</summary>
+    private long FreeBytes()
+    {
+        if (Db is not SqliteDatabase sqlite)
+        {
+            return long.MaxValue;
+        }
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _freeCheckedAt) >= FreeSpaceCheckEvery.TotalMilliseconds)
+        {
+            try
+            {
+                var directory = Path.GetDirectoryName(Path.GetFullPath(sqlite.Path))!;
+                Interlocked.Exchange(ref _freeBytes, new DriveInfo(directory).AvailableFreeSpace);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                Interlocked.Exchange(ref _freeBytes, long.MaxValue); // cannot tell: do not refuse on a guess
+            }
+            Interlocked.Exchange(ref _freeCheckedAt, now);
+        }
+        return Interlocked.Read(ref _freeBytes);
+    }
+
+    /// <summary>One retention pass: what is older than the retention goes, then the oldest beyond 90% of the cap.</summary>
+    public async Task<long> PruneAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var cutoff = _limits.Retention < now - DateTimeOffset.MinValue ? now - _limits.Retention : DateTimeOffset.MinValue;
+        long deleted;
+        await using (var session = await Db.BeginWriteAsync(ct))
+        {
+            deleted = await session.ExecAsync("DELETE FROM telemetry_events WHERE received_at < @c", ct, ("@c", Db.Time(cutoff)));
+            var count = Convert.ToInt64(await session.ScalarAsync("SELECT COUNT(*) FROM telemetry_events", ct), CultureInfo.InvariantCulture);
+            // Down to 90%, not to the cap: ingest resumes with room, rather than flapping at the limit.
+            var excess = count - _limits.MaxStoredEvents * 9 / 10;
+            if (count >= _limits.MaxStoredEvents && excess > 0)
+            {
+                deleted += await session.ExecAsync(
+                    "DELETE FROM telemetry_events WHERE id IN (SELECT id FROM telemetry_events ORDER BY received_at, id LIMIT @n)", ct, ("@n", excess));
+                count -= excess;
+            }
+            await session.CommitAsync(ct);
+            Interlocked.Exchange(ref _stored, count);
+        }
+        if (deleted > 0)
+        {
+            LogPruned(deleted);
+        }
+        return deleted;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PruneAsync(stoppingToken);
+                await Task.Delay(_limits.PruneInterval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException)
+            {
+                LogPruneFailed(ex);
+                await Task.Delay(_limits.PruneInterval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "telemetry retention deleted {Events} events")]
+    private partial void LogPruned(long events);
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "telemetry retention failed; retrying at the next interval")]
+    private partial void LogPruneFailed(Exception ex);
+}
