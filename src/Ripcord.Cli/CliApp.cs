@@ -11,10 +11,14 @@ public static class CliApp
     private static readonly string[] RootExamples =
     [
         "ripcord serve",
-        "export RIPCORD_TOKEN=…; ripcord flags list",
+        "export RIPCORD_TOKEN=…; ripcord flag list",
         "ripcord evaluate --workspace acme --tier 1",
         "ripcord override set --flag F3 --scope workspace:acme --value on --reason \"secure pilot with Acme\"",
     ];
+
+    /// <summary>Verb groups renamed to singular nouns (old → new); the old names stay as hidden aliases.</summary>
+    private static readonly (string Old, string Current)[] RenamedGroups =
+        [("programs", "program"), ("flags", "flag"), ("revisions", "revision"), ("clients", "client")];
 
     public static RootCommand Build(Terminal terminal) => Build(terminal, new GlobalOptions());
 
@@ -60,6 +64,17 @@ public static class CliApp
         foreach (var command in commands)
         {
             root.Subcommands.Add(command);
+        }
+        // The plural spellings of earlier releases still work, unlisted, for one more release: same verbs, hidden.
+        foreach (var (old, current) in RenamedGroups)
+        {
+            var group = commands.Single(c => c.Name == current);
+            var alias = new Command(old, group.Description) { Hidden = true };
+            foreach (var verb in group.Subcommands)
+            {
+                alias.Subcommands.Add(verb);
+            }
+            root.Subcommands.Add(alias);
         }
         HelpWithExamples.Install(root, RootExamples);
         return root;

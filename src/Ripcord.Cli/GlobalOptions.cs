@@ -43,7 +43,13 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [Server, Token, Json, Program, Profile];
+    public Option<bool> LocalTime { get; } = new("--local-time")
+    {
+        Description = "Show times in this machine's time zone instead of UTC (--json stays UTC)",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Server, Token, Json, Program, Profile, LocalTime];
 
     private Profiles? _profiles;
 

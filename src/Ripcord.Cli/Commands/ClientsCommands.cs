@@ -10,9 +10,9 @@ public static class ClientsCommands
     {
         var limit = new Option<int?>("--limit") { Description = "At most this many instances (server default 500, at most 5000)" };
         var after = new Option<string?>("--after") { Description = "Instances after this instance id (the previous page's next)" };
-        return verbs.Group("clients", "Connected SDK instances and the revision each has applied", ["ripcord clients list"],
+        return verbs.Group("client", "Connected SDK instances and the revision each has applied", ["ripcord client list"],
             verbs.Verb("list", "List SDK instances with their applied revision; the first line says how many are at the head",
-                ["ripcord clients list", "ripcord clients list --json | jq '.atHead'", "ripcord clients list --limit 1000 --after web-0999"],
+                ["ripcord client list", "ripcord client list --json | jq '.atHead'", "ripcord client list --limit 1000 --after web-0999"],
                 async (context, ct) =>
                 {
                     var clients = await context.Api.ListClientsAsync(context.Program, context.Get(limit), context.Get(after), ct);
@@ -32,7 +32,7 @@ public static class ClientsCommands
                         ]));
                     if (view.Next is { } next)
                     {
-                        context.Terminal.Note($"{view.Clients.Count} of {view.Total} shown; the next page: ripcord clients list --after {next}");
+                        context.Terminal.Note($"{view.Clients.Count} of {view.Total} shown; the next page: ripcord client list --after {next}");
                     }
                     return ExitCodes.Success;
                 }, limit, after));

@@ -7,9 +7,9 @@ namespace Ripcord.Cli.Commands;
 public static class FlagsCommands
 {
     public static Command Create(VerbFactory verbs) =>
-        verbs.Group("flags", "Flags of a program", ["ripcord flags list"],
+        verbs.Group("flag", "Flags of a program", ["ripcord flag list"],
             verbs.Verb("list", "List flags with alias, default, safe value and prerequisites",
-                ["ripcord flags list", "ripcord flags list --program checkout --json"],
+                ["ripcord flag list", "ripcord flag list --program checkout --json"],
                 async (context, ct) =>
                 {
                     var flags = await context.Api.ListFlagsAsync(context.Program, ct);

@@ -23,7 +23,7 @@ public static class KillSwitchCommands
         var request = new Argument<string>("request") { Description = "Request id (req_…)" };
         var levelOption = new Option<string?>("--level") { Description = "The activation's level (looked up when omitted)" };
 
-        return verbs.Group("ks", "Kill switches: recommend, activate, verify, lift",
+        var group = verbs.Group("kill-switch", "Kill switches: recommend, activate, verify, lift",
             ["ripcord ks recommend --incident inc_0123456789", "ripcord ks activate KS3 --scope cohort:pilot --incident inc_0123456789 --reason \"ack failures\" --wait"],
             verbs.Verb("recommend", "The minimal effective level and smallest covering scope for an incident, with the reasoning",
                 ["ripcord ks recommend --incident inc_0123456789", "ripcord ks recommend --incident inc_0123456789 --json"],
@@ -171,6 +171,9 @@ public static class KillSwitchCommands
                     context.Terminal.Line($"Approved: {created.Value.Level} active at {created.Value.Scope} ({created.Value.Id}), revision {created.Value.Revision}.");
                     return ExitCodes.Success;
                 }, request, wait));
+        // The short form operators type in an incident, shown in help beside the name.
+        group.Aliases.Add("ks");
+        return group;
     }
 
     /// <summary>Polls the activation until its verification is decided, showing N of M; exit 1 when it failed.</summary>

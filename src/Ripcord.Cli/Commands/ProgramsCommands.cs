@@ -7,9 +7,9 @@ namespace Ripcord.Cli.Commands;
 public static class ProgramsCommands
 {
     public static Command Create(VerbFactory verbs) =>
-        verbs.Group("programs", "List programs", ["ripcord programs list"],
+        verbs.Group("program", "List programs", ["ripcord program list"],
             verbs.Verb("list", "List programs with their revision and stage",
-                ["ripcord programs list", "ripcord programs list --json"],
+                ["ripcord program list", "ripcord program list --json"],
                 async (context, ct) =>
                 {
                     var programs = await context.Api.ListProgramsAsync(ct);

@@ -13,10 +13,10 @@ public static class RevisionsCommands
         var from = new Argument<long>("from") { Description = "The earlier revision" };
         var to = new Argument<long>("to") { Description = "The later revision" };
 
-        return verbs.Group("revisions", "Immutable, numbered configuration revisions",
-            ["ripcord revisions list", "ripcord revisions show 12", "ripcord revisions diff 10 12"],
+        return verbs.Group("revision", "Immutable, numbered configuration revisions",
+            ["ripcord revision list", "ripcord revision show 12", "ripcord revision diff 10 12"],
             verbs.Verb("list", "List revisions, newest first",
-                ["ripcord revisions list", "ripcord revisions list --limit 100 --json"],
+                ["ripcord revision list", "ripcord revision list --limit 100 --json"],
                 async (context, ct) =>
                 {
                     var revisions = await context.Api.ListRevisionsAsync(context.Program, context.Get(limit), ct: ct);
@@ -30,7 +30,7 @@ public static class RevisionsCommands
                     return ExitCodes.Success;
                 }, limit),
             verbs.Verb("show", "Show one revision: who made it, when, why, and what it changed from the one before (the whole state as JSON with --json)",
-                ["ripcord revisions show 12", "ripcord revisions show 12 --json | jq '.state.overrides'"],
+                ["ripcord revision show 12", "ripcord revision show 12 --json | jq '.state.overrides'"],
                 async (context, ct) =>
                 {
                     var shown = await context.Api.GetRevisionAsync(context.Program, context.Get(revision), ct);
@@ -51,7 +51,7 @@ public static class RevisionsCommands
                     return ExitCodes.Success;
                 }, revision),
             verbs.Verb("diff", "What changed between two revisions, flag by flag and scope by scope, in words",
-                ["ripcord revisions diff 10 12", "ripcord revisions diff 12 10   (the other way round: what going back would change)", "ripcord revisions diff 1 40 --json"],
+                ["ripcord revision diff 10 12", "ripcord revision diff 12 10   (the other way round: what going back would change)", "ripcord revision diff 1 40 --json"],
                 async (context, ct) =>
                 {
                     var diff = await context.Api.DiffRevisionsAsync(context.Program, context.Get(from), context.Get(to), ct);

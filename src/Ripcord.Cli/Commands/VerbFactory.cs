@@ -117,6 +117,7 @@ public sealed class VerbFactory(GlobalOptions options, Terminal terminal)
         command.SetAction(async (parse, ct) =>
         {
             using var context = new VerbContext(parse, Options, Terminal);
+            Words.LocalTime = parse.GetValue(Options.LocalTime);
             try
             {
                 return await handler(context, ct);
