@@ -34,6 +34,10 @@ public sealed record ServerOptions
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
     /// <summary>How long an idle SDK stream waits before a comment frame keeps proxies and clients sure it is alive.</summary>
     public TimeSpan StreamHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Failed authentications one client address may make per second, sustained, before it is answered 429.</summary>
+    public int FailedAuthenticationsPerSecond { get; init; } = 20;
+    /// <summary>Failed authentications one client address may make in a burst.</summary>
+    public int FailedAuthenticationsBurst { get; init; } = 100;
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>
@@ -51,6 +55,8 @@ public static class RipcordServer
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         // DbUp says "no new scripts" at every start; Ripcord logs what it migrated itself.
         builder.Logging.AddFilter("DbUp", LogLevel.Warning);
+        // ASP.NET's authentication handler logs every unauthenticated request; FailedAuthentications logs them sampled.
+        builder.Logging.AddFilter(typeof(BearerTokenAuthentication).FullName, LogLevel.Warning);
 
         var services = builder.Services;
         services.AddSingleton(options);
@@ -75,6 +81,7 @@ public static class RipcordServer
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<StreamHub>();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<FailedAuthentications>();
         services.AddSingleton<DenialAudit>();
         services.AddSingleton<ProgramRegistry>();
         services.AddSingleton<ProgramWriter>();
