@@ -13,7 +13,11 @@ public static class ErrorHandling
 {
     public static WebApplication UseProblemErrors(this WebApplication app)
     {
-        app.UseExceptionHandler(errors => errors.Run(async context =>
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // A request the client got wrong is answered 4xx below: not the server's error, so no stack trace at error level.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
+            ExceptionHandler = async context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
             if (error is BadHttpRequestException bad)
@@ -26,7 +30,8 @@ public static class ErrorHandling
                 .LogError("Unhandled {Error} on {Method} {Path}", error?.GetType().Name, context.Request.Method, context.Request.Path);
             await Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal error",
                 "the server failed; the error is logged and nothing was half-written");
-        }));
+        },
+        });
         app.UseStatusCodePages(async status =>
         {
             if (!status.HttpContext.Response.HasStarted && status.HttpContext.Response.ContentLength is null)

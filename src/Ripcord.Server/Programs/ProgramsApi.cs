@@ -35,7 +35,7 @@ public static class ProgramsApi
 
         programs.MapGet("/{program}", (string program, ProgramRegistry registry) => TypedResults.Ok(Summary(registry.Current(program))))
             .Read("GetProgram", "One program's revision, stage and counts")
-            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.SdkRead));
 
         programs.MapGet("/{program}/flags", (string program, ProgramRegistry registry) =>
             {

@@ -28,7 +28,7 @@ public static class StreamApi
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.SdkRead));
 
         api.MapGet("/programs/{program}/clients", (string program, ProgramRegistry registry, ClientRegistry clients) =>
             {
