@@ -59,7 +59,9 @@ public static class ErrorHandling
         if (bad.InnerException is JsonException json)
         {
             var where = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "" : $" at {json.Path}";
-            var what = json.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            var what = IsInvalidUnicode(json)
+                ? UnicodeCheckedJsonElementConverter.Message
+                : json.Message.Contains("could not be mapped", StringComparison.Ordinal)
                 ? "unknown field"
                 : json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
                     ? "duplicate field"
@@ -81,6 +83,11 @@ public static class ErrorHandling
         }
         return (bad.StatusCode, "Bad request", "the request could not be read", null);
     }
+
+    // System.Text.Json refuses a lone surrogate in a string it reads with an InvalidOperationException inside its JsonException.
+    private static bool IsInvalidUnicode(JsonException json) =>
+        json.Message.StartsWith(UnicodeCheckedJsonElementConverter.Message, StringComparison.Ordinal)
+        || json.InnerException is InvalidOperationException { Message: var m } && m.Contains("UTF-16", StringComparison.Ordinal);
 
     // "The JSON value could not be converted to System.Nullable`1[System.Boolean]" → " (expected true or false)"
     private static string Expected(string message) =>
