@@ -181,11 +181,11 @@ public static partial class ProgramChanges
     /// </summary>
     public static (ProgramState State, OverrideGrant Grant, ImmutableArray<string> Pruned) IssueGrant(ProgramState state, IssueGrant c, DateTimeOffset now)
     {
-        if (string.IsNullOrWhiteSpace(c.WorkspaceId) || c.WorkspaceId.Length > MaxWorkspaceIdLength)
+        if (c.WorkspaceId is null || !Identifier.IsValid(c.WorkspaceId.Trim(), MaxWorkspaceIdLength))
         {
-            throw new ChangeRejectedException(ChangeError.Invalid, "workspaceId", $"workspaceId is required (at most {MaxWorkspaceIdLength} characters): a grant covers one workspace");
+            throw new ChangeRejectedException(ChangeError.Invalid, "workspaceId", $"workspaceId is required ({Identifier.Rule}): a grant covers one workspace");
         }
-        if (string.IsNullOrWhiteSpace(c.Action) || c.Action.Length > MaxActionLength)
+        if (c.Action is null || !Identifier.IsValid(c.Action.Trim(), MaxActionLength))
         {
             throw new ChangeRejectedException(ChangeError.Invalid, "action", $"action is required (e.g. send, at most {MaxActionLength} characters): a grant covers one action");
         }

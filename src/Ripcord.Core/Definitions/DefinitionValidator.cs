@@ -284,16 +284,16 @@ public static partial class DefinitionValidator
         }
         for (var i = 0; i < cohort.Workspaces.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(cohort.Workspaces[i]) || cohort.Workspaces[i].Length > 256)
+            if (!Identifier.IsValid(cohort.Workspaces[i]))
             {
-                yield return ($"{path}.workspaces[{i}]", "workspace ids are non-empty and at most 256 characters");
+                yield return ($"{path}.workspaces[{i}]", $"workspace ids are {Identifier.Rule}");
             }
         }
         for (var i = 0; i < cohort.Users.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(cohort.Users[i]) || cohort.Users[i].Length > 256)
+            if (!Identifier.IsValid(cohort.Users[i]))
             {
-                yield return ($"{path}.users[{i}]", "user ids are non-empty and at most 256 characters");
+                yield return ($"{path}.users[{i}]", $"user ids are {Identifier.Rule}");
             }
         }
     }
