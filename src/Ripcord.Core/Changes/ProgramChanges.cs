@@ -143,6 +143,10 @@ public static partial class ProgramChanges
             // Keep the bucketing seed so widening a percentage keeps everyone already in.
             cohort = cohort with { Seed = previous.Seed };
         }
+        if (previous is null && state.Cohorts.Length >= DefinitionValidator.MaxCohorts)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "id", $"a program has at most {DefinitionValidator.MaxCohorts} cohorts");
+        }
         var cohorts = previous is null ? state.Cohorts.Add(cohort) : state.Cohorts.Replace(previous, cohort);
         return (state with { Cohorts = cohorts }, previous);
     }
