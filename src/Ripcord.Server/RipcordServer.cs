@@ -28,16 +28,16 @@ public sealed record ServerOptions
     public string? PostgresConnectionString { get; init; }
     public string Urls { get; init; } = "http://127.0.0.1:7070";
     public string? AdminToken { get; init; }
+    /// <summary>Failed authentications one client address may make per second, sustained, before it is answered 429.</summary>
+    public int FailedAuthenticationsPerSecond { get; init; } = 20;
+    /// <summary>Failed authentications one client address may make in a burst.</summary>
+    public int FailedAuthenticationsBurst { get; init; } = 100;
     public TimeProvider Clock { get; init; } = TimeProvider.System;
     /// <summary>Called with a freshly generated admin token, which is shown once and never again.</summary>
     public Action<string>? OnAdminTokenGenerated { get; init; }
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
     /// <summary>How long an idle SDK stream waits before a comment frame keeps proxies and clients sure it is alive.</summary>
     public TimeSpan StreamHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
-    /// <summary>Failed authentications one client address may make per second, sustained, before it is answered 429.</summary>
-    public int FailedAuthenticationsPerSecond { get; init; } = 20;
-    /// <summary>Failed authentications one client address may make in a burst.</summary>
-    public int FailedAuthenticationsBurst { get; init; } = 100;
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>
