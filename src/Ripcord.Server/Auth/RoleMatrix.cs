@@ -46,7 +46,7 @@ public static class RoleMatrix
     {
         // Configuration and its history (actors, past states, reasons, cohort members) is for people (SPEC §9).
         [Permission.ConfigRead] = Humans,
-        // What code with an sdk key reads: the stream, the program's current revision, whether a deploy may proceed.
+        // What code with an sdk key reads: the stream, the program's current revision and flag keys, whether a deploy may proceed.
         [Permission.SdkRead] = [.. Humans, Role.Sdk],
         [Permission.Evaluate] = [.. Humans, Role.Sdk],
         [Permission.CohortsWrite] = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.Admin],

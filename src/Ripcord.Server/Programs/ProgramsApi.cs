@@ -43,7 +43,7 @@ public static class ProgramsApi
                 return TypedResults.Ok(definition.Flags.Select(f => View(definition, f)).ToList());
             })
             .Read("ListFlags", "The program's flags: key, alias, default, safe value, prerequisites")
-            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.SdkRead));
 
         programs.MapGet("/{program}/definition", (string program, ProgramRegistry registry, HttpResponse response) =>
             {

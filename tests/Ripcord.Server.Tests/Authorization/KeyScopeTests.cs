@@ -35,8 +35,9 @@ public sealed class KeyScopeTests : IAsyncLifetime
 
     [Theory]
     [InlineData("/api/v1/programs/groups")]
+    [InlineData("/api/v1/programs/groups/flags")]
     [InlineData("/api/v1/freezes/active?program=groups")]
-    public async Task SdkKey_ReadsTheCurrentRevisionAndFreezeCheck(string path)
+    public async Task SdkKey_ReadsTheCurrentRevision_FlagKeys_AndFreezeCheck(string path)
     {
         var sdk = await _server.CreateTokenAsync("sdk");
         await _server.GetAsync(path, sdk);
