@@ -1,28 +1,55 @@
 #!/usr/bin/env bash
 # Runs every Ripcord test on a fresh machine: installs what the tests need, then the whole suite.
-#   ./scripts/test.sh            (CI runs exactly this through .ci/run)
+#   ./scripts/test.sh               (CI runs exactly this through .ci/run)
+#   ./scripts/test.sh --no-install  (installs nothing: no apt, no npm; tests whose tools are missing fail)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-need_apt=()
-# PostgreSQL server binaries: the storage tests start a private cluster on 127.0.0.1.
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
-command -v runuser >/dev/null 2>&1 || need_apt+=(util-linux)
-command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "test.sh: installing ${need_apt[*]} (apt)…"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-fi
+install=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-install) install=0 ;;
+    -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "test.sh: unknown option '$arg' (try --no-install)" >&2; exit 2 ;;
+  esac
+done
 
-# The OpenFeature JS client of the OFREP end-to-end tests: npm ci only when node_modules is
-# missing or package-lock.json changed since the last install.
-if ! cmp -s tests/ofrep-js/package-lock.json tests/ofrep-js/node_modules/.ripcord-installed-lock.json; then
-  echo "test.sh: npm ci in tests/ofrep-js…"
-  (cd tests/ofrep-js && npm ci --no-audit --no-fund --loglevel=error)
-  cp tests/ofrep-js/package-lock.json tests/ofrep-js/node_modules/.ripcord-installed-lock.json
+# What the tests need besides the .NET SDK, and why; only what is missing is installed.
+need_apt=()
+why=()
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need_apt+=(postgresql); why+=("postgresql: the storage and multi-node tests start a private PostgreSQL cluster on 127.0.0.1")
+fi
+if ! command -v runuser >/dev/null 2>&1; then
+  need_apt+=(util-linux); why+=("util-linux: runuser starts that cluster as the postgres user")
+fi
+if ! command -v node >/dev/null 2>&1; then
+  need_apt+=(nodejs npm); why+=("nodejs, npm: the OFREP end-to-end tests run the OpenFeature JS client")
+fi
+npm_needed=0
+cmp -s tests/ofrep-js/package-lock.json tests/ofrep-js/node_modules/.ripcord-installed-lock.json || npm_needed=1
+
+if [ ${#need_apt[@]} -gt 0 ] || [ $npm_needed -eq 1 ]; then
+  if [ $install -eq 0 ]; then
+    echo "test.sh: --no-install: not installing; the tests that need these will fail:"
+    for line in "${why[@]}"; do echo "  - $line"; done
+    [ $npm_needed -eq 1 ] && echo "  - tests/ofrep-js/node_modules (npm ci): the OpenFeature JS packages of the OFREP tests"
+  else
+    if [ ${#need_apt[@]} -gt 0 ]; then
+      echo "test.sh: installing with apt: ${need_apt[*]}"
+      for line in "${why[@]}"; do echo "  - $line"; done
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    fi
+    # npm ci only when node_modules is missing or package-lock.json changed since the last install.
+    if [ $npm_needed -eq 1 ]; then
+      echo "test.sh: npm ci in tests/ofrep-js (the OpenFeature JS server SDK and its OFREP provider, for the OFREP tests)…"
+      (cd tests/ofrep-js && npm ci --no-audit --no-fund --loglevel=error)
+      cp tests/ofrep-js/package-lock.json tests/ofrep-js/node_modules/.ripcord-installed-lock.json
+    fi
+  fi
 fi
 
 dotnet restore Ripcord.slnx --nologo -v quiet

@@ -33,11 +33,13 @@ internal sealed class ChildServer : IBenchServer
     }
 
     public string Kind => $"child process {_process.Id}";
+    public int ProcessId => _process.Id;
     public Uri Url { get; }
     public string DataDirectory { get; }
     public HttpClient Admin { get; }
 
-    public static async Task<ChildServer> StartAsync()
+    /// <summary>Starts the server; with <paramref name="logFile"/>, it logs at its default levels into that file (otherwise warnings only, discarded).</summary>
+    public static async Task<ChildServer> StartAsync(string? logFile = null)
     {
         var root = RipcordTestServer.RepositoryRoot();
         var dll = Path.Combine(root, "src", "Ripcord.Cli", "bin", "Release", "net10.0", "ripcord.dll");
@@ -60,10 +62,20 @@ internal sealed class ChildServer : IBenchServer
             info.ArgumentList.Add(a);
         }
         info.Environment["RIPCORD_ADMIN_TOKEN"] = Token;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        StreamWriter? log = null;
+        if (logFile is null)
+        {
+            info.Environment["Logging__LogLevel__Default"] = "Warning";
+        }
+        else
+        {
+            log = new StreamWriter(logFile) { AutoFlush = true };
+        }
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) { lock (process) { log?.WriteLine(line); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) { lock (process) { log?.WriteLine(line); } } };
+        process.Exited += (_, _) => { lock (process) { log?.Dispose(); log = null; } };
+        process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new ChildServer(process, url, data);

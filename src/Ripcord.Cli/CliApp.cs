@@ -26,6 +26,7 @@ public static class CliApp
 
             Start a server:   ripcord serve                      (SQLite in ./ripcord-data, http://127.0.0.1:7070)
             Operate it:       ripcord <verb> --server URL --token T   (or RIPCORD_SERVER / RIPCORD_TOKEN)
+            Or once:          ripcord config set server URL; ripcord login   (profiles: --profile NAME)
             """);
         foreach (var option in options.All)
         {
@@ -52,6 +53,8 @@ public static class CliApp
             ReviewCommands.Create(verbs),
             FreezeCommands.Create(verbs),
             WebhookCommands.Create(verbs),
+            .. ConfigCommands.Create(verbs),
+            ReadyCommand.Create(verbs),
         ];
         foreach (var command in commands)
         {

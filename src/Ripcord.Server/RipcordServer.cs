@@ -38,6 +38,16 @@ public sealed record ServerOptions
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
     /// <summary>How long an idle SDK stream waits before a comment frame keeps proxies and clients sure it is alive.</summary>
     public TimeSpan StreamHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long one piece of a stream frame may wait for the client to take it. A client that reads
+    /// nothing for this long is disconnected (and counted): it resumes with Last-Event-ID when it reads again.
+    /// </summary>
+    public TimeSpan StreamWriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// The kernel send buffer of each SDK stream's socket (Linux doubles it). Fixed rather than auto-tuned
+    /// (up to 4 MB a socket), so a client that stops reading pins little and its writes stall — and time out — soon.
+    /// </summary>
+    public int StreamSendBufferBytes { get; init; } = 128 * 1024;
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>

@@ -12,7 +12,7 @@ public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
 public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(string file, IEnumerable<string> args, TimeSpan timeout,
-        IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+        IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null, string? standardInput = null)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -40,6 +40,10 @@ public static class ProcessRunner
             }
         }
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+        }
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

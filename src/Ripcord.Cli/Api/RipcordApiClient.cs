@@ -148,9 +148,14 @@ public sealed class RipcordApiClient : IDisposable
     /// server refuses a file that defines another program.
     /// </summary>
     public Task<ApiResponse<DefinitionApplied>> ApplyDefinitionAsync(string yaml, long? ifMatch = null, string? program = null,
-        CancellationToken ct = default) =>
-        SendAsync<DefinitionApplied>(HttpMethod.Post, program is null ? "api/v1/definitions" : ProgramPath(program, "definition"),
+        CancellationToken ct = default, bool dryRun = false) =>
+        SendAsync<DefinitionApplied>(HttpMethod.Post,
+            (program is null ? "api/v1/definitions" : ProgramPath(program, "definition")) + (dryRun ? "?dryRun=true" : ""),
             new StringContent(yaml, Encoding.UTF8, "application/yaml"), ifMatch, ct);
+
+    /// <summary>What changed from revision <paramref name="from"/> to <paramref name="to"/>, in words.</summary>
+    public Task<ApiResponse<RevisionDiff>> DiffRevisionsAsync(string program, long from, long to, CancellationToken ct = default) =>
+        GetAsync<RevisionDiff>(ProgramPath(program, "revisions", "diff") + Query(("from", from), ("to", to)), ct);
 
     // ---- audit ---------------------------------------------------------------------------------
 
@@ -298,6 +303,9 @@ public sealed class RipcordApiClient : IDisposable
 
     public Task<ApiResponse<PostActionReview>> CompleteReviewAsync(string id, string findings, CancellationToken ct = default) =>
         SendAsync<PostActionReview>(HttpMethod.Post, "api/v1/reviews/" + Uri.EscapeDataString(id) + "/complete", JsonBody(new CompleteReviewBody(findings)), null, ct);
+
+    /// <summary>GET /readyz: whether the server can take writes (no token needed). A 503 throws, as any refusal does.</summary>
+    public Task<ApiResponse<JsonElement>> ReadyAsync(CancellationToken ct = default) => GetAsync<JsonElement>("readyz", ct);
 
     private Task<ApiResponse<T>> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, null, null, ct);
 

@@ -54,8 +54,18 @@ public static class OverrideCommands
                         return ExitCodes.Success;
                     }
                     var o = written.Value.Override;
-                    var replaced = written.Value.Replaced is { } previous ? $" (replaced {previous})" : "";
-                    context.Terminal.Line($"Override {o.Id}: {o.Alias ?? o.Flag} = {Words.OnOff(o.Value)} at {o.Scope}; revision {written.Value.Revision}{replaced}.");
+                    var replaced = written.Value.Replaced is { } previous ? $" It replaced {previous}, the override at the same flag and scope." : "";
+                    context.Terminal.Line($"Override {o.Id}: {o.Alias ?? o.Flag} = {Words.OnOff(o.Value)} at {o.Scope}; revision {written.Value.Revision}.{replaced}");
+                    if (written.Value.ShadowedBy is { Count: > 0 } shadows)
+                    {
+                        // "global off: 3 workspace overrides still turn F3 on: acme, …"
+                        var flagName = o.Alias ?? o.Flag;
+                        var groups = shadows.GroupBy(s => s.Scope.Split(':')[0]).Select(g =>
+                            $"{g.Count()} {g.Key} override{(g.Count() == 1 ? "" : "s")} ({string.Join(", ", g.Take(5).Select(s => s.Scope.Contains(':') ? s.Scope[(s.Scope.IndexOf(':') + 1)..] : s.Scope))}{(g.Count() > 5 ? ", …" : "")})");
+                        context.Terminal.Write(context.Terminal.Text(
+                            $"{o.Scope} {Words.OnOff(o.Value)}: {string.Join(" and ", groups)} still turn {flagName} {Words.OnOff(!o.Value)} where they apply (more specific scopes win).{Environment.NewLine}",
+                            Tone.Warning));
+                    }
                     return ExitCodes.Success;
                 }, flag, scope, value, reason, expires, ifMatch),
             verbs.Verb("delete", "Remove an override",

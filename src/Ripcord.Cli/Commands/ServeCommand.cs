@@ -11,7 +11,7 @@ public static class ServeCommand
     {
         var data = new Option<string>("--data") { Description = "Directory for the SQLite database (default ./ripcord-data)", DefaultValueFactory = _ => "./ripcord-data" };
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string; runs on PostgreSQL instead of SQLite (multi-node)" };
-        var urls = new Option<string>("--urls") { Description = "Address(es) to listen on", DefaultValueFactory = _ => GlobalOptions.DefaultServer };
+        var urls = new Option<string?>("--urls") { Description = $"Address(es) to listen on (default: RIPCORD_URLS, else {GlobalOptions.DefaultServer})" };
         var command = new RipcordCommand("serve", """
             Start the Ripcord server: REST API under /api/v1, OpenAPI at /openapi/v1.json, /healthz and /readyz.
             The built-in 'groups' program is installed on first start. The admin token is RIPCORD_ADMIN_TOKEN
@@ -31,7 +31,9 @@ public static class ServeCommand
             {
                 DataDirectory = parse.GetValue(data)!,
                 PostgresConnectionString = parse.GetValue(postgres),
-                Urls = parse.GetValue(urls)!,
+                Urls = parse.GetValue(urls) is { Length: > 0 } listen ? listen
+                    : Environment.GetEnvironmentVariable("RIPCORD_URLS") is { Length: > 0 } variable ? variable
+                    : GlobalOptions.DefaultServer,
                 AdminToken = Environment.GetEnvironmentVariable("RIPCORD_ADMIN_TOKEN"),
                 OnAdminTokenGenerated = token =>
                 {

@@ -22,7 +22,22 @@ public sealed class VerbContext(ParseResult parse, GlobalOptions options, Termin
     public bool Json => Parse.GetValue(options.Json);
 
     /// <summary>The token this verb sends, if any: only to be sent, or to be kept out of what is printed.</summary>
-    public string? Token => options.TokenOf(Parse);
+    public string? Token
+    {
+        get
+        {
+            try
+            {
+                return options.TokenOf(Parse);
+            }
+            catch (CliException)
+            {
+                return null; // an unreadable settings file or unknown profile: then no stored token was in play
+            }
+        }
+    }
+
+    public GlobalOptions Options => options;
 
     /// <summary>The words the user typed to reach this verb ("override set"), for error lines.</summary>
     public string CommandPath => PathOf(Parse);

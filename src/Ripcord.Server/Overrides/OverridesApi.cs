@@ -16,7 +16,11 @@ public sealed record OverrideBody(string? Flag, string? Scope, bool? Value, stri
 public sealed record OverrideView(string Id, string Flag, string? Alias, string Scope, bool Value, string Reason,
     DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? ExpiresAt, bool Diagnostic, bool Expired);
 
-public sealed record OverrideWritten(OverrideView Override, long Revision, string? Replaced);
+/// <summary>
+/// A set override. <c>replaced</c>: the id of the override at the same flag and scope it replaced. <c>shadowedBy</c>: the
+/// live overrides of the same flag at a more specific scope with the other value — where they apply, this one does not.
+/// </summary>
+public sealed record OverrideWritten(OverrideView Override, long Revision, string? Replaced, IReadOnlyList<OverrideView> ShadowedBy);
 
 public sealed record OverrideDeleted(string Id, long Revision);
 
@@ -75,7 +79,8 @@ public static class OverridesApi
         RequestReading.SetRevision(context.Response, outcome.Revision);
         var set = outcome.Change.Event<OverrideSet>();
         var view = View(outcome.Change.State, set.Override, writer.Now);
-        return TypedResults.Created($"/api/v1/programs/{program}/overrides/{view.Id}", new OverrideWritten(view, outcome.Revision, set.Replaced?.Id));
+        var shadows = OverrideShadows.Of(outcome.Change.State, set.Override, writer.Now).Select(o => View(outcome.Change.State, o, writer.Now)).ToList();
+        return TypedResults.Created($"/api/v1/programs/{program}/overrides/{view.Id}", new OverrideWritten(view, outcome.Revision, set.Replaced?.Id, shadows));
     }
 
     private static async Task<Results<Ok<OverrideDeleted>, ProblemHttpResult>> DeleteAsync(

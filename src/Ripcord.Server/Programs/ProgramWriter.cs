@@ -13,7 +13,11 @@ using Ripcord.Server.Webhooks;
 namespace Ripcord.Server.Programs;
 
 /// <summary>What a write stored: its revision number and what the command did.</summary>
-public sealed record WriteResult(string Program, long Revision, ProgramChange Change);
+public sealed record WriteResult(string Program, long Revision, ProgramChange Change)
+{
+    /// <summary>The state the change was applied to (null for a program's first revision).</summary>
+    public ProgramState? Before { get; init; }
+}
 
 /// <summary>Rows a workflow adds to a configuration write (an incident entry, a review), stored in the same transaction.</summary>
 public delegate Task WorkflowRows(WriteSession session, WriteResult result, CancellationToken ct);
@@ -50,6 +54,20 @@ public sealed class ProgramWriter(Databases databases, IRevisionStore revisions,
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    /// <summary>
+    /// What <paramref name="command"/> would do to the program as it is now, without writing anything:
+    /// the change (state, events) against the current head. For "say what a change will do before doing it".
+    /// </summary>
+    public (ProgramState? Current, long Head, ProgramChange Change) Preview(string program, ProgramCommand command)
+    {
+        var current = registry.TryGet(program, out var compiled) ? compiled : null;
+        if (current is null && command is not ApplyDefinition)
+        {
+            throw new UnknownProgramException(program);
+        }
+        return (current?.State, current?.Revision ?? 0, ProgramChanges.Apply(current?.State, command, SqlDatabase.Storable(clock.GetUtcNow())));
+    }
+
     public async Task<WriteResult> ExecuteAsync(string program, ProgramCommand command, Actor actor, long? ifMatch,
         CancellationToken ct, WorkflowRows? workflow = null)
     {
@@ -70,7 +88,7 @@ public sealed class ProgramWriter(Databases databases, IRevisionStore revisions,
             }
             var now = SqlDatabase.Storable(clock.GetUtcNow());
             var change = ProgramChanges.Apply(current?.State, command, now);
-            var result = new WriteResult(program, head + 1, change);
+            var result = new WriteResult(program, head + 1, change) { Before = current?.State };
 
             var delta = current is null ? null : StateSync.Compute(current.State, head, change.State, result.Revision);
             await revisions.AppendAsync(session, await RowAsync(session, result, delta, actor, command, now, ct), ct);

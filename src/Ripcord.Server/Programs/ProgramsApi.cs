@@ -15,8 +15,13 @@ public sealed record ProgramSummary(string Key, string Description, long Revisio
 public sealed record FlagView(string Key, string? Alias, string Type, bool Default, bool Safe, IReadOnlyList<string> Prerequisites,
     string Description, bool Emergency);
 
+/// <summary>
+/// What applying a definition did — or with <c>dryRun</c>, would do (then <c>revision</c> is the current one and nothing
+/// was written): every change in words, the overrides and kill switches it drops, and the live cohorts it empties.
+/// </summary>
 public sealed record DefinitionApplied(string Program, long Revision, IReadOnlyList<string> DroppedOverrides,
-    IReadOnlyList<string> DroppedKillSwitches, string? StageReset);
+    IReadOnlyList<string> DroppedKillSwitches, string? StageReset, bool DryRun, IReadOnlyList<string> EmptiedCohorts,
+    IReadOnlyList<StateChange> Changes);
 
 public sealed record DefinitionRefused(IReadOnlyList<DefinitionError> Errors);
 
@@ -57,17 +62,17 @@ public static class ProgramsApi
             .Produces<string>(StatusCodes.Status200OK, "application/yaml")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        programs.MapPost("/{program}/definition", (string program, HttpRequest request, ProgramWriter writer) =>
-                ApplyAsync(program, request, writer))
-            .Write("ApplyProgramDefinition", "Apply a new definition (YAML) of this program")
+        programs.MapPost("/{program}/definition", (string program, bool? dryRun, HttpRequest request, ProgramWriter writer) =>
+                ApplyAsync(program, dryRun ?? false, request, writer))
+            .Write("ApplyProgramDefinition", "Apply a new definition (YAML) of this program; with dryRun=true, only say what it would change")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.DefinitionWrite))
             .WithMetadata(new RequestSizeLimitAttribute(MaxDefinitionBytes))
             .Accepts<string>("application/yaml");
 
-        api.MapPost("/definitions", (HttpRequest request, ProgramWriter writer) => ApplyAsync(null, request, writer))
+        api.MapPost("/definitions", (bool? dryRun, HttpRequest request, ProgramWriter writer) => ApplyAsync(null, dryRun ?? false, request, writer))
             .WithTags("Programs")
-            .Write("ApplyDefinition", "Create a program, or replace its definition, from a YAML file")
+            .Write("ApplyDefinition", "Create a program, or replace its definition, from a YAML file; with dryRun=true, only say what it would change")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.DefinitionWrite))
             .WithMetadata(new RequestSizeLimitAttribute(MaxDefinitionBytes))
@@ -76,7 +81,8 @@ public static class ProgramsApi
         return api;
     }
 
-    private static async Task<Results<Ok<DefinitionApplied>, ProblemHttpResult>> ApplyAsync(string? program, HttpRequest request, ProgramWriter writer)
+    private static async Task<Results<Ok<DefinitionApplied>, ProblemHttpResult>> ApplyAsync(string? program, bool dryRun, HttpRequest request,
+        ProgramWriter writer)
     {
         var type = request.ContentType ?? "";
         if (!(type.Contains("yaml", StringComparison.OrdinalIgnoreCase) || type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase)))
@@ -101,12 +107,32 @@ public static class ProgramsApi
         {
             return Refused([new DefinitionError(1, "program", $"the file defines '{definition.Key}' but was sent to '{program}'")]);
         }
+        if (dryRun)
+        {
+            var (current, head, preview) = writer.Preview(definition.Key, new ApplyDefinition(definition));
+            if (ifMatch is long expected && expected != head)
+            {
+                throw new Revisions.RevisionConflictException(definition.Key, expected, head);
+            }
+            RequestReading.SetRevision(request.HttpContext.Response, head);
+            return TypedResults.Ok(Report(definition.Key, head, true, current, preview));
+        }
         var outcome = await writer.ExecuteAsync(definition.Key, new ApplyDefinition(definition), request.HttpContext.Actor(), ifMatch,
             request.HttpContext.RequestAborted);
         RequestReading.SetRevision(request.HttpContext.Response, outcome.Revision);
-        var report = outcome.Change.Event<Core.Changes.DefinitionApplied>();
-        return TypedResults.Ok(new DefinitionApplied(definition.Key, outcome.Revision, report.DroppedOverrides, report.DroppedKillSwitches, report.StageReset));
+        return TypedResults.Ok(Report(definition.Key, outcome.Revision, false, outcome.Before, outcome.Change));
     }
+
+    private static DefinitionApplied Report(string program, long revision, bool dryRun, ProgramState? before, ProgramChange change)
+    {
+        var report = change.Event<Core.Changes.DefinitionApplied>();
+        var changes = StateDiff.Between(before ?? Empty(program), change.State);
+        var emptied = changes.Where(c => c is { Area: DiffArea.Cohort, Warning: true }).Select(c => c.Subject).ToList();
+        return new DefinitionApplied(program, revision, report.DroppedOverrides, report.DroppedKillSwitches, report.StageReset, dryRun, emptied, changes);
+    }
+
+    /// <summary>What a program that does not exist yet is compared from: nothing.</summary>
+    private static ProgramState Empty(string key) => new() { Definition = new ProgramDefinition { Key = key }, Stage = "" };
 
     private static ProblemHttpResult Refused(IReadOnlyList<DefinitionError> errors) =>
         Problems.Result(StatusCodes.Status422UnprocessableEntity, "Invalid definition",

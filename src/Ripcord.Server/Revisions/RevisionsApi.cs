@@ -7,6 +7,9 @@ using Ripcord.Server.Programs;
 
 namespace Ripcord.Server.Revisions;
 
+/// <summary>What changed from one revision to another, flag by flag and scope by scope, in words.</summary>
+public sealed record RevisionDiff(string Program, long From, long To, IReadOnlyList<Core.Changes.StateChange> Changes);
+
 public sealed record RevisionView(long Revision, DateTimeOffset CreatedAt, string Actor, string? Principal, string Summary, string? Command,
     JsonElement? State);
 
@@ -46,6 +49,30 @@ public static class RevisionsApi
                 return TypedResults.Ok(new RevisionView(row.Revision, row.CreatedAt, row.Actor, row.Principal, row.Summary, row.Command, json));
             })
             .Read("GetRevision", "One revision with the whole program state as it was")
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+
+        // A literal segment: routing prefers it to /{revision}.
+        revisions.MapGet("/diff", async Task<Results<Ok<RevisionDiff>, ProblemHttpResult>> (
+                string program, long? from, long? to, ProgramRegistry registry, IRevisionStore store, RevisionLog log, CancellationToken ct) =>
+            {
+                var head = registry.Current(program);
+                if (from is null || to is null)
+                {
+                    return Problems.BadRequest("give both revisions: ?from=A&to=B", from is null ? "from" : "to");
+                }
+                var states = new Core.Evaluation.ProgramState[2];
+                foreach (var (i, revision) in new[] { (0, from.Value), (1, to.Value) })
+                {
+                    if (revision < 1 || revision > head.Revision)
+                    {
+                        return Problems.NotFound($"program '{program}' has no revision {revision} (its revisions are 1 to {head.Revision})");
+                    }
+                    states[i] = await log.StateAtAsync(program, revision, ct, head.Revision == revision ? (head.State, head.Revision) : null)
+                        ?? throw new InvalidDataException($"revision {revision} of '{program}' could not be rebuilt");
+                }
+                return TypedResults.Ok(new RevisionDiff(program, from.Value, to.Value, Core.Changes.StateDiff.Between(states[0], states[1])));
+            })
+            .Read("DiffRevisions", "What changed from revision 'from' to revision 'to', flag by flag and scope by scope, in words")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
         return api;
     }

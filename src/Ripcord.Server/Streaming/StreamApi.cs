@@ -76,14 +76,19 @@ public static class StreamApi
         response.Headers["X-Accel-Buffering"] = "no";
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var ct = linked.Token;
+        if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            socket.SendBufferSize = options.StreamSendBufferBytes;
+        }
+        var output = new BoundedWriter(response.Body, options.StreamWriteTimeout, ct);
         try
         {
-            await response.Body.WriteAsync(RetryFrame, ct);
+            await output.WriteAsync(RetryFrame);
             foreach (var frame in catchUp)
             {
-                await response.Body.WriteAsync(frame, ct);
+                await output.WriteAsync(frame);
             }
-            await response.Body.FlushAsync(ct);
+            await output.FlushAsync();
             var reader = subscriber.Reader;
             // One heartbeat timer per stream, re-armed after each frame; a new one only after it fired.
             var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -96,29 +101,35 @@ public static class StreamApi
                     {
                         if (!await reader.WaitToReadAsync(wait.Token))
                         {
-                            break; // cut off for being too slow: the client reconnects and catches up
+                            break; // cut off for being too slow (counted by the hub): the client reconnects and catches up
                         }
                         while (reader.TryRead(out var frame))
                         {
-                            await response.Body.WriteAsync(frame, ct);
+                            await output.WriteAsync(frame);
                         }
                     }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested && !output.TimedOut)
                     {
-                        await response.Body.WriteAsync(HeartbeatFrame, ct);
+                        await output.WriteAsync(HeartbeatFrame);
                     }
                     if (!wait.TryReset())
                     {
                         wait.Dispose();
                         wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     }
-                    await response.Body.FlushAsync(ct);
+                    await output.FlushAsync();
                 }
             }
             finally
             {
                 wait.Dispose();
             }
+        }
+        catch (OperationCanceledException) when (output.TimedOut)
+        {
+            // The client took nothing for StreamWriteTimeout: drop the connection, and with it what the server buffered for it.
+            hub.CountSlowDisconnect();
+            context.Abort();
         }
         catch (OperationCanceledException)
         {
@@ -128,9 +139,55 @@ public static class StreamApi
         }
         finally
         {
+            output.Dispose();
             hub.Unsubscribe(program, subscriber);
             clients.Disconnected(instance);
         }
         return TypedResults.Empty;
+    }
+
+    /// <summary>
+    /// Writes a stream's frames a slice at a time, each slice given <c>timeout</c> to be taken by the client.
+    /// Kestrel holds back a writer once about 64 KB wait for the client, so what one connection pins in
+    /// memory stays near that however large a snapshot is; a client that takes nothing for the timeout is cut off.
+    /// </summary>
+    private sealed class BoundedWriter(Stream body, TimeSpan timeout, CancellationToken stopped) : IDisposable
+    {
+        private const int Slice = 16 * 1024;
+        private CancellationTokenSource _deadline = CancellationTokenSource.CreateLinkedTokenSource(stopped);
+
+        /// <summary>True once a write gave up because the client was not reading.</summary>
+        public bool TimedOut { get; private set; }
+
+        public async Task WriteAsync(ReadOnlyMemory<byte> frame)
+        {
+            for (var offset = 0; offset < frame.Length; offset += Slice)
+            {
+                await Guarded(t => body.WriteAsync(frame.Slice(offset, Math.Min(Slice, frame.Length - offset)), t));
+            }
+        }
+
+        public Task FlushAsync() => Guarded(t => new ValueTask(body.FlushAsync(t)));
+
+        private async Task Guarded(Func<CancellationToken, ValueTask> write)
+        {
+            _deadline.CancelAfter(timeout);
+            try
+            {
+                await write(_deadline.Token);
+            }
+            catch (OperationCanceledException) when (!stopped.IsCancellationRequested)
+            {
+                TimedOut = true;
+                throw;
+            }
+            if (!_deadline.TryReset())
+            {
+                _deadline.Dispose();
+                _deadline = CancellationTokenSource.CreateLinkedTokenSource(stopped);
+            }
+        }
+
+        public void Dispose() => _deadline.Dispose();
     }
 }

@@ -54,6 +54,14 @@ public sealed class StreamHub : IDisposable
 
     public int Connections => _feeds.Values.Sum(f => { lock (f.Gate) { return f.Subscribers.Count; } });
 
+    private long _slowDisconnects;
+
+    /// <summary>Streams ended because their client fell behind: its queue overflowed, or a write waited too long for it to read.</summary>
+    public long SlowDisconnects => Interlocked.Read(ref _slowDisconnects);
+
+    /// <summary>Counts one stream cut off for not reading.</summary>
+    public void CountSlowDisconnect() => Interlocked.Increment(ref _slowDisconnects);
+
     private void OnPublished(PublishedRevision published)
     {
         var compiled = published.Compiled;
@@ -82,10 +90,10 @@ public sealed class StreamHub : IDisposable
             feed.HeadSnapshot = null;
             foreach (var subscriber in feed.Subscribers)
             {
-                if (!subscriber.Frames.Writer.TryWrite(frame))
+                if (!subscriber.Frames.Writer.TryWrite(frame) && subscriber.Frames.Writer.TryComplete())
                 {
                     // Too slow to keep up: end its stream; it reconnects with Last-Event-ID and catches up.
-                    subscriber.Frames.Writer.TryComplete();
+                    CountSlowDisconnect();
                 }
             }
         }

@@ -66,6 +66,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             Json(new { context = new { workspaceId = "w-1", tier = 1 } })),
         ["GET /api/v1/programs/{program}/revisions"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions", t),
         ["GET /api/v1/programs/{program}/revisions/{revision}"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions/1", t),
+        ["GET /api/v1/programs/{program}/revisions/diff"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions/diff?from=1&to=1", t),
         ["GET /api/v1/programs/{program}/override-grants"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/override-grants", t),
         ["POST /api/v1/programs/{program}/override-grants"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/override-grants", t,
             Json(new { workspaceId = "w-1", action = "send", reason = "tier-2 incident drill" })),

@@ -36,6 +36,17 @@ public sealed class CliExitCodeTests : IAsyncLifetime
     private static JsonElement FailedJson(ProcessResult result, int exitCode) => ApiAssert.Parse(Failed(result, exitCode));
 
     [Fact]
+    public async Task Ready_Exits0ForAReadyServer_And8WhenNothingAnswersWithinTheWait()
+    {
+        var ready = await RipcordCli.RunAsync("ready", "--server", _server.Url);
+        Assert.True(ready.ExitCode == ExitCodes.Success, ready.ToString());
+        Assert.Contains("is ready", ready.StdOut, StringComparison.Ordinal);
+
+        var nobody = await RipcordCli.RunAsync("ready", "--server", "http://127.0.0.1:1", "--wait", "1");
+        Assert.Equal(ExitCodes.Unreachable, nobody.ExitCode);
+    }
+
+    [Fact]
     public async Task UsageErrors_Exit2_AndSendNothing()
     {
         var head = await _server.HeadAsync();

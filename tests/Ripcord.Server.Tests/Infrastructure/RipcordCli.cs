@@ -57,6 +57,9 @@ public static partial class RipcordCli
             ["RIPCORD_SERVER"] = null,
             ["RIPCORD_TOKEN"] = null,
             ["RIPCORD_ADMIN_TOKEN"] = null,
+            ["RIPCORD_PROFILE"] = null,
+            // Never the machine's own profiles (~/.config/ripcord): a directory that does not exist, unless a test names one.
+            ["RIPCORD_CONFIG_DIR"] = NoProfiles,
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_NOLOGO"] = "1",
         };
@@ -66,6 +69,12 @@ public static partial class RipcordCli
         }
         return env;
     }
+
+    private static readonly string NoProfiles = Path.Combine(Path.GetTempPath(), "ripcord-tests-no-profiles-" + Environment.ProcessId);
+
+    /// <summary>Runs the CLI with RIPCORD_* variables set and <paramref name="standardInput"/> piped in.</summary>
+    public static Task<ProcessResult> RunWithInputAsync(IReadOnlyDictionary<string, string?> environment, string standardInput, params string[] args) =>
+        ProcessRunner.RunAsync(DotnetHost, [DllPath, .. args], TimeSpan.FromSeconds(90), ProcessEnvironment(environment), standardInput: standardInput);
 
     public static Task<ProcessResult> RunAsync(params string[] args) =>
         ProcessRunner.RunAsync(DotnetHost, [DllPath, .. args], TimeSpan.FromSeconds(90), ProcessEnvironment());
