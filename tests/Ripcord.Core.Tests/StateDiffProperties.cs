@@ -45,3 +45,48 @@ public sealed class StateDiffProperties
             && Count(forward, area, DiffKind.Changed) == Count(backward, area, DiffKind.Changed));
     });
 }
+
+/// <summary>No-op writes (issue 9, item 5): asking for what already is changes nothing, so the writer writes no revision.</summary>
+public sealed class NoOpWriteProperties
+{
+    private static string Json(ProgramState state) => System.Text.Json.JsonSerializer.Serialize(state, CoreJson.Options);
+
+    [Property(MaxTest = 200)]
+    [Invariant("NO-1", "setting the stage a program has, putting a cohort as it is, or setting an override exactly as it is returns the very same state (no revision); an override with another value or reason is a change")]
+    public Property Asking_for_what_already_is_is_a_no_op() => Prop.ForAll(CommandHistory.Arbitrary, history =>
+    {
+        var now = Groups.Now.AddDays(1);
+        var principal = new Governance.Principal("prn_alice", "alice");
+        foreach (var (command, state) in history.Run(Groups.Now))
+        {
+            var again = new List<ProgramCommand> { new SetStage(state.Stage) };
+            again.AddRange(state.Cohorts.Select(c => new PutCohort(c)));
+            again.AddRange(state.Overrides.Where(o => o.ExpiresAt is null || o.ExpiresAt > now)
+                .Select(o => new SetOverride("ovr_again", o.Flag, o.Scope.ToString(), o.Value, o.Reason, o.ExpiresAt, principal)));
+            foreach (var repeat in again)
+            {
+                var change = ProgramChanges.Apply(state, repeat, now);
+                if (!ProgramChanges.IsNoOp(state, change) || Json(change.State) != Json(state))
+                {
+                    return false.Label($"{repeat.Name} of what already is changed the state");
+                }
+            }
+            // And the other way: the same override with the other value, or another reason, is a change.
+            foreach (var o in state.Overrides.Where(o => o.ExpiresAt is null || o.ExpiresAt > now))
+            {
+                foreach (var changed in new[]
+                {
+                    new SetOverride("ovr_flip", o.Flag, o.Scope.ToString(), !o.Value, o.Reason, o.ExpiresAt, principal),
+                    new SetOverride("ovr_why", o.Flag, o.Scope.ToString(), o.Value, o.Reason + " (again)", o.ExpiresAt, principal),
+                })
+                {
+                    if (ProgramChanges.IsNoOp(state, ProgramChanges.Apply(state, changed, now)))
+                    {
+                        return false.Label("a different override was taken for the same one");
+                    }
+                }
+            }
+        }
+        return true.ToProperty();
+    });
+}

@@ -35,7 +35,7 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
 
     /// <summary>
     /// Applies the history from the program's creation; returns every revision's state (index 0 is
-    /// revision 1). Refused commands make no revision, as in the server.
+    /// revision 1). Refused commands, and ones that change nothing, make no revision, as in the server.
     /// </summary>
     public List<(ProgramCommand Command, ProgramState State)> Run(DateTimeOffset start)
     {
@@ -50,7 +50,12 @@ public sealed record CommandHistory(IReadOnlyList<(int Kind, int A, int B)> Step
             var command = CommandFor(i, state, [.. revisions.Select(r => r.Item2)], now);
             try
             {
-                revisions.Add((command, ProgramChanges.Apply(state, command, now).State));
+                var change = ProgramChanges.Apply(state, command, now);
+                // A command that changes nothing (the same stage, cohort or override again) makes no revision, as in the server.
+                if (!ProgramChanges.IsNoOp(state, change))
+                {
+                    revisions.Add((command, change.State));
+                }
             }
             catch (ChangeRejectedException)
             {

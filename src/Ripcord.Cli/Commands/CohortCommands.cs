@@ -51,8 +51,9 @@ public static class CohortCommands
                         context.Terminal.Json(written.Raw);
                         return ExitCodes.Success;
                     }
-                    context.Terminal.Line(
-                        $"{(written.Value.Created ? "Created" : "Replaced")} cohort {cohort} ({written.Value.Cohort.Kind}); revision {written.Value.Revision}.");
+                    context.Terminal.Line(written.Value.Unchanged
+                        ? $"Cohort {cohort} already is exactly this; nothing was written (revision {written.Value.Revision})."
+                        : $"{(written.Value.Created ? "Created" : "Replaced")} cohort {cohort} ({written.Value.Cohort.Kind}); revision {written.Value.Revision}.");
                     return ExitCodes.Success;
                 }, id, workspaces, users, rule, percentage, everyone, description, ifMatch));
     }

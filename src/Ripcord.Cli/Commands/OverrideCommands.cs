@@ -54,6 +54,11 @@ public static class OverrideCommands
                         return ExitCodes.Success;
                     }
                     var o = written.Value.Override;
+                    if (written.Value.Unchanged)
+                    {
+                        context.Terminal.Line($"{o.Alias ?? o.Flag} already is {Words.OnOff(o.Value)} at {o.Scope} with this reason and expiry (override {o.Id}); nothing was written (revision {written.Value.Revision}).");
+                        return ExitCodes.Success;
+                    }
                     var replaced = written.Value.Replaced is { } previous ? $" It replaced {previous}, the override at the same flag and scope." : "";
                     context.Terminal.Line($"Override {o.Id}: {o.Alias ?? o.Flag} = {Words.OnOff(o.Value)} at {o.Scope}; revision {written.Value.Revision}.{replaced}");
                     if (written.Value.ShadowedBy is { Count: > 0 } shadows)

@@ -30,6 +30,11 @@ public static class StageCommands
             return ExitCodes.Success;
         }
         var view = response.Value;
+        if (view.Unchanged)
+        {
+            context.Terminal.Line($"{view.Program} already is at stage {view.Stage} ({view.Name}); nothing was written (revision {view.Revision}).");
+            return ExitCodes.Success;
+        }
         context.Terminal.Line($"{view.Program} is at stage {view.Stage} ({view.Name}), revision {view.Revision}. Stages: {Words.List(view.Stages)}.");
         return ExitCodes.Success;
     }

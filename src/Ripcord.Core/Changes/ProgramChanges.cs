@@ -103,6 +103,11 @@ public static partial class ProgramChanges
         };
         // One override per (flag, scope): setting it again replaces the previous one.
         var replaced = index.ByTarget.GetValueOrDefault((flag.Key, scope));
+        if (replaced is not null && replaced.Value == request.Value && replaced.Reason == request.Reason.Trim() && replaced.ExpiresAt == request.ExpiresAt)
+        {
+            // The same override again: nothing to change (the very same state comes back, so no revision is written).
+            return (state, replaced, replaced);
+        }
         var overrides = replaced is null
             ? state.Overrides.Add(created)
             : state.Overrides.RemoveAt(state.Overrides.IndexOf(replaced, ReferenceEqualityComparer.Instance)).Add(created);
@@ -127,7 +132,8 @@ public static partial class ProgramChanges
             var known = string.Join(", ", state.Definition.Stages.Select(s => s.Id));
             throw new ChangeRejectedException(ChangeError.Invalid, "stage", $"unknown stage '{stage}' (this program has: {known})");
         }
-        return state with { Stage = stage };
+        // Already there: the very same state comes back, so no revision is written.
+        return state.Stage == stage ? state : state with { Stage = stage };
     }
 
     public static (ProgramState State, CohortDefinition? Previous) PutCohort(ProgramState state, CohortDefinition cohort)
@@ -146,6 +152,11 @@ public static partial class ProgramChanges
         if (previous is null && state.Cohorts.Length >= DefinitionValidator.MaxCohorts)
         {
             throw new ChangeRejectedException(ChangeError.Invalid, "id", $"a program has at most {DefinitionValidator.MaxCohorts} cohorts");
+        }
+        if (previous is not null && SameJson(previous, cohort))
+        {
+            // Unchanged: the very same state comes back, so no revision is written.
+            return (state, previous);
         }
         var cohorts = previous is null ? state.Cohorts.Add(cohort) : state.Cohorts.Replace(previous, cohort);
         return (state with { Cohorts = cohorts }, previous);
@@ -225,6 +236,12 @@ public static partial class ProgramChanges
     /// name a flag, cohort or level the new definition lacks are dropped (and reported);
     /// the stage is kept when it still exists, else reset to the first.
     /// </summary>
+    private static bool SameJson<T>(T a, T b) =>
+        System.Text.Json.JsonSerializer.Serialize(a, CoreJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, CoreJson.Options);
+
+    /// <summary>True when a command changed nothing: it returned the very state it was given (the writer then writes no revision).</summary>
+    public static bool IsNoOp(ProgramState? before, ProgramChange change) => before is not null && ReferenceEquals(before, change.State);
+
     public static (ProgramState State, DefinitionApplyReport Report) ApplyDefinition(ProgramState? current, ProgramDefinition definition)
     {
         if (current is null)

@@ -15,7 +15,8 @@ public sealed record CohortBody(string[]? Workspaces, string[]? Users, string? R
 public sealed record CohortView(string Id, string Kind, string Description, IReadOnlyList<string> Workspaces,
     IReadOnlyList<string> Users, string? Rule, decimal? Percentage);
 
-public sealed record CohortWritten(CohortView Cohort, long Revision, bool Created);
+/// <summary>A cohort written. <c>unchanged</c>: it already was exactly this — nothing was written and <c>revision</c> is the current one.</summary>
+public sealed record CohortWritten(CohortView Cohort, long Revision, bool Created, bool Unchanged = false);
 
 public static class CohortsApi
 {
@@ -70,7 +71,7 @@ public static class CohortsApi
         var outcome = await writer.ExecuteAsync(program, new PutCohort(cohort), context.Actor(), ifMatch, context.RequestAborted);
         RequestReading.SetRevision(context.Response, outcome.Revision);
         var put = outcome.Change.Event<CohortPut>();
-        return TypedResults.Ok(new CohortWritten(View(put.Cohort), outcome.Revision, put.Previous is null));
+        return TypedResults.Ok(new CohortWritten(View(put.Cohort), outcome.Revision, put.Previous is null, outcome.Unchanged));
     }
 
     public static CohortView View(CohortDefinition c) => new(

@@ -19,8 +19,10 @@ public sealed record OverrideView(string Id, string Flag, string? Alias, string 
 /// <summary>
 /// A set override. <c>replaced</c>: the id of the override at the same flag and scope it replaced. <c>shadowedBy</c>: the
 /// live overrides of the same flag at a more specific scope with the other value — where they apply, this one does not.
+/// <c>unchanged</c> (with 200, not 201): the same override already was there; nothing was written.
 /// </summary>
-public sealed record OverrideWritten(OverrideView Override, long Revision, string? Replaced, IReadOnlyList<OverrideView> ShadowedBy);
+public sealed record OverrideWritten(OverrideView Override, long Revision, string? Replaced, IReadOnlyList<OverrideView> ShadowedBy,
+    bool Unchanged = false);
 
 public sealed record OverrideDeleted(string Id, long Revision);
 
@@ -51,7 +53,7 @@ public static class OverridesApi
         return api;
     }
 
-    private static async Task<Results<Created<OverrideWritten>, ProblemHttpResult>> CreateAsync(
+    private static async Task<Results<Created<OverrideWritten>, Ok<OverrideWritten>, ProblemHttpResult>> CreateAsync(
         string program, OverrideBody body, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
         ProgramWriter writer, ProgramRegistry registry, OverridePermission permission, ReviewService reviews)
     {
@@ -80,6 +82,10 @@ public static class OverridesApi
         var set = outcome.Change.Event<OverrideSet>();
         var view = View(outcome.Change.State, set.Override, writer.Now);
         var shadows = OverrideShadows.Of(outcome.Change.State, set.Override, writer.Now).Select(o => View(outcome.Change.State, o, writer.Now)).ToList();
+        if (outcome.Unchanged)
+        {
+            return TypedResults.Ok(new OverrideWritten(view, outcome.Revision, null, shadows, Unchanged: true));
+        }
         return TypedResults.Created($"/api/v1/programs/{program}/overrides/{view.Id}", new OverrideWritten(view, outcome.Revision, set.Replaced?.Id, shadows));
     }
 

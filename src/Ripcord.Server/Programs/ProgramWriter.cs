@@ -17,6 +17,12 @@ public sealed record WriteResult(string Program, long Revision, ProgramChange Ch
 {
     /// <summary>The state the change was applied to (null for a program's first revision).</summary>
     public ProgramState? Before { get; init; }
+
+    /// <summary>
+    /// The command changed nothing (the stage it already has, a cohort or override as it already is): no revision,
+    /// no audit row, no SDK frame was written, and <see cref="Revision"/> is the current one.
+    /// </summary>
+    public bool Unchanged { get; init; }
 }
 
 /// <summary>Rows a workflow adds to a configuration write (an incident entry, a review), stored in the same transaction.</summary>
@@ -88,6 +94,11 @@ public sealed class ProgramWriter(Databases databases, IRevisionStore revisions,
             }
             var now = SqlDatabase.Storable(clock.GetUtcNow());
             var change = ProgramChanges.Apply(current?.State, command, now);
+            if (ProgramChanges.IsNoOp(current?.State, change))
+            {
+                // Nothing to write: the session ends without a commit.
+                return new WriteResult(program, head, change) { Before = current!.State, Unchanged = true };
+            }
             var result = new WriteResult(program, head + 1, change) { Before = current?.State };
 
             var delta = current is null ? null : StateSync.Compute(current.State, head, change.State, result.Revision);

@@ -13,7 +13,8 @@ namespace Ripcord.Server.Stages;
 /// <summary>Body of PUT …/stage: a stage number (<c>1</c>) or name (<c>"freeze"</c>).</summary>
 public sealed record StageBody(JsonElement Stage);
 
-public sealed record StageView(string Program, string Stage, string Name, long Revision, IReadOnlyList<string> Stages);
+/// <summary>The stage. After a PUT, <c>unchanged</c> says the program already was at that stage: nothing was written.</summary>
+public sealed record StageView(string Program, string Stage, string Name, long Revision, IReadOnlyList<string> Stages, bool Unchanged = false);
 
 /// <summary>
 /// The current stage profile. Entry/exit gates arrive in a later issue; until then moving a
@@ -57,7 +58,7 @@ public static class StagesApi
         }
         var outcome = await writer.ExecuteAsync(program, new SetStage(stage), context.Actor(), ifMatch, context.RequestAborted);
         RequestReading.SetRevision(context.Response, outcome.Revision);
-        return TypedResults.Ok(View(registry.Current(program)));
+        return TypedResults.Ok(View(registry.Current(program)) with { Unchanged = outcome.Unchanged });
     }
 
     private static StageView View(CompiledProgram p) => new(
