@@ -28,6 +28,10 @@ public sealed record ServerOptions
     public string? PostgresConnectionString { get; init; }
     public string Urls { get; init; } = "http://127.0.0.1:7070";
     public string? AdminToken { get; init; }
+    /// <summary>Failed authentications one client address may make per second, sustained, before it is answered 429.</summary>
+    public int FailedAuthenticationsPerSecond { get; init; } = 20;
+    /// <summary>Failed authentications one client address may make in a burst.</summary>
+    public int FailedAuthenticationsBurst { get; init; } = 100;
     public TimeProvider Clock { get; init; } = TimeProvider.System;
     /// <summary>Called with a freshly generated admin token, which is shown once and never again.</summary>
     public Action<string>? OnAdminTokenGenerated { get; init; }
@@ -63,6 +67,8 @@ public static class RipcordServer
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         // DbUp says "no new scripts" at every start; Ripcord logs what it migrated itself.
         builder.Logging.AddFilter("DbUp", LogLevel.Warning);
+        // ASP.NET's authentication handler logs every unauthenticated request; FailedAuthentications logs them sampled.
+        builder.Logging.AddFilter(typeof(BearerTokenAuthentication).FullName, LogLevel.Warning);
 
         var services = builder.Services;
         services.AddSingleton(options);
@@ -91,6 +97,7 @@ public static class RipcordServer
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<StreamHub>();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<FailedAuthentications>();
         services.AddSingleton<DenialAudit>();
         services.AddSingleton<ProgramRegistry>();
         services.AddSingleton<ProgramWriter>();

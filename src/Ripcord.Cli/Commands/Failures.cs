@@ -92,7 +92,7 @@ public static partial class Failures
         var prefix = path.Length == 0 ? "ripcord: " : $"ripcord {path}: ";
         foreach (var line in lines)
         {
-            terminal.Error.WriteLine(Redact(prefix + line, token));
+            terminal.Error.WriteLine(Redact(Printable.Escape(prefix + line), token));
         }
     }
 

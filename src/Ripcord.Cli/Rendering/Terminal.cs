@@ -94,11 +94,11 @@ public sealed class Terminal
         return new Terminal(console, output, error, isRich: true, canPrompt);
     }
 
-    /// <summary>A line of text as is (never read as markup).</summary>
-    public void Line(string text = "") => Output.WriteLine(text);
+    /// <summary>A line of text (never read as markup; anything that would not print is escaped, see <see cref="Printable"/>).</summary>
+    public void Line(string text = "") => Output.WriteLine(Printable.Escape(text, keepNewlines: true));
 
     /// <summary>A note for the person at the keyboard: on stderr, so it never mixes into parseable output.</summary>
-    public void Note(string text) => Error.WriteLine(text);
+    public void Note(string text) => Error.WriteLine(Printable.Escape(text, keepNewlines: true));
 
     public void Write(IRenderable renderable) => Console.Write(renderable);
 
@@ -128,7 +128,7 @@ public sealed class Terminal
         }
         foreach (var row in view.Rows)
         {
-            table.AddRow(row.Select(cell => (IRenderable)new Text(cell.Text, StyleOf(cell.Tone))));
+            table.AddRow(row.Select(cell => (IRenderable)new Text(Printable.Escape(cell.Text), StyleOf(cell.Tone))));
         }
         Console.Write(table);
         if (view.Rows.Count == 0)
@@ -139,10 +139,10 @@ public sealed class Terminal
 
     /// <summary>A tree to fill and then <see cref="Write"/>: line guides at a terminal, ASCII ones when redirected.</summary>
     public Tree Tree(string label) =>
-        new(new Text(label, IsRich ? new Style(decoration: Decoration.Bold) : Style.Plain)) { Guide = IsRich ? TreeGuide.Line : TreeGuide.Ascii };
+        new(new Text(Printable.Escape(label), IsRich ? new Style(decoration: Decoration.Bold) : Style.Plain)) { Guide = IsRich ? TreeGuide.Line : TreeGuide.Ascii };
 
     /// <summary>A node label for <see cref="Tree"/>: text with a tone, never markup.</summary>
-    public IRenderable Text(string text, Tone tone = Tone.Normal) => new Text(text, StyleOf(tone));
+    public IRenderable Text(string text, Tone tone = Tone.Normal) => new Text(Printable.Escape(text, keepNewlines: true), StyleOf(tone));
 
     /// <summary>
     /// Asks a yes/no question, default no. Without a terminal to ask at, only <paramref name="assumeYes"/>

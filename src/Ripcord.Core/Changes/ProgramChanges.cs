@@ -149,6 +149,10 @@ public static partial class ProgramChanges
             // Keep the bucketing seed so widening a percentage keeps everyone already in.
             cohort = cohort with { Seed = previous.Seed };
         }
+        if (previous is null && state.Cohorts.Length >= DefinitionValidator.MaxCohorts)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "id", $"a program has at most {DefinitionValidator.MaxCohorts} cohorts");
+        }
         if (previous is not null && SameJson(previous, cohort))
         {
             // Unchanged: the very same state comes back, so no revision is written.
@@ -192,11 +196,11 @@ public static partial class ProgramChanges
     /// </summary>
     public static (ProgramState State, OverrideGrant Grant, ImmutableArray<string> Pruned) IssueGrant(ProgramState state, IssueGrant c, DateTimeOffset now)
     {
-        if (string.IsNullOrWhiteSpace(c.WorkspaceId) || c.WorkspaceId.Length > MaxWorkspaceIdLength)
+        if (c.WorkspaceId is null || !Identifier.IsValid(c.WorkspaceId.Trim(), MaxWorkspaceIdLength))
         {
-            throw new ChangeRejectedException(ChangeError.Invalid, "workspaceId", $"workspaceId is required (at most {MaxWorkspaceIdLength} characters): a grant covers one workspace");
+            throw new ChangeRejectedException(ChangeError.Invalid, "workspaceId", $"workspaceId is required ({Identifier.Rule}): a grant covers one workspace");
         }
-        if (string.IsNullOrWhiteSpace(c.Action) || c.Action.Length > MaxActionLength)
+        if (c.Action is null || !Identifier.IsValid(c.Action.Trim(), MaxActionLength))
         {
             throw new ChangeRejectedException(ChangeError.Invalid, "action", $"action is required (e.g. send, at most {MaxActionLength} characters): a grant covers one action");
         }

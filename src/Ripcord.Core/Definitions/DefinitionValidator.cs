@@ -16,6 +16,13 @@ public static partial class DefinitionValidator
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex NamePattern();
 
+    // What one program may hold (docs/limits.md): every revision, stream and evaluate response carries it.
+    public const int MaxFlags = 1_000;
+    public const int MaxCohorts = 1_000;
+    public const int MaxMembersPerCohort = 100_000;
+    public const int MaxDescriptionLength = 1_000;
+    public const int MaxSeedLength = 128;
+
     public static bool IsValidProgramKey(string key) => ProgramKeyPattern().IsMatch(key);
 
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
@@ -25,6 +32,19 @@ public static partial class DefinitionValidator
         if (!IsValidProgramKey(d.Key))
         {
             yield return ("program", $"'{d.Key}' is not a valid program key (lowercase letters, digits, '.', '-', '_')");
+        }
+
+        if (d.Description.Length > MaxDescriptionLength)
+        {
+            yield return ("description", $"at most {MaxDescriptionLength} characters");
+        }
+        if (d.Flags.Length > MaxFlags)
+        {
+            yield return ("flags", $"a program has at most {MaxFlags} flags, not {d.Flags.Length}");
+        }
+        if (d.Cohorts.Length > MaxCohorts)
+        {
+            yield return ("cohorts", $"a program has at most {MaxCohorts} cohorts, not {d.Cohorts.Length}");
         }
 
         var names = new Dictionary<string, string>(StringComparer.Ordinal); // key or alias → key
@@ -50,6 +70,10 @@ public static partial class DefinitionValidator
                 {
                     yield return (path + ".alias", $"duplicate flag key or alias '{flag.Alias}'");
                 }
+            }
+            if (flag.Description.Length > MaxDescriptionLength)
+            {
+                yield return (path + ".description", $"at most {MaxDescriptionLength} characters");
             }
             if (!string.Equals(flag.Type, "boolean", StringComparison.Ordinal))
             {
@@ -282,18 +306,30 @@ public static partial class DefinitionValidator
         {
             yield return (path + ".percentage", "must be between 0 and 100 with at most two decimals");
         }
+        if (cohort.Description.Length > MaxDescriptionLength)
+        {
+            yield return (path + ".description", $"at most {MaxDescriptionLength} characters");
+        }
+        if (cohort.Seed is { Length: > MaxSeedLength })
+        {
+            yield return (path + ".seed", $"at most {MaxSeedLength} characters");
+        }
+        if (cohort.Workspaces.Length + cohort.Users.Length > MaxMembersPerCohort)
+        {
+            yield return (path, $"a cohort lists at most {MaxMembersPerCohort} members; use a rule or percentage for larger sets");
+        }
         for (var i = 0; i < cohort.Workspaces.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(cohort.Workspaces[i]) || cohort.Workspaces[i].Length > 256)
+            if (!Identifier.IsValid(cohort.Workspaces[i]))
             {
-                yield return ($"{path}.workspaces[{i}]", "workspace ids are non-empty and at most 256 characters");
+                yield return ($"{path}.workspaces[{i}]", $"workspace ids are {Identifier.Rule}");
             }
         }
         for (var i = 0; i < cohort.Users.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(cohort.Users[i]) || cohort.Users[i].Length > 256)
+            if (!Identifier.IsValid(cohort.Users[i]))
             {
-                yield return ($"{path}.users[{i}]", "user ids are non-empty and at most 256 characters");
+                yield return ($"{path}.users[{i}]", $"user ids are {Identifier.Rule}");
             }
         }
     }

@@ -13,7 +13,16 @@ public readonly record struct Scope(ScopeKind Kind, string? Id)
 {
     public static Scope Global { get; } = new(ScopeKind.Global, null);
 
-    public static bool TryParse(string? text, out Scope scope, out string? error)
+    /// <summary>Parses a scope given as input: its id must be an <see cref="Identifier"/>.</summary>
+    public static bool TryParse(string? text, out Scope scope, out string? error) => TryParse(text, strict: true, out scope, out error);
+
+    /// <summary>
+    /// Parses a scope already stored or streamed, by the rule it was written under (an id without
+    /// whitespace): a revision written before <see cref="Identifier"/> existed must still load.
+    /// </summary>
+    public static bool TryRead(string? text, out Scope scope, out string? error) => TryParse(text, strict: false, out scope, out error);
+
+    private static bool TryParse(string? text, bool strict, out Scope scope, out string? error)
     {
         scope = Global;
         error = null;
@@ -36,17 +45,20 @@ public readonly record struct Scope(ScopeKind Kind, string? Id)
             "user" => ScopeKind.User,
             _ => null,
         };
-        if (parsed is null || id.Length == 0 || id.Length > 256 || id.Any(char.IsWhiteSpace))
+        if (parsed is null || (strict ? !Identifier.IsValid(id) : id.Length == 0 || id.Length > Identifier.MaxLength || id.Any(char.IsWhiteSpace)))
         {
-            error = $"'{text}' is not a scope: use global, workspace:ID, cohort:ID or user:ID";
+            error = parsed is null || id.Length == 0
+                ? $"'{text}' is not a scope: use global, workspace:ID, cohort:ID or user:ID"
+                : $"'{kind}:…' is not a scope: its id must be {Identifier.Rule}";
             return false;
         }
         scope = new Scope(parsed.Value, id);
         return true;
     }
 
+    /// <summary>A scope already stored (see <see cref="TryRead"/>).</summary>
     public static Scope Parse(string text) =>
-        TryParse(text, out var scope, out var error) ? scope : throw new FormatException(error);
+        TryRead(text, out var scope, out var error) ? scope : throw new FormatException(error);
 
     public override string ToString() => Kind switch
     {

@@ -9,12 +9,22 @@ using Ripcord.Server.Http;
 
 namespace Ripcord.Server.Auth;
 
-/// <summary>Reads <c>Authorization: Bearer …</c> (or OFREP's <c>X-API-Key</c>) and turns a known, unrevoked token into a principal.</summary>
+/// <summary>
+/// Reads <c>Authorization: Bearer …</c> (or, on OFREP's paths only, <c>X-API-Key</c>) and turns a known,
+/// unrevoked token into a principal. A token that is not one is counted against the client's address
+/// (<see cref="FailedAuthentications"/>) and answered 401, or 429 once that address has failed too often.
+/// Failures return no result rather than <c>Fail</c>, whose log line per request is what a flood of
+/// guesses would fill the disk with; <see cref="FailedAuthentications"/> logs them sampled.
+/// </summary>
 public sealed class BearerTokenAuthentication(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenService tokens)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenService tokens,
+    FailedAuthentications failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
+
+    /// <summary>OFREP lets providers send the key as X-API-Key; nowhere else takes it.</summary>
+    public static bool TakesApiKey(HttpRequest request) => request.Path.StartsWithSegments("/ofrep", StringComparison.OrdinalIgnoreCase);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -22,25 +32,24 @@ public sealed class BearerTokenAuthentication(
         string token;
         if (!string.IsNullOrEmpty(header))
         {
-            if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            {
-                return AuthenticateResult.Fail("the Authorization header must be 'Bearer <token>'");
-            }
-            token = header["Bearer ".Length..].Trim();
+            token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
         }
-        else if (Request.Headers["X-API-Key"].ToString() is { Length: > 0 } apiKey)
+        else if (TakesApiKey(Request) && Request.Headers["X-API-Key"].ToString() is { Length: > 0 } apiKey)
         {
-            // OFREP lets providers send the key as X-API-Key instead of a bearer token.
             token = apiKey.Trim();
         }
         else
         {
             return AuthenticateResult.NoResult();
         }
-        var actor = await tokens.AuthenticateAsync(token, Context.RequestAborted);
+        var actor = token.Length == 0 ? null : await tokens.AuthenticateAsync(token, Context.RequestAborted);
         if (actor is null)
         {
-            return AuthenticateResult.Fail("unknown or revoked token");
+            if (failures.Record(Context.Connection.RemoteIpAddress) is { } wait)
+            {
+                Context.Features.Set(new AuthenticationThrottled(wait));
+            }
+            return AuthenticateResult.NoResult();
         }
         var identity = new ClaimsIdentity(
         [
@@ -61,11 +70,19 @@ public sealed class ProblemAuthorizationResultHandler(DenialAudit denials) : IAu
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
     {
+        if (result.Challenged && context.Features.Get<AuthenticationThrottled>() is { } throttled)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(throttled.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too many failed authentications",
+                "Too many requests from this address sent a token that is not valid; wait as Retry-After says. Requests with a valid token are not limited.");
+            return;
+        }
         if (result.Challenged)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             // Say which of the two it is: nothing sent, or something sent that is no (longer a) token.
-            var sent = context.Request.Headers.Authorization.Count > 0 || context.Request.Headers.ContainsKey("X-API-Key");
+            var sent = context.Request.Headers.Authorization.Count > 0
+                || (BearerTokenAuthentication.TakesApiKey(context.Request) && context.Request.Headers.ContainsKey("X-API-Key"));
             await Problems.Write(context, StatusCodes.Status401Unauthorized, "Unauthorized", sent
                 ? "The token sent is not valid: it is unknown or was revoked. Use a current one (the CLI reads --token or RIPCORD_TOKEN); an admin makes tokens with 'ripcord token create'."
                 : "No token was sent: this endpoint needs 'Authorization: Bearer <token>' (the CLI reads --token or RIPCORD_TOKEN). An admin makes tokens with 'ripcord token create'.");

@@ -7,6 +7,7 @@ namespace Ripcord.Server.Auth;
 public enum Permission
 {
     ConfigRead,
+    SdkRead,
     Evaluate,
     CohortsWrite,
     OverridesWrite,
@@ -43,7 +44,10 @@ public static class RoleMatrix
 
     public static readonly FrozenDictionary<Permission, FrozenSet<Role>> Allowed = new Dictionary<Permission, Role[]>
     {
-        [Permission.ConfigRead] = [.. Humans, Role.Sdk],
+        // Configuration and its history (actors, past states, reasons, cohort members) is for people (SPEC §9).
+        [Permission.ConfigRead] = Humans,
+        // What code with an sdk key reads: the stream, the program's current revision and flag keys, whether a deploy may proceed.
+        [Permission.SdkRead] = [.. Humans, Role.Sdk],
         [Permission.Evaluate] = [.. Humans, Role.Sdk],
         [Permission.CohortsWrite] = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.Admin],
         [Permission.OverridesWrite] = FlagWriters,

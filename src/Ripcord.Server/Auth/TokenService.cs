@@ -11,14 +11,19 @@ namespace Ripcord.Server.Auth;
 /// <summary>
 /// Issues and checks bearer tokens. A token is 32 random bytes (base64url) behind a short
 /// prefix; only its SHA-256 hash is stored — enough for a high-entropy secret, and constant
-/// work per request. Lookups are cached briefly. A revocation clears the cache at once on the
+/// work per request. Tokens found are cached briefly; a token not found is not (guesses would
+/// fill the cache), and the cache holds at most <see cref="MaxCached"/> entries. A revocation clears the cache at once on the
 /// node that made it, and within a second on every other node sharing the store
 /// (<see cref="SyncRevocationsAsync"/>, polled by <see cref="Storage.StorageRefreshService"/>).
 /// </summary>
 public sealed class TokenService(ITokenStore store, IAuditLog audit, Databases databases, TimeProvider clock)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
-    private readonly ConcurrentDictionary<string, (TokenRecord? Token, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+
+    /// <summary>More than any deployment has tokens; past it the cache starts over rather than grow.</summary>
+    public const int MaxCached = 10_000;
+
+    private readonly ConcurrentDictionary<string, (TokenRecord Token, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
     private long _revoked = -1;
 
     public static string Hash(string token) =>
@@ -38,15 +43,31 @@ public sealed class TokenService(ITokenStore store, IAuditLog audit, Databases d
         }
         var hash = Hash(token);
         var now = clock.GetUtcNow();
-        if (!_cache.TryGetValue(hash, out var cached) || cached.Until < now)
+        TokenRecord? found;
+        if (_cache.TryGetValue(hash, out var cached) && cached.Until >= now)
         {
-            cached = (await store.FindByHashAsync(hash, ct), now + CacheFor);
-            _cache[hash] = cached;
+            found = cached.Token;
         }
-        return cached.Token is { RevokedAt: null } t && Role.TryParse(t.Role, out var role)
+        else
+        {
+            _cache.TryRemove(hash, out _);
+            found = await store.FindByHashAsync(hash, ct);
+            if (found is not null)
+            {
+                if (_cache.Count >= MaxCached)
+                {
+                    _cache.Clear();
+                }
+                _cache[hash] = (found, now + CacheFor);
+            }
+        }
+        return found is { RevokedAt: null } t && Role.TryParse(t.Role, out var role)
             ? new Actor(new Principal(t.Principal, t.Name), role, t.Id)
             : null;
     }
+
+    /// <summary>How many token lookups are cached (never more than <see cref="MaxCached"/>).</summary>
+    internal int CachedCount => _cache.Count;
 
     /// <summary>Creates a token (with a principal of its own) and returns its secret, which is never stored or shown again.</summary>
     public async Task<(TokenRecord Record, string Secret)> CreateAsync(string name, Role role, Actor by, CancellationToken ct, string? secret = null)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Server.Http;
+using Ripcord.Core;
 using Ripcord.Core.Governance;
 
 namespace Ripcord.Server.Auth;
@@ -28,11 +29,13 @@ public static class TokensApi
             {
                 return Problems.BadRequest($"role must be one of: {string.Join(", ", Role.All)}", "role");
             }
-            if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100)
+            if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100 || !Identifier.IsPrintable(body.Name))
             {
-                return Problems.BadRequest("name is required (at most 100 characters): say who or what holds the token", "name");
+                return Problems.BadRequest("name is required (at most 100 printable characters): say who or what holds the token", "name");
             }
             var (record, secret) = await service.CreateAsync(body.Name.Trim(), role, context.Actor(), context.RequestAborted);
+            // The secret is in this response only: no cache (a proxy's, a browser's) may keep a copy.
+            context.Response.Headers.CacheControl = "no-store";
             return TypedResults.Created($"/api/v1/tokens/{record.Id}", new TokenCreated(record.Id, record.Principal, record.Name, record.Role, secret));
         })
             .Write("CreateToken", "Create a token; its secret is in this response only");

@@ -20,7 +20,7 @@ public sealed record CohortWritten(CohortView Cohort, long Revision, bool Create
 
 public static class CohortsApi
 {
-    public const int MaxMembers = 100_000;
+    public const int MaxMembers = DefinitionValidator.MaxMembersPerCohort;
 
     public static RouteGroupBuilder MapCohorts(this RouteGroupBuilder api)
     {

@@ -13,7 +13,11 @@ public static class ErrorHandling
 {
     public static WebApplication UseProblemErrors(this WebApplication app)
     {
-        app.UseExceptionHandler(errors => errors.Run(async context =>
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // A request the client got wrong is answered 4xx below: not the server's error, so no stack trace at error level.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
+            ExceptionHandler = async context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
             if (error is BadHttpRequestException bad)
@@ -33,7 +37,8 @@ public static class ErrorHandling
                 .LogError("Unhandled {Error} on {Method} {Path}", error?.GetType().Name, context.Request.Method, context.Request.Path);
             await Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal error",
                 "the server failed; the error is logged and nothing was half-written");
-        }));
+        },
+        });
         app.UseStatusCodePages(async status =>
         {
             if (!status.HttpContext.Response.HasStarted && status.HttpContext.Response.ContentLength is null)
@@ -61,7 +66,9 @@ public static class ErrorHandling
         if (bad.InnerException is JsonException json)
         {
             var where = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "" : $" at {json.Path}";
-            var what = json.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            var what = IsInvalidUnicode(json)
+                ? UnicodeCheckedJsonElementConverter.Message
+                : json.Message.Contains("could not be mapped", StringComparison.Ordinal)
                 ? "unknown field"
                 : json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
                     ? "duplicate field"
@@ -83,6 +90,11 @@ public static class ErrorHandling
         }
         return (bad.StatusCode, "Bad request", "the request could not be read", null);
     }
+
+    // System.Text.Json refuses a lone surrogate in a string it reads with an InvalidOperationException inside its JsonException.
+    private static bool IsInvalidUnicode(JsonException json) =>
+        json.Message.StartsWith(UnicodeCheckedJsonElementConverter.Message, StringComparison.Ordinal)
+        || json.InnerException is InvalidOperationException { Message: var m } && m.Contains("UTF-16", StringComparison.Ordinal);
 
     // "The JSON value could not be converted to System.Nullable`1[System.Boolean]" → " (expected true or false)"
     private static string Expected(string message) =>

@@ -19,6 +19,7 @@ public static class RequestReading
         options.AllowTrailingCommas = false;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.MaxDepth = 16;
+        options.Converters.Add(new UnicodeCheckedJsonElementConverter());
     }
 
     /// <summary>

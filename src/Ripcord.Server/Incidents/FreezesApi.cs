@@ -58,7 +58,7 @@ public static class FreezesApi
             })
             .WithTags("Freezes")
             .Read("CheckFreezes", "For deploy pipelines: may a deploy of the program (or of one scope) proceed, and which freezes say no")
-            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.SdkRead));
         return api;
     }
 }

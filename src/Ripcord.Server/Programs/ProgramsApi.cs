@@ -40,7 +40,7 @@ public static class ProgramsApi
 
         programs.MapGet("/{program}", (string program, ProgramRegistry registry) => TypedResults.Ok(Summary(registry.Current(program))))
             .Read("GetProgram", "One program's revision, stage and counts")
-            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.SdkRead));
 
         programs.MapGet("/{program}/flags", (string program, ProgramRegistry registry) =>
             {
@@ -48,7 +48,7 @@ public static class ProgramsApi
                 return TypedResults.Ok(definition.Flags.Select(f => View(definition, f)).ToList());
             })
             .Read("ListFlags", "The program's flags: key, alias, default, safe value, prerequisites")
-            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.SdkRead));
 
         programs.MapGet("/{program}/definition", (string program, ProgramRegistry registry, HttpResponse response) =>
             {

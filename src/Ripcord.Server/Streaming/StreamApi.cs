@@ -42,7 +42,7 @@ public static class StreamApi
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.SdkRead));
 
         api.MapGet("/programs/{program}/clients", Results<Ok<ClientsView>, ProblemHttpResult> (string program, int? limit, string? after,
                 ProgramRegistry registry, ClientRegistry clients, StreamHub hub) =>

@@ -17,6 +17,11 @@ public sealed class BadInputTests : IAsyncLifetime
     private const string Tokens = "/api/v1/tokens";
     private const string Json = "application/json";
 
+    // JSON escapes (not the characters themselves, which UTF-8 cannot carry): a lone high, a lone low, a reversed pair.
+    private const string Lone = "\\ud800";
+    private const string LoneLow = "\\udfff";
+    private const string Reversed = "\\udc00\\ud800";
+
     private RipcordTestServer _server = null!;
 
     public async Task InitializeAsync() => _server = await RipcordTestServer.StartAsync();
@@ -154,6 +159,53 @@ public sealed class BadInputTests : IAsyncLifetime
         ["kill switch: approve unknown request"] = new("POST", "/api/v1/programs/groups/kill-switches/requests/req_nope/approve", null, null, HttpStatusCode.NotFound),
         ["review: unknown id"] = new("POST", "/api/v1/reviews/rvw_nope/complete", Json, "{\"findings\":\"x\"}", HttpStatusCode.NotFound),
         ["review: findings as number"] = new("POST", "/api/v1/reviews/rvw_nope/complete", Json, "{\"findings\":3}", HttpStatusCode.BadRequest),
+        // invalid Unicode: a lone or reversed UTF-16 surrogate in any string field, attribute, route or query value is
+        // refused as 400 naming the field, never a 500 (and never stored, where it would break every later read)
+        ["surrogate: override flag"] = new("POST", Overrides, Json, Override(flag: Lone), HttpStatusCode.BadRequest),
+        ["surrogate: override scope"] = new("POST", Overrides, Json, Override(scope: "workspace:a" + Lone), HttpStatusCode.BadRequest),
+        ["surrogate: override reason"] = new("POST", Overrides, Json, "{\"flag\":\"F3\",\"scope\":\"global\",\"value\":true,\"reason\":\"r" + Reversed + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: evaluate workspaceId"] = new("POST", Evaluate, Json, "{\"context\":{\"workspaceId\":\"" + Lone + "\"}}", HttpStatusCode.BadRequest),
+        ["surrogate: evaluate userId"] = new("POST", Evaluate, Json, "{\"context\":{\"userId\":\"u" + LoneLow + "\"}}", HttpStatusCode.BadRequest),
+        ["surrogate: evaluate attribute value"] = new("POST", Evaluate, Json, "{\"context\":{\"attributes\":{\"plan\":\"" + Lone + "\"}}}", HttpStatusCode.BadRequest),
+        ["surrogate: evaluate attribute name"] = new("POST", Evaluate, Json, "{\"context\":{\"attributes\":{\"" + Lone + "\":1}}}", HttpStatusCode.BadRequest),
+        ["surrogate: cohort workspace"] = new("PUT", Pilot, Json, "{\"workspaces\":[\"w" + Lone + "\"]}", HttpStatusCode.BadRequest),
+        ["surrogate: cohort user"] = new("PUT", Pilot, Json, "{\"users\":[\"" + Reversed + "\"]}", HttpStatusCode.BadRequest),
+        ["surrogate: cohort rule"] = new("PUT", Pilot, Json, "{\"rule\":\"plan == '" + Lone + "'\"}", HttpStatusCode.BadRequest),
+        ["surrogate: cohort description"] = new("PUT", Pilot, Json, "{\"workspaces\":[\"w-1\"],\"description\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: cohort seed"] = new("PUT", Pilot, Json, "{\"percentage\":5,\"seed\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: cohort id in route"] = new("PUT", "/api/v1/programs/groups/cohorts/p%ED%A0%80", Json, "{\"workspaces\":[\"w-1\"]}", HttpStatusCode.BadRequest),
+        ["surrogate: stage"] = new("PUT", Stage, Json, "{\"stage\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: token name"] = new("POST", Tokens, Json, "{\"name\":\"" + Lone + "\",\"role\":\"viewer\"}", HttpStatusCode.BadRequest),
+        ["surrogate: token role"] = new("POST", Tokens, Json, "{\"name\":\"x\",\"role\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: incident trigger"] = new("POST", IncidentsPath, Json, "{\"class\":\"P3\",\"severity\":\"high\",\"trigger\":\"" + Lone + "\",\"summary\":\"x\"}", HttpStatusCode.BadRequest),
+        ["surrogate: incident affected"] = new("POST", IncidentsPath, Json, "{\"class\":\"P3\",\"severity\":\"high\",\"trigger\":\"publish-ack-failures\",\"summary\":\"x\",\"affected\":[\"workspace:" + Lone + "\"]}", HttpStatusCode.BadRequest),
+        ["surrogate: incident note"] = new("POST", IncidentsPath + "/inc_nope/notes", Json, "{\"text\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: incident action owner"] = new("POST", IncidentsPath + "/inc_nope/actions", Json, "{\"text\":\"x\",\"owner\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: incident resolution"] = new("POST", IncidentsPath + "/inc_nope/resolve", Json, "{\"summary\":\"" + Reversed + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: announcement audience"] = new("POST", IncidentsPath + "/inc_nope/announcements", Json, "{\"audience\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: review findings"] = new("POST", "/api/v1/reviews/rvw_nope/complete", Json, "{\"findings\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: freeze scope"] = new("POST", "/api/v1/programs/groups/freezes", Json, "{\"scope\":\"workspace:" + Lone + "\",\"reason\":\"x\"}", HttpStatusCode.BadRequest),
+        ["surrogate: freeze reason"] = new("POST", "/api/v1/programs/groups/freezes", Json, "{\"scope\":\"global\",\"reason\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: freeze lift reason"] = new("DELETE", "/api/v1/programs/groups/freezes/frz_nope", Json, "{\"reason\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: kill switch reason"] = new("POST", "/api/v1/programs/groups/kill-switches/KS3/activations", Json, "{\"scope\":\"global\",\"incident\":\"inc_nope\",\"reason\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: kill switch lift reason"] = new("DELETE", "/api/v1/programs/groups/kill-switches/KS3/activations/ks_nope", Json, "{\"reason\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: webhook url"] = new("POST", "/api/v1/webhooks", Json, "{\"url\":\"http://127.0.0.1:9/" + Lone + "\",\"events\":[\"incident.declared\"]}", HttpStatusCode.BadRequest),
+        ["surrogate: grant reason"] = new("POST", "/api/v1/programs/groups/override-grants", Json, "{\"workspaceId\":\"acme\",\"action\":\"send\",\"reason\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: grant revoke reason"] = new("DELETE", "/api/v1/programs/groups/override-grants/grt_nope", Json, "{\"reason\":\"" + Lone + "\"}", HttpStatusCode.BadRequest),
+        ["surrogate: definition YAML"] = new("POST", "/api/v1/definitions", "application/yaml", "program: \"groups\\ud800\"\n", HttpStatusCode.UnprocessableEntity),
+        // control characters and invisible formatting in identifiers: refused everywhere by one rule (Core's Identifier)
+        ["control: NUL in override scope"] = new("POST", Overrides, Json, Override(scope: "workspace:a\\u0000b"), HttpStatusCode.BadRequest),
+        ["control: escape sequence in override scope"] = new("POST", Overrides, Json, Override(scope: "user:u\\u001b[31mred", extra: ",\"expiresAt\":\"2030-01-01T10:00:00Z\""), HttpStatusCode.BadRequest),
+        ["control: bidi override in cohort scope"] = new("POST", Overrides, Json, Override(scope: "workspace:abc\\u202edef"), HttpStatusCode.BadRequest),
+        ["control: cohort workspace with a bell"] = new("PUT", Pilot, Json, "{\"workspaces\":[\"w\\u0007\"]}", HttpStatusCode.BadRequest),
+        ["control: cohort user with a carriage return"] = new("PUT", Pilot, Json, "{\"users\":[\"u-1\\rroot\"]}", HttpStatusCode.BadRequest),
+        ["control: incident affected scope"] = new("POST", IncidentsPath, Json, "{\"class\":\"P3\",\"severity\":\"high\",\"trigger\":\"publish-ack-failures\",\"summary\":\"x\",\"affected\":[\"workspace:a\\u001bb\"]}", HttpStatusCode.BadRequest),
+        ["control: freeze scope"] = new("POST", "/api/v1/programs/groups/freezes", Json, "{\"scope\":\"workspace:a\\u0000\",\"reason\":\"x\"}", HttpStatusCode.BadRequest),
+        ["control: kill switch scope"] = new("POST", "/api/v1/programs/groups/kill-switches/KS3/activations", Json, "{\"scope\":\"workspace:\\u001b\",\"incident\":\"inc_nope\",\"reason\":\"x\"}", HttpStatusCode.BadRequest),
+        ["control: grant workspace"] = new("POST", "/api/v1/programs/groups/override-grants", Json, "{\"workspaceId\":\"acme\\u0000\",\"action\":\"send\",\"reason\":\"r\"}", HttpStatusCode.BadRequest),
+        ["control: grant action"] = new("POST", "/api/v1/programs/groups/override-grants", Json, "{\"workspaceId\":\"acme\",\"action\":\"se\\u001bnd\",\"reason\":\"r\"}", HttpStatusCode.BadRequest),
+        ["control: token name"] = new("POST", Tokens, Json, "{\"name\":\"ci\\u001b]0;pwned\\u0007\",\"role\":\"viewer\"}", HttpStatusCode.BadRequest),
+        ["control: cohort id in route"] = new("PUT", "/api/v1/programs/groups/cohorts/p%1Bx", Json, "{\"workspaces\":[\"w-1\"]}", HttpStatusCode.BadRequest),
         // bad If-Match
         ["If-Match abc on override"] = new("POST", Overrides, Json, Override(), HttpStatusCode.BadRequest, "abc"),
         ["If-Match -1 on override"] = new("POST", Overrides, Json, Override(), HttpStatusCode.BadRequest, "\"-1\""),
