@@ -111,13 +111,15 @@ public static class ConfigCommands
                 var token = ReadToken(context);
                 using (var api = Connect(uri, token))
                 {
-                    // Any answer but 401 means the server knows the token (a viewer may still be refused a page: 403 is fine here).
+                    // 2xx, or 403/404 (a key that may not list programs), means the server knows the token; 401, 429 (too many
+                    // failed attempts from here) or any other answer leaves it unproven, and it is not stored.
                     try
                     {
                         await api.ListProgramsAsync(ct);
                     }
-                    catch (RipcordApiException refused) when (refused.Status != 401)
+                    catch (RipcordApiException refused) when (refused.Status is 403 or 404)
                     {
+                        // Known to the server, only not allowed this page: the token is good.
                     }
                 }
                 var profiles = options.StoredProfiles;
