@@ -68,8 +68,8 @@ public static class CliApp
         // The plural spellings of earlier releases still work, unlisted, for one more release: same verbs, hidden.
         foreach (var (old, current) in RenamedGroups)
         {
-            var group = commands.Single(c => c.Name == current);
-            var alias = new Command(old, group.Description) { Hidden = true };
+            var group = (RipcordCommand)commands.Single(c => c.Name == current);
+            var alias = new RipcordCommand(old, group.Description ?? "", group.Examples) { Hidden = true };
             foreach (var verb in group.Subcommands)
             {
                 alias.Subcommands.Add(verb);

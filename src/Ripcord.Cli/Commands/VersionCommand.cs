@@ -31,7 +31,7 @@ public static class VersionCommand
         var shell = new Argument<string>("shell") { Description = "bash or zsh" };
         shell.AcceptOnlyFromAmong("bash", "zsh");
         var completion = verbs.Verb("completion", "Print a tab-completion script for bash or zsh (verbs, options and their values)",
-            ["source <(ripcord completion bash)", "ripcord completion bash > /etc/bash_completion.d/ripcord", "source <(ripcord completion zsh)   # in ~/.zshrc"],
+            ["ripcord completion bash > /etc/bash_completion.d/ripcord", "source <(ripcord completion bash)   # in ~/.bashrc", "source <(ripcord completion zsh)    # in ~/.zshrc"],
             (context, _) =>
             {
                 context.Terminal.Output.Write(context.Get(shell) == "zsh" ? Zsh : Bash);

@@ -120,7 +120,7 @@ public sealed class CliExitCodeTests : IAsyncLifetime
         var scope = Failed(await Ripcord(RipcordTestServer.AdminToken, "override", "set", "--flag", "F3", "--scope", "galaxy:1", "--value", "on", "--reason", "x"), ExitCodes.Refused);
         Assert.Matches("^ripcord override set: 400 .*galaxy:1", scope);
 
-        var problem = FailedJson(await Ripcord(RipcordTestServer.AdminToken, "audit", "list", "--limit", "5000", "--json"), ExitCodes.Refused);
+        var problem = FailedJson(await Ripcord(RipcordTestServer.AdminToken, "audit", "list", "--after", "0", "--limit", "5000", "--json"), ExitCodes.Refused);
         Assert.True(problem.GetProperty("errors").TryGetProperty("limit", out _), problem.ToString());
 
         var file = Path.Combine(_server.DataDirectory, "broken.yaml");
