@@ -72,6 +72,7 @@ var head = await HeadAsync();
 await Until(() => clients.All(c => c.Revision >= head), TimeSpan.FromMinutes(2), "every client at the head");
 
 var rss = new List<(double Seconds, long Kb)>();
+var slowest = new List<(string Kind, double Ms)>();
 var clock = Stopwatch.StartNew();
 using var stop = new CancellationTokenSource();
 var sampler = Task.Run(async () =>
@@ -177,6 +178,7 @@ else
     Console.WriteLine($"writes under abuse ({soak.Writes.Count}): {Line(soak.Writes.Select(w => w.Ms))}   (quiet: {Line(quiet.Writes.Select(w => w.Ms))})");
     Console.WriteLine($"  overrides {Line(soak.Writes.Where(w => w.Kind == "override").Select(w => w.Ms))}; kill switch {Line(soak.Writes.Where(w => w.Kind != "override").Select(w => w.Ms))}");
     Console.WriteLine($"propagation to all {clientsCount} clients: soak {Line(soak.Propagation)}   quiet {Line(quiet.Propagation)}");
+    Console.WriteLine($"slowest propagations: {string.Join(", ", slowest.OrderByDescending(x => x.Ms).Take(5).Select(x => $"{x.Kind} {x.Ms:0} ms"))}");
     Console.WriteLine($"5xx answers: {summary.serverErrors}; slow streams cut: {slowDisconnects}; server log: {logBytes / 1024} KB");
     foreach (var (what, n) in summary.statuses)
     {
@@ -213,20 +215,23 @@ async Task<(List<(string Kind, double Ms)> Writes, List<double> Propagation)> Wr
             Saw(activated, "kill-switch activate");
             var created = await activated.Content.ReadFromJsonAsync<JsonElement>();
             propagation.Add(await PropagatedAsync(created.GetProperty("revision").GetInt64()));
+            slowest.Add(("kill switch", propagation[^1]));
             var lift = Stopwatch.StartNew();
             using var lifted = await admin.DeleteAsync($"api/v1/programs/groups/kill-switches/KS3/activations/{created.GetProperty("id").GetString()}?reason=soak");
             writes.Add(("kill-switch lift", lift.Elapsed.TotalMilliseconds));
             Saw(lifted, "kill-switch lift");
             propagation.Add(await PropagatedAsync(long.Parse(lifted.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture)));
+            slowest.Add(("kill-switch lift", propagation[^1]));
         }
         else
         {
             var write = Stopwatch.StartNew();
             using var set = await admin.PostAsJsonAsync("api/v1/programs/groups/overrides",
-                new { flag = "F1", scope = $"workspace:w-soak-{n % 7:D6}", value = n % 2 == 0, reason = "soak" });
+                new { flag = "F1", scope = $"workspace:w-soak-{n % 7:D6}", value = n / 7 % 2 == 0, reason = "soak" });
             writes.Add(("override", write.Elapsed.TotalMilliseconds));
             Saw(set, "override");
             propagation.Add(await PropagatedAsync((await set.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revision").GetInt64()));
+            slowest.Add(("override", propagation[^1]));
         }
         if (next > watch.Elapsed)
         {

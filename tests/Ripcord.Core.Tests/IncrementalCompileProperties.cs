@@ -41,7 +41,7 @@ public sealed class IncrementalCompileProperties
     }
 
     [Property(MaxTest = 150)]
-    [Invariant("CP-1", "compiling a revision from the one before (editing only the overrides that changed) evaluates exactly as compiling it from scratch")]
+    [Invariant("CP-1", "compiling a revision from the one before (editing only the overrides and kill switches that changed) evaluates exactly as compiling it from scratch")]
     public Property Incremental_compile_evaluates_as_a_full_compile() => Prop.ForAll(CommandHistory.Arbitrary, history =>
     {
         var revisions = history.Run(Groups.Now);
@@ -60,7 +60,7 @@ public sealed class IncrementalCompileProperties
     });
 
     [Property(MaxTest = 30)]
-    [Invariant("CP-1", "compiling a revision from the one before (editing only the overrides that changed) evaluates exactly as compiling it from scratch")]
+    [Invariant("CP-1", "compiling a revision from the one before (editing only the overrides and kill switches that changed) evaluates exactly as compiling it from scratch")]
     public Property Long_override_histories_fold_their_overlay_and_still_agree() => Prop.ForAll(
         (from length in Gen.Choose(300, 500) from ops in Gen.Choose(0, 10_000).ArrayOf(length) select ops.ToList()).ToArbitrary(), ops =>
     {

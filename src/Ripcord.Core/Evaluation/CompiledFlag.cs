@@ -71,6 +71,9 @@ internal sealed class CompiledFlag(int index, FlagDefinition definition, int[] p
 
     public void AddKillSwitch(KillSwitchEntry entry) => (_killSwitches ??= []).Add(entry);
 
+    /// <summary>An incremental compile after kill switches changed: this flag's kill-switch table, rebuilt whole.</summary>
+    public void ReplaceKillSwitches(KillSwitchEntry[] table) => KillSwitchTable = table;
+
     /// <summary>
     /// A fresh flag for the next revision with this one's tables (kill switches, stage rules,
     /// global and cohort overrides, override counts): what an incremental compile then edits. The

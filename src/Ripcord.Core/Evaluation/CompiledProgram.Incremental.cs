@@ -6,17 +6,18 @@ public sealed partial class CompiledProgram
 {
     /// <summary>
     /// Compiles <paramref name="state"/> as the revision after <paramref name="previous"/>. When only
-    /// overrides changed — the usual write — it edits the previous program's tables for the overrides
-    /// added and removed instead of rebuilding every table, so a write's compile costs what it changed,
-    /// not the size of the program. Anything else (definition, cohorts, stage, kill switches) compiles
-    /// in full. Either way the result evaluates exactly as <see cref="Compile(ProgramState, long)"/>
+    /// overrides or kill switches changed — the usual writes, and the one that must reach every client
+    /// fastest — it edits the previous program's tables (the overrides added and removed; the kill-switch
+    /// tables, rebuilt from the few active switches) instead of rebuilding every table, so a write's compile
+    /// costs what it changed, not the size of the program (a 20,000-member cohort is not indexed again).
+    /// Anything else (definition, cohorts, stage) compiles in full. Either way the result evaluates exactly as <see cref="Compile(ProgramState, long)"/>
     /// would (invariant CP-1).
     /// </summary>
     public static CompiledProgram Compile(ProgramState state, long revision, CompiledProgram? previous)
     {
         if (previous is null || !ReferenceEquals(previous.State.Definition, state.Definition)
             || !string.Equals(previous.State.Stage, state.Stage, StringComparison.Ordinal)
-            || !SameInstances(previous.State.Cohorts, state.Cohorts) || !SameInstances(previous.State.KillSwitches, state.KillSwitches))
+            || !SameInstances(previous.State.Cohorts, state.Cohorts))
         {
             return Compile(state, revision);
         }
@@ -31,6 +32,19 @@ public sealed partial class CompiledProgram
         for (var i = 0; i < state.Cohorts.Length; i++)
         {
             cohortIndex.TryAdd(state.Cohorts[i].Id, i);
+        }
+        if (!SameInstances(previous.State.KillSwitches, state.KillSwitches))
+        {
+            // A handful of activations at most: each flag's table is rebuilt from all of them, as a full compile builds it.
+            var tables = new List<KillSwitchEntry>?[flags.Length];
+            foreach (var (fi, entry) in KillSwitchEntries(state, previous._flagIndex, cohortIndex))
+            {
+                (tables[fi] ??= []).Add(entry);
+            }
+            for (var fi = 0; fi < flags.Length; fi++)
+            {
+                flags[fi].ReplaceKillSwitches(tables[fi]?.ToArray() ?? []);
+            }
         }
         var workspaces = new Dictionary<string, IdEntry?>(StringComparer.Ordinal);
         var users = new Dictionary<string, IdEntry?>(StringComparer.Ordinal);

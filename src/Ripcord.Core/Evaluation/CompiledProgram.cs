@@ -131,22 +131,9 @@ public sealed partial class CompiledProgram
             flags[i] = new CompiledFlag(i, definition.Flags[i], tables.Prerequisites[i], tables.PrerequisiteSources[i], tables.PrerequisiteScopes[i]);
         }
 
-        foreach (var ks in state.KillSwitches)
+        foreach (var (fi, entry) in KillSwitchEntries(state, flagIndex, cohortIndex))
         {
-            var level = definition.KillSwitchLevels.FirstOrDefault(l => string.Equals(l.Id, ks.Level, StringComparison.Ordinal));
-            if (level is null || !TryCohort(ks.Scope, cohortIndex, out var ksCohort))
-            {
-                continue;
-            }
-            var scopeText = ks.Scope.ToString();
-            foreach (var effect in level.Effects)
-            {
-                if (flagIndex.TryGetValue(effect.Flag, out var fi))
-                {
-                    flags[fi].AddKillSwitch(new KillSwitchEntry(ks.Scope.Kind, ks.Scope.Id, ksCohort, effect.Value,
-                        scopeText, $"kill-switch:{ks.Level}@{scopeText}"));
-                }
-            }
+            flags[fi].AddKillSwitch(entry);
         }
 
         foreach (var o in state.Overrides)
@@ -284,6 +271,29 @@ public sealed partial class CompiledProgram
     }
 
     // A kill switch or override scoped to a cohort the state no longer has applies to nobody.
+    /// <summary>Each active kill switch's effects, as (flag index, entry), in the order activations are listed.</summary>
+    private static IEnumerable<(int Flag, KillSwitchEntry Entry)> KillSwitchEntries(ProgramState state, IReadOnlyDictionary<string, int> flagIndex,
+        Dictionary<string, int> cohortIndex)
+    {
+        var definition = state.Definition;
+        foreach (var ks in state.KillSwitches)
+        {
+            var level = definition.KillSwitchLevels.FirstOrDefault(l => string.Equals(l.Id, ks.Level, StringComparison.Ordinal));
+            if (level is null || !TryCohort(ks.Scope, cohortIndex, out var ksCohort))
+            {
+                continue;
+            }
+            var scopeText = ks.Scope.ToString();
+            foreach (var effect in level.Effects)
+            {
+                if (flagIndex.TryGetValue(effect.Flag, out var fi))
+                {
+                    yield return (fi, new KillSwitchEntry(ks.Scope.Kind, ks.Scope.Id, ksCohort, effect.Value, scopeText, $"kill-switch:{ks.Level}@{scopeText}"));
+                }
+            }
+        }
+    }
+
     private static bool TryCohort(Scope scope, Dictionary<string, int> cohortIndex, out int index)
     {
         index = -1;
