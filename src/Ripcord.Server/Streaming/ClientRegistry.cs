@@ -48,28 +48,14 @@ public sealed class ClientRegistry(TimeProvider clock, ServerOptions options)
     public InstanceClaim Connected(string instance, string program, string tokenId, string tokenName, string? sdk, long? revision)
     {
         var now = clock.GetUtcNow();
-        lock (_gate)
+        var claim = Claim(instance, tokenId, c => c is null
+            ? new ClientView(instance, program, tokenName, sdk, true, revision, null, now, now) { TokenId = tokenId }
+            : c with { TokenId = tokenId, Program = program, TokenName = tokenName, Sdk = sdk ?? c.Sdk, Connected = true, ConnectedAt = now, LastSeen = now, AppliedRevision = revision ?? c.AppliedRevision });
+        if (claim == InstanceClaim.Accepted)
         {
-            var known = _clients.TryGetValue(instance, out var c);
-            if (known && c!.TokenId is { } bound && !string.Equals(bound, tokenId, StringComparison.Ordinal))
-            {
-                return InstanceClaim.BoundToAnotherKey;
-            }
-            if (!known || c!.TokenId is null)
-            {
-                var held = _perKey.GetValueOrDefault(tokenId);
-                if (held >= options.Telemetry.MaxInstancesPerKey)
-                {
-                    return InstanceClaim.TooManyInstances;
-                }
-                _perKey[tokenId] = held + 1;
-            }
-            _clients[instance] = known
-                ? c! with { TokenId = tokenId, Program = program, TokenName = tokenName, Sdk = sdk ?? c.Sdk, Connected = true, ConnectedAt = now, LastSeen = now, AppliedRevision = revision ?? c.AppliedRevision }
-                : new ClientView(instance, program, tokenName, sdk, true, revision, null, now, now) { TokenId = tokenId };
+            Changed?.Invoke(program);
         }
-        Changed?.Invoke(program);
-        return InstanceClaim.Accepted;
+        return claim;
     }
 
     public void Disconnected(string instance)
@@ -102,6 +88,24 @@ public sealed class ClientRegistry(TimeProvider clock, ServerOptions options)
     public InstanceClaim Applied(string instance, string program, string tokenId, string tokenName, long revision, string? state)
     {
         var now = clock.GetUtcNow();
+        var claim = Claim(instance, tokenId, c => c is null
+            ? new ClientView(instance, program, tokenName, null, false, revision, state, now, now) { TokenId = tokenId }
+            : c with { TokenId = tokenId, AppliedRevision = Math.Max(revision, c.AppliedRevision ?? 0), State = state ?? c.State, LastSeen = now });
+        if (claim != InstanceClaim.Accepted)
+        {
+            return claim;
+        }
+        RevisionApplied?.Invoke(program, instance, revision);
+        Changed?.Invoke(program);
+        return InstanceClaim.Accepted;
+    }
+
+    /// <summary>
+    /// The one place an instance is bound: refused when another key holds it, or when this key already holds its
+    /// cap of instances; otherwise <paramref name="update"/> (given the instance as known, or null) is recorded.
+    /// </summary>
+    private InstanceClaim Claim(string instance, string tokenId, Func<ClientView?, ClientView> update)
+    {
         lock (_gate)
         {
             var known = _clients.TryGetValue(instance, out var c);
@@ -118,13 +122,9 @@ public sealed class ClientRegistry(TimeProvider clock, ServerOptions options)
                 }
                 _perKey[tokenId] = held + 1;
             }
-            _clients[instance] = known
-                ? c! with { TokenId = tokenId, AppliedRevision = Math.Max(revision, c.AppliedRevision ?? 0), State = state ?? c.State, LastSeen = now }
-                : new ClientView(instance, program, tokenName, null, false, revision, state, now, now) { TokenId = tokenId };
+            _clients[instance] = update(known ? c : null);
+            return InstanceClaim.Accepted;
         }
-        RevisionApplied?.Invoke(program, instance, revision);
-        Changed?.Invoke(program);
-        return InstanceClaim.Accepted;
     }
 
     /// <summary>One instance as last seen, whatever its program (verification looks up the instances it waits for).</summary>
