@@ -18,6 +18,10 @@ public sealed partial class TelemetryCapacity(Databases databases, ServerOptions
 {
     private static readonly TimeSpan FreeSpaceCheckEvery = TimeSpan.FromSeconds(1);
 
+    // Ingest at full speed writes tens of MB a second: within this much of the reserve, the free space is looked up
+    // on every batch (one statvfs call), so a volume cannot fill between two once-a-second looks.
+    private const long CloseToTheReserve = 256L * 1024 * 1024;
+
     private readonly TelemetryLimits _limits = options.Telemetry;
     private long _stored = -1;
     private long _freeBytes = long.MaxValue;
@@ -42,7 +46,10 @@ public sealed partial class TelemetryCapacity(Databases databases, ServerOptions
     /// <summary>Events just stored.</summary>
     public void Added(int events) => Interlocked.Add(ref _stored, events);
 
-    /// <summary>Free bytes on the SQLite data volume, looked up at most once a second; unlimited on PostgreSQL (its disk is not ours to see).</summary>
+    /// <summary>
+    /// Free bytes on the SQLite data volume: looked up at most once a second while there is plenty, on every
+    /// call when it is close to the reserve; unlimited on PostgreSQL (its disk is not ours to see).
+    /// </summary>
     private long FreeBytes()
     {
         if (Db is not SqliteDatabase sqlite)
@@ -50,7 +57,8 @@ public sealed partial class TelemetryCapacity(Databases databases, ServerOptions
             return long.MaxValue;
         }
         var now = Environment.TickCount64;
-        if (now - Interlocked.Read(ref _freeCheckedAt) >= FreeSpaceCheckEvery.TotalMilliseconds)
+        var close = Interlocked.Read(ref _freeBytes) < _limits.ReservedFreeBytes + CloseToTheReserve;
+        if (close || now - Interlocked.Read(ref _freeCheckedAt) >= FreeSpaceCheckEvery.TotalMilliseconds)
         {
             try
             {
