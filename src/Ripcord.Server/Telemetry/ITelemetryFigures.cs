@@ -4,7 +4,7 @@ namespace Ripcord.Server.Telemetry;
 
 /// <summary>
 /// Where stage gates and alert rules read telemetry totals from. Exact over [from, to) by the
-/// events' own time (<c>at</c>); <paramref name="cohort"/> null means the whole program.
+/// events' own time (<c>at</c>); a null <c>cohort</c> means the whole program.
 /// </summary>
 public interface ITelemetryFigures
 {
