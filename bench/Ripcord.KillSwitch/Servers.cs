@@ -38,8 +38,12 @@ internal sealed class ChildServer : IBenchServer
     public string DataDirectory { get; }
     public HttpClient Admin { get; }
 
-    /// <summary>Starts the server; with <paramref name="logFile"/>, it logs at its default levels into that file (otherwise warnings only, discarded).</summary>
-    public static async Task<ChildServer> StartAsync(string? logFile = null)
+    /// <summary>
+    /// Starts the server; with <paramref name="logFile"/>, it logs at its default levels into that file (otherwise warnings only, discarded).
+    /// With <paramref name="dataDirectory"/> it serves that directory (a restart) instead of a new one; <paramref name="serveArguments"/> go
+    /// to <c>ripcord serve</c> as they are.
+    /// </summary>
+    public static async Task<ChildServer> StartAsync(string? logFile = null, string? dataDirectory = null, IReadOnlyList<string>? serveArguments = null)
     {
         var root = RipcordTestServer.RepositoryRoot();
         var dll = Path.Combine(root, "src", "Ripcord.Cli", "bin", "Release", "net10.0", "ripcord.dll");
@@ -47,7 +51,7 @@ internal sealed class ChildServer : IBenchServer
         {
             throw new InvalidOperationException($"build the CLI first: dotnet build src/Ripcord.Cli -c Release ({dll} is missing)");
         }
-        var data = Path.Combine(Path.GetTempPath(), "ripcord-ks-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var data = dataDirectory ?? Path.Combine(Path.GetTempPath(), "ripcord-ks-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -57,7 +61,7 @@ internal sealed class ChildServer : IBenchServer
         }
         var url = new Uri($"http://127.0.0.1:{port}/");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, "serve", "--data", data, "--urls", url.ToString().TrimEnd('/') })
+        foreach (var a in new[] { dll, "serve", "--data", data, "--urls", url.ToString().TrimEnd('/') }.Concat(serveArguments ?? []))
         {
             info.ArgumentList.Add(a);
         }
@@ -111,6 +115,18 @@ internal sealed class ChildServer : IBenchServer
 
     public async Task<long> HeadAsync() =>
         (await Admin.GetFromJsonAsync<JsonElement>("api/v1/programs/groups")).GetProperty("revision").GetInt64();
+
+    /// <summary>Ends the process at once (SIGKILL, by its PID), as a crash would, and keeps its data directory for a restart.</summary>
+    public async Task KillAsync()
+    {
+        Admin.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
 
     public async ValueTask DisposeAsync()
     {

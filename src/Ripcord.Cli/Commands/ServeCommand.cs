@@ -12,6 +12,18 @@ public static class ServeCommand
         var data = new Option<string>("--data") { Description = "Directory for the SQLite database (default ./ripcord-data)", DefaultValueFactory = _ => "./ripcord-data" };
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string; runs on PostgreSQL instead of SQLite (multi-node)" };
         var urls = new Option<string?>("--urls") { Description = $"Address(es) to listen on (default: RIPCORD_URLS, else {GlobalOptions.DefaultServer})" };
+        var telemetryRate = new Option<int?>("--telemetry-rate")
+        {
+            Description = "Telemetry events per second one SDK key may send, sustained (default 5000; a burst of five seconds' worth is allowed). "
+                + "Raise it when a large fleet shares one key",
+        };
+        telemetryRate.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1 or > 10_000_000)
+            {
+                r.AddError("--telemetry-rate must be between 1 and 10000000 events per second");
+            }
+        });
         var command = new RipcordCommand("serve", """
             Start the Ripcord server: REST API under /api/v1, OpenAPI at /openapi/v1.json, /healthz and /readyz.
             The built-in 'groups' program is installed on first start. The admin token is RIPCORD_ADMIN_TOKEN
@@ -21,14 +33,21 @@ public static class ServeCommand
                 "ripcord serve",
                 "ripcord serve --data /var/lib/ripcord --urls http://0.0.0.0:7070",
                 "ripcord serve --postgres \"Host=127.0.0.1;Username=ripcord;Password=…;Database=ripcord\"",
+                "ripcord serve --telemetry-rate 50000",
             ])
         {
-            data, postgres, urls,
+            data, postgres, urls, telemetryRate,
         };
         command.SetAction(async (parse, ct) =>
         {
+            var limits = new Ripcord.Server.Telemetry.TelemetryLimits();
+            if (parse.GetValue(telemetryRate) is { } rate)
+            {
+                limits = limits with { EventsPerSecondPerKey = rate, BurstEventsPerKey = (int)Math.Min(int.MaxValue, 5L * rate) };
+            }
             var options = new ServerOptions
             {
+                Telemetry = limits,
                 DataDirectory = parse.GetValue(data)!,
                 PostgresConnectionString = parse.GetValue(postgres),
                 Urls = parse.GetValue(urls) is { Length: > 0 } listen ? listen

@@ -5,7 +5,7 @@ namespace Ripcord.Server.Storage;
 /// under one lock) and telemetry (raw SDK events — never that lock). On SQLite they are two files
 /// in the data directory; on PostgreSQL one database reached through two pools.
 /// </summary>
-public sealed class Databases(SqlDatabase config, SqlDatabase telemetry) : IDisposable
+public sealed class Databases(SqlDatabase config, SqlDatabase telemetry, ILogger? log = null) : IDisposable
 {
     public SqlDatabase Config { get; } = config;
     public SqlDatabase Telemetry { get; } = telemetry;
@@ -15,7 +15,8 @@ public sealed class Databases(SqlDatabase config, SqlDatabase telemetry) : IDisp
 
     public static Databases Sqlite(string dataDirectory, ILoggerFactory? logs = null, IWriteObserver? observer = null) => new(
         new SqliteDatabase(Path.Combine(dataDirectory, ConfigFile), "configuration", Migrations.Config, logs, observer),
-        new SqliteDatabase(Path.Combine(dataDirectory, TelemetryFile), "telemetry", Migrations.Telemetry, logs));
+        new SqliteDatabase(Path.Combine(dataDirectory, TelemetryFile), "telemetry", Migrations.Telemetry, logs),
+        logs?.CreateLogger<Databases>());
 
     public static Databases Postgres(string connectionString, ILoggerFactory? logs = null, IWriteObserver? observer = null) => new(
         new PostgresDatabase(connectionString, "configuration", Migrations.Config, logs, observer),
@@ -24,6 +25,11 @@ public sealed class Databases(SqlDatabase config, SqlDatabase telemetry) : IDisp
     /// <summary>Migrates both, and on SQLite moves telemetry that an earlier release kept in the configuration file.</summary>
     public async Task MigrateAsync(CancellationToken ct)
     {
+        if (Config is SqliteDatabase sqlite && ReservedSpace.Prepare(Path.GetDirectoryName(Path.GetFullPath(sqlite.Path))!) is > 0 and var released)
+        {
+            log?.LogWarning("The data volume is full: released {Bytes} bytes of reserved space ({File}) to start; writes answer 503 until there is room",
+                released, ReservedSpace.FileName);
+        }
         await Config.MigrateAsync(ct);
         await Telemetry.MigrateAsync(ct);
         if (Config is SqliteDatabase config && Telemetry is SqliteDatabase telemetry)

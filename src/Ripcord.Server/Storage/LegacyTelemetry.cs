@@ -25,8 +25,8 @@ internal static class LegacyTelemetry
             {
                 await using var tx = await c.BeginTransactionAsync(ct);
                 await Sql.ExecAsync(c, tx, """
-                    INSERT OR IGNORE INTO telemetry_events (id, received_at, program, instance, type, at, payload)
-                    SELECT id, received_at, program, instance, type, at, payload FROM legacy.telemetry_events
+                    INSERT OR IGNORE INTO telemetry_batches (received_at, program, instance, events, payload, legacy_id)
+                    SELECT received_at, program, instance, 1, '[' || payload || ']', id FROM legacy.telemetry_events ORDER BY received_at, id
                     """, ct);
                 await tx.CommitAsync(ct);
             }

@@ -82,15 +82,29 @@ public sealed partial class TelemetryCapacity(Databases databases, ServerOptions
         long deleted;
         await using (var session = await Db.BeginWriteAsync(ct))
         {
-            deleted = await session.ExecAsync("DELETE FROM telemetry_events WHERE received_at < @c", ct, ("@c", Db.Time(cutoff)));
-            var count = Convert.ToInt64(await session.ScalarAsync("SELECT COUNT(*) FROM telemetry_events", ct), CultureInfo.InvariantCulture);
+            deleted = Convert.ToInt64(await session.ScalarAsync("SELECT COALESCE(SUM(events), 0) FROM telemetry_batches WHERE received_at < @c", ct,
+                ("@c", Db.Time(cutoff))), CultureInfo.InvariantCulture);
+            await session.ExecAsync("DELETE FROM telemetry_batches WHERE received_at < @c", ct, ("@c", Db.Time(cutoff)));
+            var count = Convert.ToInt64(await session.ScalarAsync("SELECT COALESCE(SUM(events), 0) FROM telemetry_batches", ct), CultureInfo.InvariantCulture);
             // Down to 90%, not to the cap: ingest resumes with room, rather than flapping at the limit.
             var excess = count - _limits.MaxStoredEvents * 9 / 10;
             if (count >= _limits.MaxStoredEvents && excess > 0)
             {
-                deleted += await session.ExecAsync(
-                    "DELETE FROM telemetry_events WHERE id IN (SELECT id FROM telemetry_events ORDER BY received_at, id LIMIT @n)", ct, ("@n", excess));
-                count -= excess;
+                // The oldest whole batches that hold at least the excess.
+                var oldest = await Sql.QueryAsync(session.Connection, session.Transaction,
+                    "SELECT id, events FROM telemetry_batches ORDER BY id LIMIT @n", r => (Id: r.GetInt64(0), Events: r.GetInt64(1)), ct, ("@n", excess));
+                long cut = 0, trimmed = 0;
+                foreach (var (id, events) in oldest)
+                {
+                    (cut, trimmed) = (id, trimmed + events);
+                    if (trimmed >= excess)
+                    {
+                        break;
+                    }
+                }
+                await session.ExecAsync("DELETE FROM telemetry_batches WHERE id <= @cut", ct, ("@cut", cut));
+                deleted += trimmed;
+                count -= trimmed;
             }
             await session.CommitAsync(ct);
             Interlocked.Exchange(ref _stored, count);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Telemetry;
@@ -17,7 +19,9 @@ public interface ITelemetryStore
 
 /// <summary>
 /// The telemetry database (its own SQLite file, or its own PostgreSQL pool): a burst of telemetry
-/// takes this database's lock and connections, never those a configuration write needs.
+/// takes this database's lock and connections, never those a configuration write needs. Events are
+/// kept as they were accepted, one row per batch (its validated events as a JSON array): a row per
+/// event made SQLite's inserts the ceiling of ingest.
 /// </summary>
 public sealed class TelemetryStore(Databases databases) : ITelemetryStore
 {
@@ -26,31 +30,73 @@ public sealed class TelemetryStore(Databases databases) : ITelemetryStore
     public async Task AppendAsync(IReadOnlyList<TelemetryRecord> batch, CancellationToken ct = default)
     {
         await using var session = await Db.BeginWriteAsync(ct);
-        // One prepared command, rebound per row: a group commit can hold thousands of events.
+        // One prepared command, rebound per row: a group commit can hold hundreds of batches.
         await using var insert = Sql.Command(session.Connection, session.Transaction,
-            "INSERT INTO telemetry_events (id, received_at, program, instance, type, at, payload) VALUES (@id, @r, @p, @i, @t, @a, @j)",
-            ("@id", ""), ("@r", ""), ("@p", ""), ("@i", ""), ("@t", ""), ("@a", ""), ("@j", ""));
-        foreach (var e in batch)
+            "INSERT INTO telemetry_batches (received_at, program, instance, events, payload) VALUES (@r, @p, @i, @n, @j)",
+            ("@r", ""), ("@p", ""), ("@i", ""), ("@n", 0), ("@j", ""));
+        var payload = new StringBuilder();
+        for (var start = 0; start < batch.Count;)
         {
-            insert.Parameters[0].Value = e.Id;
-            insert.Parameters[1].Value = Db.Time(e.ReceivedAt);
-            insert.Parameters[2].Value = e.Program;
-            insert.Parameters[3].Value = e.Instance;
-            insert.Parameters[4].Value = e.Type;
-            insert.Parameters[5].Value = Db.Time(e.At);
-            insert.Parameters[6].Value = e.PayloadJson;
+            // The events of one posted batch arrive together: same instance, program and arrival time.
+            var first = batch[start];
+            var end = start + 1;
+            while (end < batch.Count && batch[end].Instance == first.Instance && batch[end].Program == first.Program
+                && batch[end].ReceivedAt == first.ReceivedAt)
+            {
+                end++;
+            }
+            payload.Clear().Append('[');
+            for (var i = start; i < end; i++)
+            {
+                payload.Append(i > start ? "," : "").Append(batch[i].PayloadJson);
+            }
+            payload.Append(']');
+            insert.Parameters[0].Value = Db.Time(first.ReceivedAt);
+            insert.Parameters[1].Value = first.Program;
+            insert.Parameters[2].Value = first.Instance;
+            insert.Parameters[3].Value = end - start;
+            insert.Parameters[4].Value = payload.ToString();
             await insert.ExecuteNonQueryAsync(ct);
+            start = end;
         }
         await session.CommitAsync(ct);
     }
 
-    public async Task<long> CountAsync(string program, string? type = null, CancellationToken ct = default) =>
-        Convert.ToInt64(await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry_events WHERE program = @p AND (@t = '' OR type = @t)", ct,
-            ("@p", program), ("@t", type ?? "")), CultureInfo.InvariantCulture);
+    public async Task<long> CountAsync(string program, string? type = null, CancellationToken ct = default)
+    {
+        if (type is null)
+        {
+            return Convert.ToInt64(await Db.ScalarAsync("SELECT COALESCE(SUM(events), 0) FROM telemetry_batches WHERE program = @p", ct,
+                ("@p", program)), CultureInfo.InvariantCulture);
+        }
+        var events = Db.Dialect == SqlDialect.Sqlite
+            ? "SELECT COUNT(*) FROM telemetry_batches b, json_each(b.payload) e WHERE b.program = @p AND json_extract(e.value, '$.type') = @t"
+            : "SELECT COUNT(*) FROM telemetry_batches b, jsonb_array_elements(b.payload::jsonb) e WHERE b.program = @p AND e->>'type' = @t";
+        return Convert.ToInt64(await Db.ScalarAsync(events, ct, ("@p", program), ("@t", type)), CultureInfo.InvariantCulture);
+    }
 
-    public async Task<IReadOnlyList<TelemetryRecord>> ReadAsync(string program, int limit, CancellationToken ct = default) =>
-        await Db.QueryAsync(
-            "SELECT id, received_at, program, instance, type, at, payload FROM telemetry_events WHERE program = @p ORDER BY received_at DESC, id LIMIT @l",
-            r => new TelemetryRecord(r.GetString(0), Db.ReadTime(r, 1), r.GetString(2), r.GetString(3), r.GetString(4), Db.ReadTime(r, 5), r.GetString(6)),
+    /// <summary>The newest <paramref name="limit"/> events of a program, newest batch first, each batch's events in the order sent.</summary>
+    public async Task<IReadOnlyList<TelemetryRecord>> ReadAsync(string program, int limit, CancellationToken ct = default)
+    {
+        var batches = await Db.QueryAsync(
+            "SELECT id, received_at, instance, payload FROM telemetry_batches WHERE program = @p ORDER BY id DESC LIMIT @l",
+            r => (Id: r.GetInt64(0), ReceivedAt: Db.ReadTime(r, 1), Instance: r.GetString(2), Payload: r.GetString(3)),
             ct, ("@p", program), ("@l", (long)limit));
+        var records = new List<TelemetryRecord>();
+        foreach (var b in batches)
+        {
+            using var events = JsonDocument.Parse(b.Payload);
+            var index = 0;
+            foreach (var e in events.RootElement.EnumerateArray())
+            {
+                if (records.Count == limit)
+                {
+                    return records;
+                }
+                records.Add(new TelemetryRecord(string.Create(CultureInfo.InvariantCulture, $"{b.Id}.{index++}"), b.ReceivedAt, program, b.Instance,
+                    e.GetProperty("type").GetString()!, e.GetProperty("at").GetDateTimeOffset(), e.GetRawText()));
+            }
+        }
+        return records;
+    }
 }

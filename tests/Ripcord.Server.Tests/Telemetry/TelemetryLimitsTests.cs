@@ -57,8 +57,9 @@ public sealed class TelemetryLimitsTests
         Assert.Equal(100, await server.StoredAsync());
         await OverrideAsync(server, "w1");
 
+        // Trimmed to at most 90% of the cap, by whole batches, oldest first: the 30-event batch goes, the 70 stay.
         await capacity.PruneAsync(default);
-        Assert.Equal(90, await server.StoredAsync());
+        Assert.Equal(70, await server.StoredAsync());
         await server.PostTelemetryAsync(key, TelemetryClient.Sends(server, "web-1", 5)).ExpectAsync(HttpStatusCode.Accepted);
     }
 
