@@ -17,6 +17,9 @@ using Ripcord.Server.Stages;
 using Ripcord.Server.Storage;
 using Ripcord.Server.Streaming;
 using Ripcord.Server.Telemetry;
+using Ripcord.Server.Metrics;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Ripcord.Server.Webhooks;
 
 namespace Ripcord.Server;
@@ -50,6 +53,13 @@ public sealed record ServerOptions
     public int StreamSendBufferBytes { get; init; } = 128 * 1024;
     /// <summary>Per-key rate, instance cap, retention, store cap and reserved disk space for SDK telemetry.</summary>
     public TelemetryLimits Telemetry { get; init; } = new();
+    /// <summary>
+    /// Set when one process hosts several servers (tests, harnesses): each then exports only its own instruments,
+    /// under a meter of its own. A listener such as OpenTelemetry's sees every meter of a name in the process.
+    /// </summary>
+    public string? MeterScope { get; init; }
+    /// <summary>SQLite only: space kept in a preallocated file so the server can start on a volume filled to the last byte (<see cref="ReservedSpace"/>); 0 for none.</summary>
+    public long ReservedSpaceBytes { get; init; } = ReservedSpace.DefaultBytes;
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>
@@ -80,7 +90,7 @@ public static class RipcordServer
             var observer = sp.GetService<IWriteObserver>();
             return options.PostgresConnectionString is { } pg
                 ? Databases.Postgres(pg, logs, observer)
-                : Databases.Sqlite(options.DataDirectory, logs, observer);
+                : Databases.Sqlite(options.DataDirectory, logs, observer, options.ReservedSpaceBytes);
         });
         services.AddSingleton<ReadinessProbe>();
         services.AddSingleton<IRevisionStore, RevisionStore>();
@@ -121,6 +131,29 @@ public static class RipcordServer
         services.AddSingleton<VerificationTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<VerificationTracker>());
         services.AddSingleton<KillSwitchService>();
+        services.AddSingleton<ServerMetrics>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServerMetrics>());
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("ripcord"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(ServerMetrics.MeterNameFor(options), FailedAuthentications.MeterName, "Microsoft.AspNetCore.Hosting")
+                    // ASP.NET Core's own request histogram, under Ripcord's name, with bounded labels (no path, no client).
+                    .AddView("http.server.request.duration", new ExplicitBucketHistogramConfiguration
+                    {
+                        Name = "ripcord.http.server.request.duration",
+                        TagKeys = ["http.request.method", "http.route", "http.response.status_code"],
+                        Boundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+                    })
+                    .AddView(instrument => instrument.Meter.Name == "Microsoft.AspNetCore.Hosting"
+                        && instrument.Name != "http.server.request.duration" ? MetricStreamConfiguration.Drop : null)
+                    .AddPrometheusExporter();
+                // The standard switch: with an OTLP endpoint configured, the same metrics are pushed there too.
+                if (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 })
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -155,6 +188,10 @@ public static class RipcordServer
             .WithTags("Health").WithName("Ready").WithSummary("The configuration store takes a write").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous();
         app.MapOfrep();
+        // Prometheus text format; scraped with any person's token (a viewer's is enough): labels carry no user data.
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata(["GET"]))
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead))
+            .WithTags("Health").WithName("Metrics").WithSummary("Server and telemetry metrics in Prometheus text format");
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()

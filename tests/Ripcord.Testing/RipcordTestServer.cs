@@ -89,6 +89,8 @@ public sealed class RipcordTestServer : IAsyncDisposable
             // Test data lives on /dev/shm, which a container may cap at 64 MB: below the production reserve, every
             // telemetry post would be refused. Tests of the reserve set their own.
             Telemetry = new TelemetryLimits { ReservedFreeBytes = 0 },
+            ReservedSpaceBytes = 0, // likewise; FullDiskTests set it
+            MeterScope = Guid.NewGuid().ToString("N"), // many servers share a test process: each exports only its own metrics
         };
         options = customize?.Invoke(options) ?? options;
         if (options.DataDirectory != directory)

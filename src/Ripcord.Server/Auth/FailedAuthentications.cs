@@ -15,7 +15,8 @@ public sealed partial class FailedAuthentications : IDisposable
 {
     public const int LogEvery = 10_000;
 
-    private static readonly Meter Meter = new("Ripcord.Server.Auth");
+    public const string MeterName = "Ripcord.Server.Auth";
+    private static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> FailureCounter = Meter.CreateCounter<long>("ripcord.auth.failures", description: "failed authentications");
     private static readonly Counter<long> ThrottledCounter = Meter.CreateCounter<long>("ripcord.auth.throttled", description: "requests answered 429 after too many failed authentications from one address");
 

@@ -9,7 +9,7 @@ using Ripcord.Server.Storage;
 namespace Ripcord.Server.KillSwitches;
 
 /// <summary>Stores a verification's decision: on the activation, on the incident's timeline, in the audit log (as the server), in one transaction.</summary>
-public sealed class VerificationRecorder(Databases databases, WorkflowDocs docs, IncidentService incidents, IAuditLog audit)
+public sealed class VerificationRecorder(Databases databases, WorkflowDocs docs, IncidentService incidents, IAuditLog audit, Metrics.ServerMetrics metrics)
 {
     public async Task RecordAsync(KillSwitchRecord record, VerificationResult result, CancellationToken ct)
     {
@@ -31,5 +31,6 @@ public sealed class VerificationRecorder(Databases databases, WorkflowDocs docs,
         await incidents.NotifyAsync(session, verified ? "killswitch.verified" : "killswitch.verification-failed", record.Program,
             new { activation = record.Id, record.Level, record.Scope, incident = record.IncidentId, verification = result }, ct);
         await session.CommitAsync(ct);
+        metrics.Verified(verified);
     }
 }

@@ -5,7 +5,7 @@ namespace Ripcord.Server.Storage;
 /// under one lock) and telemetry (raw SDK events — never that lock). On SQLite they are two files
 /// in the data directory; on PostgreSQL one database reached through two pools.
 /// </summary>
-public sealed class Databases(SqlDatabase config, SqlDatabase telemetry, ILogger? log = null) : IDisposable
+public sealed class Databases(SqlDatabase config, SqlDatabase telemetry, ILogger? log = null, long reservedSpaceBytes = 0) : IDisposable
 {
     public SqlDatabase Config { get; } = config;
     public SqlDatabase Telemetry { get; } = telemetry;
@@ -13,10 +13,11 @@ public sealed class Databases(SqlDatabase config, SqlDatabase telemetry, ILogger
     public const string ConfigFile = "ripcord.db";
     public const string TelemetryFile = "telemetry.db";
 
-    public static Databases Sqlite(string dataDirectory, ILoggerFactory? logs = null, IWriteObserver? observer = null) => new(
+    /// <summary>The two SQLite files in <paramref name="dataDirectory"/>, with a start-up reserve of <paramref name="reservedSpaceBytes"/> (<see cref="ReservedSpace"/>).</summary>
+    public static Databases Sqlite(string dataDirectory, ILoggerFactory? logs = null, IWriteObserver? observer = null, long reservedSpaceBytes = 0) => new(
         new SqliteDatabase(Path.Combine(dataDirectory, ConfigFile), "configuration", Migrations.Config, logs, observer),
         new SqliteDatabase(Path.Combine(dataDirectory, TelemetryFile), "telemetry", Migrations.Telemetry, logs),
-        logs?.CreateLogger<Databases>());
+        logs?.CreateLogger<Databases>(), reservedSpaceBytes);
 
     public static Databases Postgres(string connectionString, ILoggerFactory? logs = null, IWriteObserver? observer = null) => new(
         new PostgresDatabase(connectionString, "configuration", Migrations.Config, logs, observer),
@@ -25,7 +26,7 @@ public sealed class Databases(SqlDatabase config, SqlDatabase telemetry, ILogger
     /// <summary>Migrates both, and on SQLite moves telemetry that an earlier release kept in the configuration file.</summary>
     public async Task MigrateAsync(CancellationToken ct)
     {
-        if (Config is SqliteDatabase sqlite && ReservedSpace.Prepare(Path.GetDirectoryName(Path.GetFullPath(sqlite.Path))!) is > 0 and var released)
+        if (Config is SqliteDatabase sqlite && ReservedSpace.Prepare(Path.GetDirectoryName(Path.GetFullPath(sqlite.Path))!, reservedSpaceBytes) is > 0 and var released)
         {
             log?.LogWarning("The data volume is full: released {Bytes} bytes of reserved space ({File}) to start; writes answer 503 until there is room",
                 released, ReservedSpace.FileName);

@@ -10,11 +10,18 @@ namespace Ripcord.Server.Storage;
 public static class ReservedSpace
 {
     public const string FileName = "reserved-space";
-    public const long Bytes = 4L * 1024 * 1024;
+    public const long DefaultBytes = 4L * 1024 * 1024;
 
-    /// <summary>Releases the reserve when the volume is (nearly) full, or makes it when there is room; returns the bytes released.</summary>
-    public static long Prepare(string dataDirectory)
+    /// <summary>
+    /// Releases the reserve when the volume has less than <paramref name="bytes"/> free, or makes it when there is
+    /// room for it twice over; returns the bytes released. With <paramref name="bytes"/> 0 there is no reserve.
+    /// </summary>
+    public static long Prepare(string dataDirectory, long bytes)
     {
+        if (bytes <= 0)
+        {
+            return 0;
+        }
         Directory.CreateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, FileName);
         long free;
@@ -27,18 +34,18 @@ public static class ReservedSpace
             return 0; // cannot tell: leave things as they are
         }
         var exists = File.Exists(path);
-        if (exists && free < Bytes)
+        if (exists && free < bytes)
         {
             var released = new FileInfo(path).Length;
             File.Delete(path);
             return released;
         }
-        if (!exists && free >= 2 * Bytes)
+        if (!exists && free >= 2 * bytes)
         {
             try
             {
                 // Preallocated (fallocate), not sparse: the blocks are really taken, without writing them.
-                using var reserve = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, Bytes);
+                using var reserve = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, bytes);
             }
             catch (IOException)
             {

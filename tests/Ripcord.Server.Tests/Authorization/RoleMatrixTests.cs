@@ -92,6 +92,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["POST /ofrep/v1/evaluate/flags/{**key}"] = (_, t) => Send(HttpMethod.Post, "/ofrep/v1/evaluate/flags/F1", t,
             Json(new { context = new { targetingKey = "u-1", workspaceId = "w-1" } })),
         ["GET /ofrep/v1/configuration"] = (_, t) => Send(HttpMethod.Get, "/ofrep/v1/configuration", t),
+        ["GET /metrics"] = (_, t) => Send(HttpMethod.Get, "/metrics", t),
         ["POST /api/v1/programs/{program}/incidents"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/incidents", t,
             Json(new { @class = "P3", severity = "high", trigger = "publish-ack-failures", summary = "roles" })),
         ["GET /api/v1/programs/{program}/incidents"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/incidents", t),

@@ -19,6 +19,7 @@ public sealed class FullDiskTests
         customize: o => o with
         {
             DataDirectory = volume.Path,
+            ReservedSpaceBytes = ReservedSpace.DefaultBytes, // what lets a restart on a volume full to the last byte start at all
             Telemetry = o.Telemetry with { ReservedFreeBytes = reserve, EventsPerSecondPerKey = 1_000_000, BurstEventsPerKey = 1_000_000 },
         });
 
