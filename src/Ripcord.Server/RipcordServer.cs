@@ -88,6 +88,8 @@ public static class RipcordServer
         services.AddSingleton<IAuditLog, AuditStore>();
         services.AddSingleton<ITokenStore, TokenStore>();
         services.AddSingleton<ITelemetryStore, TelemetryStore>();
+        services.AddSingleton<TelemetryAggregates>();
+        services.AddSingleton<ITelemetryFigures, AggregatedTelemetryFigures>();
         services.AddSingleton<TelemetryStats>();
         services.AddSingleton<TelemetryWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryWriter>());

@@ -1,11 +1,15 @@
 using System.Globalization;
+using Ripcord.Core.Telemetry.Aggregation;
 using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Telemetry;
 
-/// <summary>One SDK telemetry event as stored: raw, for later aggregation.</summary>
+/// <summary>
+/// One SDK telemetry event as stored, raw. <see cref="Facts"/> is what the validator read of it for
+/// aggregation (null for a record read back: it is then parsed from the payload).
+/// </summary>
 public sealed record TelemetryRecord(string Id, DateTimeOffset ReceivedAt, string Program, string Instance, string Type,
-    DateTimeOffset At, string PayloadJson);
+    DateTimeOffset At, string PayloadJson, TelemetryFacts? Facts = null);
 
 /// <summary>Raw SDK telemetry. A batch is stored whole or not at all.</summary>
 public interface ITelemetryStore
@@ -17,10 +21,14 @@ public interface ITelemetryStore
 
 /// <summary>
 /// The telemetry database (its own SQLite file, or its own PostgreSQL pool): a burst of telemetry
-/// takes this database's lock and connections, never those a configuration write needs.
+/// takes this database's lock and connections, never those a configuration write needs. A batch's
+/// aggregates (docs/telemetry.md) are added in the same transaction as its raw events, so what was
+/// acknowledged is counted once, across restarts too.
 /// </summary>
-public sealed class TelemetryStore(Databases databases) : ITelemetryStore
+public sealed class TelemetryStore(Databases databases, ServerOptions? options = null) : ITelemetryStore
 {
+    private readonly AggregationOptions _aggregation = (options ?? new ServerOptions()).Telemetry.Aggregation;
+
     private SqlDatabase Db => databases.Telemetry;
 
     public async Task AppendAsync(IReadOnlyList<TelemetryRecord> batch, CancellationToken ct = default)
@@ -30,8 +38,11 @@ public sealed class TelemetryStore(Databases databases) : ITelemetryStore
         await using var insert = Sql.Command(session.Connection, session.Transaction,
             "INSERT INTO telemetry_events (id, received_at, program, instance, type, at, payload) VALUES (@id, @r, @p, @i, @t, @a, @j)",
             ("@id", ""), ("@r", ""), ("@p", ""), ("@i", ""), ("@t", ""), ("@a", ""), ("@j", ""));
+        // Aggregated in memory first: the SQL below is one upsert per distinct bucket, not per event.
+        var aggregator = new TelemetryAggregator(_aggregation);
         foreach (var e in batch)
         {
+            aggregator.Add(new TelemetryObservation(e.Program, e.Type, e.At, e.ReceivedAt, e.Facts ?? TelemetryFacts.FromPayload(e.PayloadJson)));
             insert.Parameters[0].Value = e.Id;
             insert.Parameters[1].Value = Db.Time(e.ReceivedAt);
             insert.Parameters[2].Value = e.Program;
@@ -41,6 +52,7 @@ public sealed class TelemetryStore(Databases databases) : ITelemetryStore
             insert.Parameters[6].Value = e.PayloadJson;
             await insert.ExecuteNonQueryAsync(ct);
         }
+        await TelemetryAggregates.WriteAsync(session, aggregator.Build(), ct);
         await session.CommitAsync(ct);
     }
 
