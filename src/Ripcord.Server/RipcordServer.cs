@@ -160,7 +160,7 @@ public static class RipcordServer
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
-            .MapStreaming().MapTelemetry().MapOverrideGrants()
+            .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
             .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks();
         return app;
     }
