@@ -11,7 +11,7 @@ namespace Ripcord.Server.Telemetry;
 /// <summary>The filters a dashboard was read with (null: not filtered).</summary>
 public sealed record MetricsFilter(string? Workspace, int? Tier, string? Cohort);
 
-/// <summary>A dashboard's figures for one group: a tier (<c>"0"</c>–<c>"2"</c>) or a workspace; null key: events without one.</summary>
+/// <summary>A dashboard's figures for one group with operations or fallbacks in it: a tier (<c>"0"</c>–<c>"2"</c>) or a workspace; null key: events without one.</summary>
 public sealed record MetricsGroup(string? Key, DashboardFigures Figures);
 
 /// <summary>One step: its start and figures (mode-adoption: also by tier).</summary>
@@ -136,6 +136,8 @@ public static class MetricsApi
     [
         .. rows.GroupBy(r => r.Group)
             .Select(g => (g.Key, Measures: Sum(g)))
+            // Only groups the dashboard has something to say about (a session has no tier, a heartbeat no workspace).
+            .Where(g => g.Measures[Measure.Modes] + g.Measures[Measure.Fallbacks] > 0)
             .OrderByDescending(g => g.Measures[Measure.Modes]).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Take(limit)
             .OrderBy(g => g.Key, StringComparer.Ordinal)

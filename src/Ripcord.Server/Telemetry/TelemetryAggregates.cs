@@ -110,7 +110,8 @@ public sealed class TelemetryAggregates(Databases databases)
             _ => "''",
         };
         var sql = $"SELECT bucket, {group}, {string.Join(", ", Columns.Select(c => $"SUM({c})"))}, MIN(first_at) FROM telemetry_buckets "
-            + $"WHERE {where} GROUP BY bucket, {group} ORDER BY bucket";
+            // PostgreSQL refuses a constant in GROUP BY: ungrouped reads group by the bucket alone.
+            + $"WHERE {where} GROUP BY bucket{(grouping == AggregateGrouping.None ? "" : ", " + group)} ORDER BY bucket";
         var rows = await Db.QueryAsync(sql, r =>
         {
             var values = new long[Columns.Length];
