@@ -51,6 +51,7 @@ public static class CliApp
             AuditCommands.Create(verbs),
             TokenCommands.Create(verbs),
             ClientsCommands.Create(verbs),
+            MetricsCommands.Create(verbs),
             IncidentCommands.Create(verbs),
             KillSwitchCommands.Create(verbs),
             GrantCommands.Create(verbs),

@@ -98,6 +98,8 @@ public static class RipcordServer
         services.AddSingleton<IAuditLog, AuditStore>();
         services.AddSingleton<ITokenStore, TokenStore>();
         services.AddSingleton<ITelemetryStore, TelemetryStore>();
+        services.AddSingleton<TelemetryAggregates>();
+        services.AddSingleton<ITelemetryFigures, AggregatedTelemetryFigures>();
         services.AddSingleton<TelemetryStats>();
         services.AddSingleton<TelemetryWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryWriter>());
@@ -195,7 +197,7 @@ public static class RipcordServer
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
-            .MapStreaming().MapTelemetry().MapOverrideGrants()
+            .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
             .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks();
         return app;
     }

@@ -16,6 +16,7 @@ using Ripcord.Server.Programs;
 using Ripcord.Server.Revisions;
 using Ripcord.Server.Stages;
 using Ripcord.Server.Streaming;
+using Ripcord.Server.Telemetry;
 using Ripcord.Server.Webhooks;
 
 namespace Ripcord.Cli.Api;
@@ -190,6 +191,21 @@ public sealed class RipcordApiClient : IDisposable
     public Task<ApiResponse<ClientsView>> ListClientsAsync(string program, int? limit = null, string? after = null, CancellationToken ct = default) =>
         GetAsync<ClientsView>(ProgramPath(program, "clients") + Query(("limit", limit))
             + (after is null ? "" : (limit is null ? "?" : "&") + "after=" + Uri.EscapeDataString(after)), ct);
+
+    // ---- metrics -------------------------------------------------------------------------------
+
+    /// <summary>A telemetry dashboard; every argument but the dashboard is optional (the server's defaults: the last hour, a step fitting the range).</summary>
+    public Task<ApiResponse<MetricsView>> GetMetricsAsync(string program, string dashboard, string? from = null, string? to = null, string? step = null,
+        string? workspace = null, int? tier = null, string? cohort = null, CancellationToken ct = default)
+    {
+        var query = new (string Name, string? Value)[]
+        {
+            ("from", from), ("to", to), ("step", step), ("workspace", workspace),
+            ("tier", tier?.ToString(CultureInfo.InvariantCulture)), ("cohort", cohort),
+        }.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return GetAsync<MetricsView>(ProgramPath(program, "metrics", dashboard)
+            + (query.Count == 0 ? "" : "?" + string.Join('&', query)), ct);
+    }
 
     // ---- webhooks ------------------------------------------------------------------------------
 

@@ -61,6 +61,12 @@ public sealed class SqliteDatabase(string path, string name, string migrationSet
             await Sql.ExecAsync(c, null, "PRAGMA journal_mode = WAL", ct);
         }
         Migrations.Run(Migrations.Sqlite(_connectionString), migrationSet, Dialect, logs);
+        // Moves what the migrations wrote from the write-ahead log into the database file now, while there is room:
+        // left in the log, a later checkpoint on a full disk would have to grow the file, and fail half way.
+        await using (var c = await OpenAsync(ct))
+        {
+            await Sql.ExecAsync(c, null, "PRAGMA wal_checkpoint(TRUNCATE)", ct);
+        }
     }
 
     /// <summary>Releases pooled connections to this file (before deleting it, in tests).</summary>

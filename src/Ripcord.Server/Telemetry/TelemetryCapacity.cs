@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ripcord.Core.Telemetry.Aggregation;
 using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Telemetry;
@@ -74,7 +75,7 @@ public sealed partial class TelemetryCapacity(Databases databases, ServerOptions
         return Interlocked.Read(ref _freeBytes);
     }
 
-    /// <summary>One retention pass: what is older than the retention goes, then the oldest beyond 90% of the cap.</summary>
+    /// <summary>One retention pass: what is older than the retention goes, then the oldest beyond 90% of the cap; aggregate buckets past their resolution's retention go too.</summary>
     public async Task<long> PruneAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -105,6 +106,15 @@ public sealed partial class TelemetryCapacity(Databases databases, ServerOptions
                 await session.ExecAsync("DELETE FROM telemetry_batches WHERE id <= @cut", ct, ("@cut", cut));
                 deleted += trimmed;
                 count -= trimmed;
+            }
+            // Aggregates keep their own retention per resolution (they are not counted against the event cap).
+            foreach (var (resolution, retention) in new[]
+            {
+                (AggregateResolution.Minute, _limits.MinuteRetention), (AggregateResolution.Hour, _limits.HourRetention),
+                (AggregateResolution.Day, _limits.DayRetention),
+            })
+            {
+                await TelemetryAggregates.PruneAsync(session, resolution, retention < now - DateTimeOffset.UnixEpoch ? now - retention : DateTimeOffset.UnixEpoch, ct);
             }
             await session.CommitAsync(ct);
             Interlocked.Exchange(ref _stored, count);

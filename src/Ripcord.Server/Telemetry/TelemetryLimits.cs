@@ -1,4 +1,5 @@
 using Ripcord.Core.Telemetry;
+using Ripcord.Core.Telemetry.Aggregation;
 
 namespace Ripcord.Server.Telemetry;
 
@@ -20,6 +21,18 @@ public sealed record TelemetryLimits
 
     /// <summary>Events older than this are deleted.</summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>How late (and how far ahead) an event may be and still be aggregated (docs/telemetry.md).</summary>
+    public AggregationOptions Aggregation { get; init; } = new();
+
+    /// <summary>Minute buckets older than this are deleted.</summary>
+    public TimeSpan MinuteRetention { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>Hour buckets older than this are deleted.</summary>
+    public TimeSpan HourRetention { get; init; } = TimeSpan.FromDays(90);
+
+    /// <summary>Day buckets older than this are deleted.</summary>
+    public TimeSpan DayRetention { get; init; } = TimeSpan.FromDays(400);
 
     /// <summary>The most events the telemetry store keeps: at the cap ingest is refused (507) until the pruner has deleted the oldest.</summary>
     public long MaxStoredEvents { get; init; } = 10_000_000;

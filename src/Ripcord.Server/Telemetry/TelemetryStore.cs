@@ -1,13 +1,17 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Ripcord.Core.Telemetry.Aggregation;
 using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Telemetry;
 
-/// <summary>One SDK telemetry event as stored: raw, for later aggregation.</summary>
+/// <summary>
+/// One SDK telemetry event as stored, raw. <see cref="Facts"/> is what the validator read of it for
+/// aggregation (null for a record read back: it is then parsed from the payload).
+/// </summary>
 public sealed record TelemetryRecord(string Id, DateTimeOffset ReceivedAt, string Program, string Instance, string Type,
-    DateTimeOffset At, string PayloadJson);
+    DateTimeOffset At, string PayloadJson, TelemetryFacts? Facts = null);
 
 /// <summary>Raw SDK telemetry. A batch is stored whole or not at all.</summary>
 public interface ITelemetryStore
@@ -21,10 +25,14 @@ public interface ITelemetryStore
 /// The telemetry database (its own SQLite file, or its own PostgreSQL pool): a burst of telemetry
 /// takes this database's lock and connections, never those a configuration write needs. Events are
 /// kept as they were accepted, one row per batch (its validated events as a JSON array): a row per
-/// event made SQLite's inserts the ceiling of ingest.
+/// event made SQLite's inserts the ceiling of ingest. A batch's aggregates (docs/telemetry.md) are
+/// added in the same transaction as its raw events, so what was acknowledged is counted once, across
+/// restarts too.
 /// </summary>
-public sealed class TelemetryStore(Databases databases) : ITelemetryStore
+public sealed class TelemetryStore(Databases databases, ServerOptions? options = null) : ITelemetryStore
 {
+    private readonly AggregationOptions _aggregation = (options ?? new ServerOptions()).Telemetry.Aggregation;
+
     private SqlDatabase Db => databases.Telemetry;
 
     public async Task AppendAsync(IReadOnlyList<TelemetryRecord> batch, CancellationToken ct = default)
@@ -35,6 +43,8 @@ public sealed class TelemetryStore(Databases databases) : ITelemetryStore
             "INSERT INTO telemetry_batches (received_at, program, instance, events, payload) VALUES (@r, @p, @i, @n, @j)",
             ("@r", ""), ("@p", ""), ("@i", ""), ("@n", 0), ("@j", ""));
         var payload = new StringBuilder();
+        // Aggregated in memory first: the SQL below is one upsert per distinct bucket, not per event.
+        var aggregator = new TelemetryAggregator(_aggregation);
         for (var start = 0; start < batch.Count;)
         {
             // The events of one posted batch arrive together: same instance, program and arrival time.
@@ -48,7 +58,9 @@ public sealed class TelemetryStore(Databases databases) : ITelemetryStore
             payload.Clear().Append('[');
             for (var i = start; i < end; i++)
             {
-                payload.Append(i > start ? "," : "").Append(batch[i].PayloadJson);
+                var e = batch[i];
+                aggregator.Add(new TelemetryObservation(e.Program, e.Type, e.At, e.ReceivedAt, e.Facts ?? TelemetryFacts.FromPayload(e.PayloadJson)));
+                payload.Append(i > start ? "," : "").Append(e.PayloadJson);
             }
             payload.Append(']');
             insert.Parameters[0].Value = Db.Time(first.ReceivedAt);
@@ -59,6 +71,7 @@ public sealed class TelemetryStore(Databases databases) : ITelemetryStore
             await insert.ExecuteNonQueryAsync(ct);
             start = end;
         }
+        await TelemetryAggregates.WriteAsync(session, aggregator.Build(), ct);
         await session.CommitAsync(ct);
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Ripcord.Core.Telemetry;
+using Ripcord.Core.Telemetry.Aggregation;
 using B = Ripcord.Core.Telemetry.TelemetryBatchFields;
 using F = Ripcord.Core.Telemetry.TelemetryFields;
 
@@ -13,9 +14,10 @@ public sealed record TelemetryRejection(string Code, string Message);
 
 /// <summary>
 /// A checked event. <see cref="Revision"/> is what a revision heartbeat reports applied, or the revision an
-/// operation event (send, mode) was made under.
+/// operation event (send, mode) was made under. <see cref="Facts"/> is what aggregation reads, collected while checking.
 /// </summary>
-public sealed record ValidatedEvent(string Type, DateTimeOffset At, string PayloadJson, long? Revision, string? State, string? WorkspaceId = null);
+public sealed record ValidatedEvent(string Type, DateTimeOffset At, string PayloadJson, long? Revision, string? State, string? WorkspaceId = null,
+    TelemetryFacts? Facts = null);
 
 public sealed record ValidatedBatch(string Program, string Instance, long SdkDropped, IReadOnlyList<ValidatedEvent> Events);
 
@@ -129,7 +131,9 @@ public static class TelemetryValidator
         }
         long? revision = null;
         string? state = null;
-        string? workspace = null;
+        string? workspace = null, cohort = null, transport = null, decision = null, outcome = null;
+        int? tier = null;
+        double? latency = null, count = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var buffer = new ArrayBufferWriter<byte>(256);
         using var payload = new Utf8JsonWriter(buffer);
@@ -183,11 +187,37 @@ public static class TelemetryValidator
             {
                 state = v.GetString();
             }
+            // What aggregation needs, read once here rather than parsed again from the payload.
+            switch (p.Name)
+            {
+                case F.Tier when v.ValueKind == JsonValueKind.Number:
+                    tier = v.GetInt32();
+                    break;
+                case F.Cohort when v.ValueKind == JsonValueKind.String:
+                    cohort = v.GetString();
+                    break;
+                case F.Transport when v.ValueKind == JsonValueKind.String:
+                    transport = v.GetString();
+                    break;
+                case F.Decision when v.ValueKind == JsonValueKind.String:
+                    decision = v.GetString();
+                    break;
+                case F.Outcome when v.ValueKind == JsonValueKind.String:
+                    outcome = v.GetString();
+                    break;
+                case F.AckLatencyMs:
+                    latency = v.GetDouble();
+                    break;
+                case F.Count:
+                    count = v.GetDouble();
+                    break;
+            }
             Write(payload, p.Name, v, field.Kind);
         }
         payload.WriteEndObject();
         payload.Flush();
-        return (new ValidatedEvent(type, at, Encoding.UTF8.GetString(buffer.WrittenSpan), revision, state, workspace), null);
+        return (new ValidatedEvent(type, at, Encoding.UTF8.GetString(buffer.WrittenSpan), revision, state, workspace,
+            new TelemetryFacts(workspace, tier, cohort, revision, transport, decision, outcome, latency, count)), null);
     }
 
     /// <summary>A checked value, written anew: the stored payload holds exactly what was validated.</summary>

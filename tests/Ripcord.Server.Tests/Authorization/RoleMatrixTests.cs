@@ -87,6 +87,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             events = new object[] { new { type = "mode", at = s.Clock.GetUtcNow(), tier = 1, workspaceId = "w-1", transport = "secure" } },
         })),
         ["GET /api/v1/telemetry/stats"] = (_, t) => Send(HttpMethod.Get, "/api/v1/telemetry/stats", t),
+        ["GET /api/v1/programs/{program}/metrics/{dashboard}"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/metrics/crash-free", t),
         ["POST /ofrep/v1/evaluate/flags"] = (_, t) => Send(HttpMethod.Post, "/ofrep/v1/evaluate/flags", t,
             Json(new { context = new { targetingKey = "u-1", workspaceId = "w-1" } })),
         ["POST /ofrep/v1/evaluate/flags/{**key}"] = (_, t) => Send(HttpMethod.Post, "/ofrep/v1/evaluate/flags/F1", t,

@@ -1,0 +1,39 @@
+-- Aggregated telemetry (docs/telemetry.md): one row per bucket — resolution 0 minute, 1 hour, 2 day; bucket is
+-- its start in Unix seconds (UTC) — and dimensions. A missing workspace or cohort is '', a missing tier or revision
+-- -1. Every measure is a sum, so a group commit adds to a row (upsert) in the same transaction as its raw events.
+-- first_at is the earliest event time in Unix microseconds (9223372036854775807: none).
+CREATE TABLE IF NOT EXISTS telemetry_buckets (
+    program TEXT NOT NULL, resolution BIGINT NOT NULL, bucket BIGINT NOT NULL,
+    workspace TEXT NOT NULL, tier BIGINT NOT NULL, cohort TEXT NOT NULL, revision BIGINT NOT NULL,
+    modes BIGINT NOT NULL DEFAULT 0,
+    modes_secure BIGINT NOT NULL DEFAULT 0,
+    modes_baseline BIGINT NOT NULL DEFAULT 0,
+    fallbacks BIGINT NOT NULL DEFAULT 0,
+    fallbacks_proceed BIGINT NOT NULL DEFAULT 0,
+    fallbacks_auto BIGINT NOT NULL DEFAULT 0,
+    fallbacks_prompt BIGINT NOT NULL DEFAULT 0,
+    fallbacks_blocked BIGINT NOT NULL DEFAULT 0,
+    sends BIGINT NOT NULL DEFAULT 0,
+    sends_ok BIGINT NOT NULL DEFAULT 0,
+    sends_failed BIGINT NOT NULL DEFAULT 0,
+    sends_timeout BIGINT NOT NULL DEFAULT 0,
+    divergences BIGINT NOT NULL DEFAULT 0,
+    divergence_count BIGINT NOT NULL DEFAULT 0,
+    sessions BIGINT NOT NULL DEFAULT 0,
+    crashes BIGINT NOT NULL DEFAULT 0,
+    security_signals BIGINT NOT NULL DEFAULT 0,
+    heartbeats BIGINT NOT NULL DEFAULT 0,
+    late BIGINT NOT NULL DEFAULT 0,
+    ahead BIGINT NOT NULL DEFAULT 0,
+    first_at BIGINT NOT NULL DEFAULT 9223372036854775807,
+    PRIMARY KEY (program, resolution, bucket, workspace, tier, cohort, revision));
+-- Retention deletes by resolution and age.
+CREATE INDEX IF NOT EXISTS telemetry_buckets_age ON telemetry_buckets (resolution, bucket);
+
+-- Send ack latency histograms (fixed log-scale slots, LatencyHistogram): a count per slot per bucket.
+CREATE TABLE IF NOT EXISTS telemetry_latency (
+    program TEXT NOT NULL, resolution BIGINT NOT NULL, bucket BIGINT NOT NULL,
+    workspace TEXT NOT NULL, tier BIGINT NOT NULL, cohort TEXT NOT NULL, revision BIGINT NOT NULL,
+    slot BIGINT NOT NULL, n BIGINT NOT NULL,
+    PRIMARY KEY (program, resolution, bucket, workspace, tier, cohort, revision, slot));
+CREATE INDEX IF NOT EXISTS telemetry_latency_age ON telemetry_latency (resolution, bucket);
