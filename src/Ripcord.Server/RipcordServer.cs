@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Server.Audit;
@@ -121,6 +122,11 @@ public static class RipcordServer
         services.AddSingleton<VerificationTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<VerificationTracker>());
         services.AddSingleton<KillSwitchService>();
+        services.AddSingleton<GateStore>();
+        services.AddSingleton<KnownSafeStore>();
+        services.AddSingleton<GateService>();
+        // Stand-in telemetry figures (counted from raw events) until the aggregated implementation merges and registers its own first.
+        services.TryAddSingleton<ITelemetryFigures, RawTelemetryFigures>();
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -159,7 +165,7 @@ public static class RipcordServer
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
             .MapStreaming().MapTelemetry().MapOverrideGrants()
-            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks();
+            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates();
         return app;
     }
 
