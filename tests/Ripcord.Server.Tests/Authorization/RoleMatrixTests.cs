@@ -61,7 +61,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             return Request(HttpMethod.Delete, $"/api/v1/programs/groups/overrides/{o.GetProperty("override").GetProperty("id").GetString()}", t);
         },
         ["GET /api/v1/programs/{program}/stage"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/stage", t),
-        ["PUT /api/v1/programs/{program}/stage"] = (_, t) => Send(HttpMethod.Put, "/api/v1/programs/groups/stage", t, Json(new { stage = 1 })),
+        ["PUT /api/v1/programs/{program}/stage"] = (_, t) => Send(HttpMethod.Put, "/api/v1/programs/groups/stage", t, Json(new { stage = "freeze" })),
         ["POST /api/v1/programs/{program}/evaluate"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/evaluate", t,
             Json(new { context = new { workspaceId = "w-1", tier = 1 } })),
         ["GET /api/v1/programs/{program}/revisions"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions", t),
