@@ -52,6 +52,7 @@ public sealed record GateFacts
     public required DateTimeOffset Now { get; init; }
     /// <summary>Telemetry totals over [<see cref="StageEnteredAt"/>, <see cref="Now"/>).</summary>
     public required WindowFigures Window { get; init; }
+    /// <summary>In the order they were posted.</summary>
     public ImmutableArray<GateCheck> Checks { get; init; } = [];
     public ImmutableArray<SecuritySignoff> Signoffs { get; init; } = [];
     public ImmutableArray<SupportLoadFigure> SupportLoad { get; init; } = [];

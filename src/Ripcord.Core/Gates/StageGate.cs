@@ -48,11 +48,11 @@ public static class StageGate
         return Entry(N.PostActionReviews, open.Count == 0, $"{open.Count} open", "0 open", Ids(open, $"{f.Reviews.Length} reviews, all completed"));
     }
 
-    /// <summary>The latest check of each target for the kind and target stage.</summary>
+    /// <summary>The latest check of each target for the kind and target stage: by time, then by order of posting (the facts' order).</summary>
     private static List<GateCheck> Latest(GateFacts f, CheckKind kind) =>
         [.. f.Checks.Where(c => c.Kind == kind && string.Equals(c.Stage, f.TargetStage, StringComparison.Ordinal))
             .GroupBy(c => c.Target, StringComparer.Ordinal)
-            .Select(g => g.OrderBy(c => c.PostedAt).ThenBy(c => c.Id, StringComparer.Ordinal).Last())
+            .Select(g => g.OrderBy(c => c.PostedAt).Last())
             .OrderBy(c => c.Target, StringComparer.Ordinal)];
 
     private static string Describe(GateCheck c) => $"{c.Target} {c.Status.ToString().ToLowerInvariant()} {c.Evidence}";

@@ -21,7 +21,7 @@ public sealed class GateStore(Databases databases)
         ("@c", c.Commit), ("@at", s.Database.Time(c.PostedAt)), ("@by", c.PostedBy));
 
     public Task<List<GateCheck>> ChecksAsync(string program, CancellationToken ct) => Db.QueryAsync(
-        "SELECT id, kind, stage, target, status, evidence, commit_sha, posted_at, posted_by FROM gate_checks WHERE program = @p ORDER BY posted_at, id",
+        "SELECT id, kind, stage, target, status, evidence, commit_sha, posted_at, posted_by FROM gate_checks WHERE program = @p ORDER BY seq",
         r => new GateCheck(r.GetString(0), Enum.Parse<CheckKind>(r.GetString(1), true), r.GetString(2), r.GetString(3),
             Enum.Parse<CheckStatus>(r.GetString(4), true), r.GetString(5), r.NullableString(6), Db.ReadTime(r, 7), r.GetString(8)),
         ct, ("@p", program));

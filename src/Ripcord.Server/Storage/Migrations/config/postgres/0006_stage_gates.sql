@@ -1,8 +1,10 @@
 -- Stage gates (SPEC §3): CI check results, security sign-offs, operator support load and
 -- known-safe revisions. Append-only but for support load (one figure per program and period,
 -- replaced when posted again) and written in the same transaction as the audit row of the post.
+-- seq: the order of posting, so two posts in the same instant still have a latest.
 CREATE TABLE gate_checks (
-    id TEXT PRIMARY KEY,
+    seq BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     program TEXT NOT NULL,
     kind TEXT NOT NULL,
     stage TEXT NOT NULL,
