@@ -47,7 +47,7 @@ public static class StagesApi
 
     private static async Task<Results<Ok<StageView>, ProblemHttpResult>> PutAsync(
         string program, StageBody body, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
-        ProgramWriter writer, ProgramRegistry registry)
+        ProgramWriter writer, ProgramRegistry registry, IAuditLog audit, ReviewService reviews, TimeProvider clock)
     {
         registry.Current(program);
         var (ifMatch, badIfMatch) = RequestReading.IfMatch(ifMatchHeader);
@@ -75,24 +75,21 @@ public static class StagesApi
                 return Problems.BadRequest($"a break-glass stage move past the gates needs a reason (at most {GateService.MaxTextLength} characters); "
                     + $"otherwise use POST /api/v1/programs/{program}/stage/advance", "reason");
             }
-            breakGlass = (session, result, ct) => BreakGlassAsync(session, result, program, stage, body.Reason, actor, context.RequestServices, ct);
+            var reason = body.Reason;
+            breakGlass = async (session, result, ct) =>
+            {
+                // The move's own audit row, with its reason, and its post-action review, in the move's transaction.
+                var now = SqlDatabase.Storable(clock.GetUtcNow());
+                var from = result.Before?.Stage ?? "";
+                await audit.AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, AuditAction.StageBreakGlass,
+                    $"stage:{program}", JsonSerializer.Serialize(new { stage = from }), JsonSerializer.Serialize(new { stage, reason, revision = result.Revision })), ct);
+                await reviews.OpenAsync(session, program, AuditAction.StageBreakGlass, $"stage:{program}",
+                    $"break-glass stage move {from} → {stage} past the gates: {reason}", null, actor.Principal, now, ct);
+            };
         }
         var outcome = await writer.ExecuteAsync(program, new SetStage(stage), actor, ifMatch, context.RequestAborted, breakGlass);
         RequestReading.SetRevision(context.Response, outcome.Revision);
         return TypedResults.Ok(View(registry.Current(program)) with { Unchanged = outcome.Unchanged });
-    }
-
-    /// <summary>The break-glass move's own audit row (with its reason) and its post-action review, in the move's transaction.</summary>
-    private static async Task BreakGlassAsync(WriteSession session, WriteResult result, string program, string stage, string reason, Actor actor,
-        IServiceProvider services, CancellationToken ct)
-    {
-        var now = SqlDatabase.Storable(services.GetRequiredService<TimeProvider>().GetUtcNow());
-        var from = result.Before?.Stage ?? "";
-        await services.GetRequiredService<IAuditLog>().AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name,
-            AuditAction.StageBreakGlass, $"stage:{program}", JsonSerializer.Serialize(new { stage = from }),
-            JsonSerializer.Serialize(new { stage, reason, revision = result.Revision })), ct);
-        await services.GetRequiredService<ReviewService>().OpenAsync(session, program, AuditAction.StageBreakGlass, $"stage:{program}",
-            $"break-glass stage move {from} → {stage} past the gates: {reason}", null, actor.Principal, now, ct);
     }
 
     private static StageView View(CompiledProgram p) => new(
