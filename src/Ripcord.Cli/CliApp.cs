@@ -58,6 +58,7 @@ public static class CliApp
             ReviewCommands.Create(verbs),
             FreezeCommands.Create(verbs),
             WebhookCommands.Create(verbs),
+            .. GateCommands.Create(verbs),
             .. ConfigCommands.Create(verbs),
             ReadyCommand.Create(verbs),
             .. VersionCommand.Create(verbs),

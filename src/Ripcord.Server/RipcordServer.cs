@@ -156,6 +156,9 @@ public static class RipcordServer
                     metrics.AddOtlpExporter();
                 }
             });
+        services.AddSingleton<GateStore>();
+        services.AddSingleton<KnownSafeStore>();
+        services.AddSingleton<GateService>();
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -198,7 +201,7 @@ public static class RipcordServer
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
             .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
-            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks();
+            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates();
         return app;
     }
 

@@ -48,7 +48,7 @@ public sealed class GroupsScenario : IAsyncLifetime
 
         await s.PutJsonAsync("api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w-pilot-1", "w-pilot-2", "w-frozen" } });
         await s.PutJsonAsync("api/v1/programs/groups/cohorts/pilot-secure", new { workspaces = new[] { "w-pilot-1" } });
-        await s.PutJsonAsync("api/v1/programs/groups/stage", new { stage = 1 });
+        await s.SetStageAsync(1);
         await Override("groups.send.enabled", "workspace:w-pilot-2", false, null);
         await Override("groups.create.enabled", "cohort:tier-eligible", false, null);
         await Override("groups.transport.baseline.enabled", "cohort:limited-ga", false, null);

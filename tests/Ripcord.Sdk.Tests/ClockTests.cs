@@ -57,7 +57,7 @@ public sealed class ClockTests
     {
         await using var server = await SdkTestServer.StartAsync();
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1" } });
-        await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
+        await server.SetStageAsync(1);
         var noExpiry = await server.OverrideAsync("F3", "workspace:w1", true);
         var clock = new CountingClock(DateTimeOffset.UtcNow);
         await using var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")) with { Clock = clock });

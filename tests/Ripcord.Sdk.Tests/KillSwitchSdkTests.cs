@@ -48,7 +48,7 @@ public sealed class KillSwitchSdkTests
         await using var server = await SdkTestServer.StartAsync();
         var key = await server.CreateTokenAsync("sdk");
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1" } });
-        var head = await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
+        var head = await server.SetStageAsync(1);
         var clients = Enumerable.Range(0, 5).Select(_ => new RipcordClient(server.SdkOptions(key))).ToList();
         try
         {

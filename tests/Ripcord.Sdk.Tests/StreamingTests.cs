@@ -19,7 +19,7 @@ public sealed class StreamingTests
         await using var server = await SdkTestServer.StartAsync();
         var key = await server.CreateTokenAsync("sdk");
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1" } });
-        await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
+        await server.SetStageAsync(1);
         await using var client = new RipcordClient(server.SdkOptions(key));
         Assert.True(await client.WaitUntilLiveAsync(TimeSpan.FromSeconds(10)));
         Assert.False(client.IsEnabled("F3", PilotUser));
@@ -39,7 +39,7 @@ public sealed class StreamingTests
         var key = await server.CreateTokenAsync("sdk");
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1", "w2" } });
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot-secure", new { workspaces = new[] { "w2" } });
-        await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
+        await server.SetStageAsync(1);
         await server.OverrideAsync("groups.send.enabled", "workspace:w2", false);
         var head = await server.OverrideAsync("F3", "cohort:pilot", true);
         await using var client = new RipcordClient(server.SdkOptions(key));
@@ -66,7 +66,7 @@ public sealed class StreamingTests
         await using var server = await SdkTestServer.StartAsync();
         var key = await server.CreateTokenAsync("sdk");
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1" } });
-        var head = await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
+        var head = await server.SetStageAsync(1);
         var clients = Enumerable.Range(0, 5).Select(_ => new RipcordClient(server.SdkOptions(key))).ToList();
         var applied = clients.ToDictionary(c => c, _ => new ConcurrentQueue<long>());
         foreach (var c in clients)
@@ -115,7 +115,7 @@ public sealed class StreamingTests
         await using var server = await SdkTestServer.StartAsync();
         var key = await server.CreateTokenAsync("sdk");
         await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w1" } });
-        await server.WriteAsync(HttpMethod.Put, "api/v1/programs/groups/stage", new { stage = 1 });
+        await server.SetStageAsync(1);
         var head = await server.OverrideAsync("F3", "workspace:w1", true);
         var options = server.SdkOptions(key);
         await using (var first = new RipcordClient(options))

@@ -9,7 +9,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Ripcord.Cli.Api;
+using Ripcord.Core.Changes;
 using Ripcord.Server;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Programs;
 using Ripcord.Server.Storage;
 using Ripcord.Server.Telemetry;
 
@@ -300,8 +303,14 @@ public sealed class RipcordTestServer : IAsyncDisposable
     public async Task<long> PutCohortAsync(string id, object body) =>
         (await OkAsync(HttpMethod.Put, $"/api/v1/programs/groups/cohorts/{id}", body)).GetProperty("revision").GetInt64();
 
-    public async Task<long> SetStageAsync(object stage) =>
-        (await OkAsync(HttpMethod.Put, "/api/v1/programs/groups/stage", new { stage })).GetProperty("revision").GetInt64();
+    /// <summary>
+    /// Test setup for tests about something else: puts the program at a stage through the one write path, as the
+    /// server's own actor, past the stage gates (PUT …/stage now only freezes, or is an admin's break-glass move,
+    /// which opens a post-action review; tests/Ripcord.Server.Tests/Gates covers the gates and break-glass).
+    /// </summary>
+    public async Task<long> SetStageAsync(object stage, string program = "groups") =>
+        (await Services.GetRequiredService<ProgramWriter>().ExecuteAsync(program,
+            new SetStage(Convert.ToString(stage, System.Globalization.CultureInfo.InvariantCulture)!), Actor.System, null, CancellationToken.None)).Revision;
 
     public async Task<JsonElement> SetOverrideAsync(string flag, string scope, bool value, DateTimeOffset? expiresAt = null, string reason = "test") =>
         await OkAsync(HttpMethod.Post, "/api/v1/programs/groups/overrides", new { flag, scope, value, reason, expiresAt });

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Ripcord.Core.Audit;
+using Ripcord.Core.Gates;
 using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Cohorts;
@@ -113,14 +114,44 @@ public sealed class RipcordApiClient : IDisposable
     public Task<ApiResponse<StageView>> GetStageAsync(string program, CancellationToken ct = default) =>
         GetAsync<StageView>(ProgramPath(program, "stage"), ct);
 
-    /// <summary>Moves to <paramref name="stage"/>: a number (<c>1</c>) is sent as a number, a name (<c>freeze</c>) as a string.</summary>
-    public Task<ApiResponse<StageView>> SetStageAsync(string program, string stage, long? ifMatch = null, CancellationToken ct = default)
-    {
-        var value = int.TryParse(stage, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
-            ? JsonSerializer.SerializeToElement(number, Json)
-            : JsonSerializer.SerializeToElement(stage, Json);
-        return SendAsync<StageView>(HttpMethod.Put, ProgramPath(program, "stage"), JsonBody(new StageBody(value)), ifMatch, ct);
-    }
+    /// <summary>
+    /// Moves to <paramref name="stage"/>: a number (<c>1</c>) is sent as a number, a name (<c>freeze</c>) as a string.
+    /// Any stage but freeze needs an admin token and a break-glass <paramref name="reason"/>; stages move through <see cref="AdvanceStageAsync"/>.
+    /// </summary>
+    public Task<ApiResponse<StageView>> SetStageAsync(string program, string stage, long? ifMatch = null, string? reason = null, CancellationToken ct = default) =>
+        SendAsync<StageView>(HttpMethod.Put, ProgramPath(program, "stage"), JsonBody(new StageBody(StageValue(stage), reason)), ifMatch, ct);
+
+    private static JsonElement StageValue(string stage) => int.TryParse(stage, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+        ? JsonSerializer.SerializeToElement(number, Json)
+        : JsonSerializer.SerializeToElement(stage, Json);
+
+    /// <summary>The checklist of moving to <paramref name="to"/>, and the move when it passes and this is no dry run (a refusal is a 422 problem carrying the checklist).</summary>
+    public Task<ApiResponse<AdvanceView>> AdvanceStageAsync(string program, string to, bool dryRun, CancellationToken ct = default) =>
+        SendAsync<AdvanceView>(HttpMethod.Post, ProgramPath(program, "stage", "advance"), JsonBody(new AdvanceBody(StageValue(to), dryRun)), null, ct);
+
+    // ---- stage gates ---------------------------------------------------------------------------
+
+    public Task<ApiResponse<GateCheck>> PostCheckAsync(string program, CheckBody check, CancellationToken ct = default) =>
+        SendAsync<GateCheck>(HttpMethod.Post, ProgramPath(program, "checks"), JsonBody(check), null, ct);
+
+    public Task<ApiResponse<IReadOnlyList<GateCheck>>> ListChecksAsync(string program, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<GateCheck>>(ProgramPath(program, "checks"), ct);
+
+    public Task<ApiResponse<SecuritySignoff>> AddSignoffAsync(string program, SignoffBody signoff, CancellationToken ct = default) =>
+        SendAsync<SecuritySignoff>(HttpMethod.Post, ProgramPath(program, "signoffs"), JsonBody(signoff), null, ct);
+
+    public Task<ApiResponse<IReadOnlyList<SecuritySignoff>>> ListSignoffsAsync(string program, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<SecuritySignoff>>(ProgramPath(program, "signoffs"), ct);
+
+    public Task<ApiResponse<SupportLoadFigure>> SetSupportLoadAsync(string program, SupportLoadBody figure, CancellationToken ct = default) =>
+        SendAsync<SupportLoadFigure>(HttpMethod.Put, ProgramPath(program, "support-load"), JsonBody(figure), null, ct);
+
+    public Task<ApiResponse<IReadOnlyList<SupportLoadFigure>>> ListSupportLoadAsync(string program, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<SupportLoadFigure>>(ProgramPath(program, "support-load"), ct);
+
+    public Task<ApiResponse<KnownSafeRevision>> TagKnownSafeAsync(string program, long revision, string reason, CancellationToken ct = default) =>
+        SendAsync<KnownSafeRevision>(HttpMethod.Post, ProgramPath(program, "revisions", revision.ToString(CultureInfo.InvariantCulture), "known-safe"),
+            JsonBody(new KnownSafeBody(reason)), null, ct);
 
     // ---- evaluation ----------------------------------------------------------------------------
 

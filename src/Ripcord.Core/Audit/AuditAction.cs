@@ -33,6 +33,12 @@ public readonly record struct AuditAction
     public static readonly AuditAction FreezeLift = new("freeze.lift");
     public static readonly AuditAction WebhookCreate = new("webhook.create");
     public static readonly AuditAction WebhookDelete = new("webhook.delete");
+    public static readonly AuditAction GateCheckPost = new("gate.check");
+    public static readonly AuditAction SecuritySignoff = new("gate.signoff");
+    public static readonly AuditAction SupportLoadSet = new("gate.support-load");
+    public static readonly AuditAction KnownSafeTag = new("revision.known-safe");
+    /// <summary>An admin moved a stage past its gates with a recorded reason (an emergency action: it opens a post-action review).</summary>
+    public static readonly AuditAction StageBreakGlass = new("stage.break-glass");
     /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
     public static readonly AuditAction Denied = new("denied");
 
@@ -40,7 +46,8 @@ public readonly record struct AuditAction
     [
         DefinitionApply, CohortPut, OverrideCreate, OverrideDelete, StageSet, KillSwitchActivate, KillSwitchDeactivate,
         Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, Tier2OverrideRevoke, KillSwitchRequest, KillSwitchApprove, KillSwitchVerify,
-        IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, FreezeStart, FreezeLift, WebhookCreate, WebhookDelete, Denied,
+        IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, FreezeStart, FreezeLift, WebhookCreate, WebhookDelete,
+        GateCheckPost, SecuritySignoff, SupportLoadSet, KnownSafeTag, StageBreakGlass, Denied,
     ];
 
     public override string ToString() => Name ?? "";

@@ -223,6 +223,41 @@ public static partial class DefinitionReader
             return result.ToImmutable();
         }
 
+        private GatePolicy? ReadGates(YNode node)
+        {
+            if (node is not YMapping map)
+            {
+                Error(node, "gates", "must be a mapping: { maxSupportLoad: 20, waive: { drills: \"why\" } }");
+                return null;
+            }
+            var f = Fields(map, "gates", "maxSupportLoad", "waive");
+            var waive = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            if (f.TryGetValue("waive", out var waiveNode))
+            {
+                if (waiveNode is YMapping waiveMap)
+                {
+                    foreach (var (key, value) in waiveMap.Pairs)
+                    {
+                        var path = "gates.waive." + key.Value;
+                        _lines[path] = key.Line;
+                        if (value is YScalar { IsNull: false } reason)
+                        {
+                            waive[key.Value] = reason.Value;
+                        }
+                        else
+                        {
+                            Error(value, path, "must be the reason the criterion is waived");
+                        }
+                    }
+                }
+                else
+                {
+                    Error(waiveNode, "gates.waive", "must be a mapping of criterion → reason, e.g. { drills: \"no drill tooling yet\" }");
+                }
+            }
+            return new GatePolicy { MaxSupportLoad = OptionalDecimal(f, "maxSupportLoad", "gates.maxSupportLoad"), Waive = waive.ToImmutable() };
+        }
+
         private StageThresholds ReadThresholds(YNode node)
         {
             if (node is not YMapping map)

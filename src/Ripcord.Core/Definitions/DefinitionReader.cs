@@ -124,7 +124,7 @@ public static partial class DefinitionReader
                 return null;
             }
             var f = Fields(map, "", "program", "description", "emergencyFlag", "flags", "cohorts", "stages", "killSwitches", "tiers", "thresholds", "fallback", "messages",
-                "triggers", "operations", "templates");
+                "triggers", "operations", "templates", "gates");
             var key = RequiredString(f, map, "program", "program");
             var flags = ReadList(f, "flags", ReadFlag);
             var aliases = BuildAliasMap(flags);
@@ -140,6 +140,7 @@ public static partial class DefinitionReader
                 KillSwitchLevels = ReadList(f, "killSwitches", (n, p) => ReadKillSwitch(n, p, aliases)),
                 Tiers = ReadList(f, "tiers", ReadTier),
                 Thresholds = f.TryGetValue("thresholds", out var t) ? ReadThresholds(t) : StageThresholds.Defaults,
+                Gates = f.TryGetValue("gates", out var g) ? ReadGates(g) : null,
                 Fallback = f.TryGetValue("fallback", out var fb) ? ReadFallback(fb, aliases) : null,
                 Messages = f.TryGetValue("messages", out var m) ? ReadMessages(m) : ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty,
                 Triggers = f.TryGetValue("triggers", out var tr) ? ReadTriggers(tr) : ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal),

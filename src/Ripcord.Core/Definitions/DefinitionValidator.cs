@@ -283,6 +283,24 @@ public static partial class DefinitionValidator
         {
             yield return ("thresholds.minOperations", "must be a whole number ≥ 0");
         }
+        if (d.Gates is { } gates)
+        {
+            if (gates.MaxSupportLoad is < 0)
+            {
+                yield return ("gates.maxSupportLoad", "must not be negative (tickets per day)");
+            }
+            foreach (var (criterion, reason) in gates.Waive)
+            {
+                if (!GatePolicy.Waivable.Contains(criterion, StringComparer.Ordinal))
+                {
+                    yield return ($"gates.waive.{criterion}", $"'{criterion}' cannot be waived (waivable: {string.Join(", ", GatePolicy.Waivable)})");
+                }
+                else if (string.IsNullOrWhiteSpace(reason))
+                {
+                    yield return ($"gates.waive.{criterion}", "a waiver needs its reason");
+                }
+            }
+        }
     }
 
     /// <summary>Validates one cohort (also used when a cohort is replaced over the API).</summary>

@@ -193,6 +193,22 @@ public static class DefinitionWriter
         y.Append("  fallbackBand: [").Append(N(th.MinFallbackRate)).Append(", ").Append(N(th.MaxFallbackRate)).AppendLine("]");
         y.Append("  soakHours: ").AppendLine(N(th.SoakHours));
         y.Append("  minOperations: ").AppendLine(th.MinOperations.ToString(CultureInfo.InvariantCulture));
+        if (d.Gates is { } gates)
+        {
+            y.AppendLine().AppendLine(gates.MaxSupportLoad is null && gates.Waive.IsEmpty ? "gates: {}" : "gates:");
+            if (gates.MaxSupportLoad is { } maxLoad)
+            {
+                y.Append("  maxSupportLoad: ").AppendLine(N(maxLoad));
+            }
+            if (!gates.Waive.IsEmpty)
+            {
+                y.AppendLine("  waive:");
+                foreach (var (criterion, reason) in gates.Waive)
+                {
+                    y.Append("    ").Append(Q(criterion)).Append(": ").AppendLine(Q(reason));
+                }
+            }
+        }
         return y.ToString();
     }
 

@@ -20,6 +20,11 @@ public sealed record ProgramDefinition
     public ImmutableArray<KillSwitchLevel> KillSwitchLevels { get; init; } = [];
     public ImmutableArray<TierDefinition> Tiers { get; init; } = [];
     public StageThresholds Thresholds { get; init; } = StageThresholds.Defaults;
+    /// <summary>
+    /// Stage-gate policy beyond the thresholds (support-load ceiling, waived criteria). Null when the
+    /// definition has no <c>gates:</c> section, so older definitions keep their JSON and digest.
+    /// </summary>
+    public GatePolicy? Gates { get; init; }
     /// <summary>Which flags the fallback policy reads (SPEC §4), when the program has one.</summary>
     public FallbackFlags? Fallback { get; init; }
     /// <summary>
@@ -261,6 +266,29 @@ public sealed record StageThresholds
     public decimal MaxFallbackRate { get; init; } = 0.05m;
     public decimal SoakHours { get; init; } = 24m;
     public long MinOperations { get; init; } = 1000;
+}
+
+/// <summary>
+/// What a definition says about stage gates besides <see cref="StageThresholds"/>: the highest
+/// acceptable operator support load, and criteria it waives with a recorded reason (only
+/// <c>drills</c> can be waived: SPEC §3's drill criterion cannot pass until drills are recorded).
+/// </summary>
+public sealed record GatePolicy
+{
+    /// <summary>Default ceiling of the posted support load: tickets per day.</summary>
+    public const decimal DefaultMaxSupportLoad = 20m;
+
+    /// <summary>The criteria a definition may waive.</summary>
+    public static readonly ImmutableArray<string> Waivable = ["drills"];
+
+    public decimal? MaxSupportLoad { get; init; }
+
+    /// <summary>Criterion name → why it is waived.</summary>
+    public ImmutableSortedDictionary<string, string> Waive { get; init; } = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+
+    public static decimal SupportLoadCeiling(GatePolicy? policy) => policy?.MaxSupportLoad ?? DefaultMaxSupportLoad;
+
+    public static string? WaiverReason(GatePolicy? policy, string criterion) => policy?.Waive.GetValueOrDefault(criterion);
 }
 
 /// <summary>

@@ -30,6 +30,11 @@ public enum Permission
     FreezeStart,
     FreezeLift,
     WebhooksManage,
+    ChecksWrite,
+    SecuritySignoff,
+    SupportLoadWrite,
+    StageAdvance,
+    KnownSafeWrite,
 }
 
 /// <summary>
@@ -76,6 +81,13 @@ public static class RoleMatrix
         [Permission.FreezeLift] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         // Webhooks send events (incidents, kill switches) outside: who may point them somewhere, and read how delivery went.
         [Permission.WebhooksManage] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        // Stage gates (SPEC §3): CI posts checks with an operator (or release-manager) token; sign-offs are the security lead's;
+        // the support load is posted by the people who carry it; only a release manager advances a stage or tags a revision known-safe.
+        [Permission.ChecksWrite] = [Role.Operator, Role.ReleaseManager, Role.Admin],
+        [Permission.SecuritySignoff] = [Role.SecurityLead, Role.Admin],
+        [Permission.SupportLoadWrite] = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.Admin],
+        [Permission.StageAdvance] = [Role.ReleaseManager, Role.Admin],
+        [Permission.KnownSafeWrite] = [Role.ReleaseManager, Role.Admin],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());
 
     public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);

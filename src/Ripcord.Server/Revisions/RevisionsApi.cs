@@ -1,17 +1,24 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Core;
+using Ripcord.Core.Audit;
+using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
 using Ripcord.Server.Programs;
+using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Revisions;
 
 /// <summary>What changed from one revision to another, flag by flag and scope by scope, in words.</summary>
 public sealed record RevisionDiff(string Program, long From, long To, IReadOnlyList<Core.Changes.StateChange> Changes);
 
+/// <summary>A revision; <c>knownSafe</c> is its known-safe tag (evidence or reason) when it has one.</summary>
 public sealed record RevisionView(long Revision, DateTimeOffset CreatedAt, string Actor, string? Principal, string Summary, string? Command,
-    JsonElement? State);
+    JsonElement? State, KnownSafeRevision? KnownSafe = null);
+
+/// <summary>Body of POST …/revisions/{revision}/known-safe: why a release manager vouches for the revision.</summary>
+public sealed record KnownSafeBody(string? Reason);
 
 /// <summary>Immutable, numbered revisions of a program's configuration.</summary>
 public static class RevisionsApi
@@ -21,7 +28,7 @@ public static class RevisionsApi
         var revisions = api.MapGroup("/programs/{program}/revisions").WithTags("Revisions");
 
         revisions.MapGet("", async Task<Results<Ok<List<RevisionView>>, ProblemHttpResult>> (
-                string program, long? before, int? limit, ProgramRegistry registry, IRevisionStore store, CancellationToken ct) =>
+                string program, long? before, int? limit, ProgramRegistry registry, IRevisionStore store, KnownSafeStore knownSafe, CancellationToken ct) =>
             {
                 registry.Current(program);
                 if (limit is < 1 or > 500)
@@ -29,7 +36,9 @@ public static class RevisionsApi
                     return Problems.BadRequest("limit must be between 1 and 500", "limit");
                 }
                 var rows = await store.ListAsync(program, before, limit ?? 50, ct);
-                return TypedResults.Ok(rows.Select(r => new RevisionView(r.Revision, r.CreatedAt, r.Actor, r.Principal, r.Summary, r.Command, null)).ToList());
+                var tags = (await knownSafe.KnownSafeAsync(program, ct)).ToDictionary(k => k.Revision);
+                return TypedResults.Ok(rows.Select(r => new RevisionView(r.Revision, r.CreatedAt, r.Actor, r.Principal, r.Summary, r.Command, null,
+                    tags.GetValueOrDefault(r.Revision))).ToList());
             })
             .Read("ListRevisions", "Revisions newest first, without their states (page with before and limit)")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
@@ -74,6 +83,58 @@ public static class RevisionsApi
             })
             .Read("DiffRevisions", "What changed from revision 'from' to revision 'to', flag by flag and scope by scope, in words")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+
+        // Literal segments: routing prefers them to /{revision}.
+        revisions.MapGet("/known-safe", async (string program, ProgramRegistry registry, KnownSafeStore knownSafe, CancellationToken ct) =>
+            {
+                registry.Current(program);
+                return TypedResults.Ok(await knownSafe.KnownSafeAsync(program, ct));
+            })
+            .Read("ListKnownSafeRevisions", "Known-safe revisions, newest first, with their evidence or reason")
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+        revisions.MapGet("/known-safe/latest", async Task<Results<Ok<KnownSafeRevision>, ProblemHttpResult>> (string program, ProgramRegistry registry,
+                KnownSafeStore knownSafe, CancellationToken ct) =>
+            {
+                registry.Current(program);
+                return await knownSafe.LatestAsync(program, ct) is { } latest
+                    ? TypedResults.Ok(latest)
+                    : Problems.NotFound($"program '{program}' has no known-safe revision yet");
+            })
+            .Read("LatestKnownSafeRevision", "The newest known-safe revision: what a rollback reverts to")
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
+        revisions.MapPost("/{revision}/known-safe", TagKnownSafeAsync)
+            .Write("TagKnownSafe", "Tag a revision known-safe by hand, with a reason")
+            .RequireAuthorization(RoleMatrix.PolicyName(Permission.KnownSafeWrite));
         return api;
     }
+
+    private static async Task<Results<Ok<KnownSafeRevision>, ProblemHttpResult>> TagKnownSafeAsync(string program, long revision, KnownSafeBody body,
+        HttpContext http, ProgramRegistry registry, RevisionLog log, KnownSafeStore knownSafe, Databases databases, IAuditLog audit, TimeProvider clock)
+    {
+        var head = registry.Current(program);
+        if (revision < 1 || revision > head.Revision)
+        {
+            return Problems.NotFound($"program '{program}' has no revision {revision} (its revisions are 1 to {head.Revision})");
+        }
+        if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Length > MaxReasonLength)
+        {
+            return Problems.BadRequest($"reason is required (at most {MaxReasonLength} characters): why the revision is known to be safe", "reason");
+        }
+        var state = await log.StateAtAsync(program, revision, http.RequestAborted, head.Revision == revision ? (head.State, head.Revision) : null)
+            ?? throw new InvalidDataException($"revision {revision} of '{program}' could not be rebuilt");
+        var actor = http.Actor();
+        var now = SqlDatabase.Storable(clock.GetUtcNow());
+        var tag = new KnownSafeRevision(revision, KnownSafeRevision.Manual, state.Stage, body.Reason, null, now, actor.Name);
+        await using var session = await databases.Config.BeginWriteAsync(http.RequestAborted);
+        if (!await knownSafe.TagKnownSafeAsync(session, program, tag, http.RequestAborted))
+        {
+            return Problems.Conflict($"revision {revision} of '{program}' already is known-safe");
+        }
+        await audit.AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, AuditAction.KnownSafeTag,
+            $"revision:{program}/{revision}", null, JsonSerializer.Serialize(tag, CoreJson.Options)), http.RequestAborted);
+        await session.CommitAsync(http.RequestAborted);
+        return TypedResults.Ok(tag);
+    }
+
+    private const int MaxReasonLength = 1000;
 }

@@ -61,7 +61,30 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             return Request(HttpMethod.Delete, $"/api/v1/programs/groups/overrides/{o.GetProperty("override").GetProperty("id").GetString()}", t);
         },
         ["GET /api/v1/programs/{program}/stage"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/stage", t),
-        ["PUT /api/v1/programs/{program}/stage"] = (_, t) => Send(HttpMethod.Put, "/api/v1/programs/groups/stage", t, Json(new { stage = 1 })),
+        ["PUT /api/v1/programs/{program}/stage"] = (_, t) => Send(HttpMethod.Put, "/api/v1/programs/groups/stage", t, Json(new { stage = "freeze" })),
+        ["POST /api/v1/programs/{program}/stage/advance"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/stage/advance", t,
+            Json(new { to = "1", dryRun = true })),
+        ["POST /api/v1/programs/{program}/checks"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/checks", t,
+            Json(new { kind = "quality", stage = "1", cohort = "pilot", status = "passed", evidence = "https://ci.example/run/1", commit = "3f2a1b2c" })),
+        ["GET /api/v1/programs/{program}/checks"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/checks", t),
+        ["POST /api/v1/programs/{program}/signoffs"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/signoffs", t,
+            Json(new { tier = 1, stage = "1", reason = "threat model reviewed" })),
+        ["GET /api/v1/programs/{program}/signoffs"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/signoffs", t),
+        ["PUT /api/v1/programs/{program}/support-load"] = (_, t) => Send(HttpMethod.Put, "/api/v1/programs/groups/support-load", t,
+            Json(new { ticketsPerDay = 3 })),
+        ["GET /api/v1/programs/{program}/support-load"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/support-load", t),
+        ["GET /api/v1/programs/{program}/revisions/known-safe"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions/known-safe", t),
+        ["GET /api/v1/programs/{program}/revisions/known-safe/latest"] = async (s, t) =>
+        {
+            using var tagged = await s.SendAsync(HttpMethod.Post, "/api/v1/programs/groups/revisions/1/known-safe", json: new { reason = "roles" });
+            return Request(HttpMethod.Get, "/api/v1/programs/groups/revisions/known-safe/latest", t);
+        },
+        ["POST /api/v1/programs/{program}/revisions/{revision}/known-safe"] = async (s, t) =>
+        {
+            // A fresh revision per call: a revision is tagged once.
+            var head = await s.PutCohortAsync("pilot", new { workspaces = new[] { "w-" + Guid.NewGuid().ToString("N")[..8] } });
+            return Request(HttpMethod.Post, $"/api/v1/programs/groups/revisions/{head}/known-safe", t, Json(new { reason = "roles" }));
+        },
         ["POST /api/v1/programs/{program}/evaluate"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/evaluate", t,
             Json(new { context = new { workspaceId = "w-1", tier = 1 } })),
         ["GET /api/v1/programs/{program}/revisions"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions", t),

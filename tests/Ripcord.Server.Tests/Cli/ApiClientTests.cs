@@ -54,14 +54,14 @@ public sealed class ApiClientTests : IAsyncLifetime
         var head = await _server.HeadAsync();
         await _admin.PutCohortAsync("groups", "pilot", new CohortBody(["acme"], null, null, null, null, null, null));
 
-        var stale = await Assert.ThrowsAsync<RipcordApiException>(() => _admin.SetStageAsync("groups", "1", ifMatch: head));
+        var stale = await Assert.ThrowsAsync<RipcordApiException>(() => _admin.SetStageAsync("groups", "1", ifMatch: head, reason: "test: break-glass"));
 
         Assert.Equal(409, stale.Status);
         Assert.Equal(head + 1, stale.CurrentRevision);
         Assert.NotNull(stale.ProblemJson);
         Assert.Equal(head + 1, JsonDocument.Parse(stale.ProblemJson!).RootElement.GetProperty("currentRevision").GetInt64());
         Assert.Equal("0", (await _admin.GetStageAsync("groups")).Value.Stage);
-        Assert.Equal("1", (await _admin.SetStageAsync("groups", "1", ifMatch: head + 1)).Value.Stage);
+        Assert.Equal("1", (await _admin.SetStageAsync("groups", "1", ifMatch: head + 1, reason: "test: break-glass")).Value.Stage);
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class ApiClientTests : IAsyncLifetime
     public async Task ReadsEvaluationCohortsRevisionsAuditTokensAndClients()
     {
         await _admin.PutCohortAsync("groups", "pilot", new CohortBody(["acme"], null, null, null, null, "pilot orgs", null));
-        await _admin.SetStageAsync("groups", "1");
+        await _admin.SetStageAsync("groups", "1", reason: "test: break-glass");
 
         var evaluated = (await _admin.EvaluateAsync("groups", new ContextBody("acme", "u-1", 1, null))).Value;
         Assert.Equal(new FlagEvaluation(true, "stage", "cohort:pilot", "stage:1@cohort:pilot", "F1", null), evaluated.Flags[F1]);

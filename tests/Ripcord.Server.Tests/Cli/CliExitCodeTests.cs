@@ -103,14 +103,14 @@ public sealed class CliExitCodeTests : IAsyncLifetime
         var seen = await _server.HeadAsync();
         var head = await _server.PutCohortAsync("pilot", new { workspaces = new[] { "acme" } });
 
-        var line = Failed(await Ripcord(RipcordTestServer.AdminToken, "stage", "set", "1", "--if-match", seen.ToString()), ExitCodes.Conflict);
+        var line = Failed(await Ripcord(RipcordTestServer.AdminToken, "stage", "set", "1", "--reason", "test: break-glass", "--if-match", seen.ToString()), ExitCodes.Conflict);
         Assert.Matches($"^ripcord stage set: 409 .*current revision: {head}; .*--if-match {head}\\)$", line);
 
-        var problem = FailedJson(await Ripcord(RipcordTestServer.AdminToken, "stage", "set", "1", "--if-match", seen.ToString(), "--json"), ExitCodes.Conflict);
+        var problem = FailedJson(await Ripcord(RipcordTestServer.AdminToken, "stage", "set", "1", "--reason", "test: break-glass", "--if-match", seen.ToString(), "--json"), ExitCodes.Conflict);
         Assert.Equal((409, head), (problem.GetProperty("status").GetInt32(), problem.GetProperty("currentRevision").GetInt64()));
 
         Assert.Equal(head, await _server.HeadAsync());
-        var retried = await Ripcord(RipcordTestServer.AdminToken, "stage", "set", "1", "--if-match", head.ToString());
+        var retried = await Ripcord(RipcordTestServer.AdminToken, "stage", "set", "1", "--reason", "test: break-glass", "--if-match", head.ToString());
         Assert.True(retried.ExitCode == ExitCodes.Success, retried.ToString());
     }
 

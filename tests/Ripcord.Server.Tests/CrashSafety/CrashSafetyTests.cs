@@ -58,7 +58,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
         {
             using var http = Client(first.BaseAddress);
             lastAck = (await Ok(await Put(http, "/api/v1/programs/groups/cohorts/pilot", new { workspaces = new[] { "w-1", "w-2" } }))).GetProperty("revision").GetInt64();
-            lastAck = (await Ok(await Put(http, "/api/v1/programs/groups/stage", new { stage = 1 }))).GetProperty("revision").GetInt64();
+            lastAck = (await Ok(await Put(http, "/api/v1/programs/groups/stage", new { stage = 1, reason = "test setup: break-glass to stage 1" }))).GetProperty("revision").GetInt64();
             for (var i = 0; i < 8; i++)
             {
                 var o = await Ok(await Post(http, "/api/v1/programs/groups/overrides", new { flag = "F3", scope = $"workspace:w-{i}", value = true, reason = "before the crash" }));

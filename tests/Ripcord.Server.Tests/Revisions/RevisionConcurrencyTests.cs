@@ -28,7 +28,7 @@ public sealed class RevisionConcurrencyTests : IAsyncLifetime
             ("DELETE override", ifMatch => Request(HttpMethod.Delete, $"/api/v1/programs/groups/overrides/{existingId}", AdminToken, null, ifMatch)),
             ("PUT cohort", ifMatch => Request(HttpMethod.Put, "/api/v1/programs/groups/cohorts/pilot", AdminToken,
                 Json(new { workspaces = new[] { "w-1", "w-2" } }), ifMatch)),
-            ("PUT stage", ifMatch => Request(HttpMethod.Put, "/api/v1/programs/groups/stage", AdminToken, Json(new { stage = 1 }), ifMatch)),
+            ("PUT stage", ifMatch => Request(HttpMethod.Put, "/api/v1/programs/groups/stage", AdminToken, Json(new { stage = 1, reason = "test: break-glass" }), ifMatch)),
             ("POST definition", ifMatch => Request(HttpMethod.Post, "/api/v1/programs/groups/definition", AdminToken,
                 Yaml(RipcordServer.BuiltInGroupsYaml()), ifMatch)),
             ("POST definitions", ifMatch => Request(HttpMethod.Post, "/api/v1/definitions", AdminToken,

@@ -24,7 +24,7 @@ public sealed class NoOpWriteTests
         using var stream = await server.Http.SendAsync(streamRequest, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
 
-        var stage = await server.SendAsync(HttpMethod.Put, "/api/v1/programs/groups/stage", json: new { stage = 1 });
+        var stage = await server.SendAsync(HttpMethod.Put, "/api/v1/programs/groups/stage", json: new { stage = 1, reason = "test: a break-glass move to the stage it is at" });
         var cohort = await server.SendAsync(HttpMethod.Put, "/api/v1/programs/groups/cohorts/pilot", json: new { workspaces = new[] { "acme" } });
         var again = await server.SendAsync(HttpMethod.Post, "/api/v1/programs/groups/overrides",
             json: new { flag = "F3", scope = "workspace:acme", value = true, reason = "pilot" });
