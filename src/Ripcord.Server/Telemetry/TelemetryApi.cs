@@ -125,7 +125,7 @@ public static class TelemetryApi
             try
             {
                 await writer.WriteAsync([.. batch.Events.Select(e => new TelemetryRecord(
-                    "evt_" + Guid.NewGuid().ToString("N"), now, batch.Program, batch.Instance, e.Type, e.At, e.PayloadJson, e.Facts))], context.RequestAborted);
+                    now, batch.Program, batch.Instance, e.Type, e.At, e.PayloadJson, e.Facts))], context.RequestAborted);
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException)
             {

@@ -10,7 +10,7 @@ namespace Ripcord.Server.Telemetry;
 /// One SDK telemetry event as stored, raw. <see cref="Facts"/> is what the validator read of it for
 /// aggregation (null for a record read back: it is then parsed from the payload).
 /// </summary>
-public sealed record TelemetryRecord(string Id, DateTimeOffset ReceivedAt, string Program, string Instance, string Type,
+public sealed record TelemetryRecord(DateTimeOffset ReceivedAt, string Program, string Instance, string Type,
     DateTimeOffset At, string PayloadJson, TelemetryFacts? Facts = null);
 
 /// <summary>Raw SDK telemetry. A batch is stored whole or not at all.</summary>
@@ -92,21 +92,20 @@ public sealed class TelemetryStore(Databases databases, ServerOptions? options =
     public async Task<IReadOnlyList<TelemetryRecord>> ReadAsync(string program, int limit, CancellationToken ct = default)
     {
         var batches = await Db.QueryAsync(
-            "SELECT id, received_at, instance, payload FROM telemetry_batches WHERE program = @p ORDER BY id DESC LIMIT @l",
-            r => (Id: r.GetInt64(0), ReceivedAt: Db.ReadTime(r, 1), Instance: r.GetString(2), Payload: r.GetString(3)),
+            "SELECT received_at, instance, payload FROM telemetry_batches WHERE program = @p ORDER BY id DESC LIMIT @l",
+            r => (ReceivedAt: Db.ReadTime(r, 0), Instance: r.GetString(1), Payload: r.GetString(2)),
             ct, ("@p", program), ("@l", (long)limit));
         var records = new List<TelemetryRecord>();
         foreach (var b in batches)
         {
             using var events = JsonDocument.Parse(b.Payload);
-            var index = 0;
             foreach (var e in events.RootElement.EnumerateArray())
             {
                 if (records.Count == limit)
                 {
                     return records;
                 }
-                records.Add(new TelemetryRecord(string.Create(CultureInfo.InvariantCulture, $"{b.Id}.{index++}"), b.ReceivedAt, program, b.Instance,
+                records.Add(new TelemetryRecord(b.ReceivedAt, program, b.Instance,
                     e.GetProperty("type").GetString()!, e.GetProperty("at").GetDateTimeOffset(), e.GetRawText()));
             }
         }

@@ -100,9 +100,12 @@ public static class TelemetryValidator
         }
         var result = new List<ValidatedEvent>(count);
         var i = 0;
+        // One writer and one set of names for the whole batch, reset per event: ingest validates hundreds of
+        // thousands of events a second, and these were most of what each one allocated.
+        using var scratch = new EventScratch();
         foreach (var e in events.EnumerateArray())
         {
-            var (validated, problem) = ValidateEvent(e, i++);
+            var (validated, problem) = ValidateEvent(e, i++, scratch);
             if (validated is null)
             {
                 return (null, problem);
@@ -112,7 +115,27 @@ public static class TelemetryValidator
         return (new ValidatedBatch(program!, instance!, dropped, result), null);
     }
 
-    private static (ValidatedEvent?, TelemetryRejection?) ValidateEvent(JsonElement e, int index)
+    /// <summary>What validating an event needs besides the event, reused across a batch.</summary>
+    private sealed class EventScratch : IDisposable
+    {
+        public readonly HashSet<string> Seen = new(StringComparer.Ordinal);
+        public readonly ArrayBufferWriter<byte> Buffer = new(256);
+        public readonly Utf8JsonWriter Payload;
+
+        public EventScratch() => Payload = new Utf8JsonWriter(Buffer);
+
+        public void Dispose() => Payload.Dispose();
+
+        public Utf8JsonWriter Start()
+        {
+            Seen.Clear();
+            Buffer.ResetWrittenCount();
+            Payload.Reset(Buffer);
+            return Payload;
+        }
+    }
+
+    private static (ValidatedEvent?, TelemetryRejection?) ValidateEvent(JsonElement e, int index, EventScratch scratch)
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
@@ -134,9 +157,8 @@ public static class TelemetryValidator
         string? workspace = null, cohort = null, transport = null, decision = null, outcome = null;
         int? tier = null;
         double? latency = null, count = null;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using var payload = new Utf8JsonWriter(buffer);
+        var seen = scratch.Seen;
+        var payload = scratch.Start();
         payload.WriteStartObject();
         payload.WriteString(F.Type, type);
         payload.WriteString(F.At, at);
@@ -156,9 +178,10 @@ public static class TelemetryValidator
                     $"'{p.Name}' is not a field of '{type}' events; telemetry never carries message content, keys or other free data");
             }
             var v = p.Value;
+            var text = v.ValueKind == JsonValueKind.String ? v.GetString() : null; // read once: each GetString allocates
             var ok = field.Kind switch
             {
-                TelemetryValueKind.Text => v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.String && field.Accepts(v.GetString()!)),
+                TelemetryValueKind.Text => v.ValueKind == JsonValueKind.Null || (text is not null && field.Accepts(text)),
                 TelemetryValueKind.Number => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var n) && TelemetrySchema.IsNumber(n),
                 _ => v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var t) && TelemetrySchema.IsTier(t)),
             };
@@ -166,7 +189,7 @@ public static class TelemetryValidator
             {
                 return Reject($"events[{index}].{p.Name}", "bad-value", $"'{p.Name}' must be {field.Expectation}");
             }
-            if (v.ValueKind == JsonValueKind.String && TelemetrySchema.LooksLikeKeyMaterial(v.GetString()))
+            if (text is not null && TelemetrySchema.LooksLikeKeyMaterial(text))
             {
                 return Reject($"events[{index}].{p.Name}", "key-material", $"'{p.Name}' looks like key material or a token; telemetry refuses it");
             }
@@ -179,13 +202,13 @@ public static class TelemetryValidator
                 }
                 revision = r;
             }
-            if (p.Name == F.WorkspaceId && v.ValueKind == JsonValueKind.String)
+            if (p.Name == F.WorkspaceId && text is not null)
             {
-                workspace = v.GetString();
+                workspace = text;
             }
-            if (p.Name == F.State && v.ValueKind == JsonValueKind.String)
+            if (p.Name == F.State && text is not null)
             {
-                state = v.GetString();
+                state = text;
             }
             // What aggregation needs, read once here rather than parsed again from the payload.
             switch (p.Name)
@@ -194,16 +217,16 @@ public static class TelemetryValidator
                     tier = v.GetInt32();
                     break;
                 case F.Cohort when v.ValueKind == JsonValueKind.String:
-                    cohort = v.GetString();
+                    cohort = text;
                     break;
                 case F.Transport when v.ValueKind == JsonValueKind.String:
-                    transport = v.GetString();
+                    transport = text;
                     break;
                 case F.Decision when v.ValueKind == JsonValueKind.String:
-                    decision = v.GetString();
+                    decision = text;
                     break;
                 case F.Outcome when v.ValueKind == JsonValueKind.String:
-                    outcome = v.GetString();
+                    outcome = text;
                     break;
                 case F.AckLatencyMs:
                     latency = v.GetDouble();
@@ -212,16 +235,16 @@ public static class TelemetryValidator
                     count = v.GetDouble();
                     break;
             }
-            Write(payload, p.Name, v, field.Kind);
+            Write(payload, p.Name, v, text, field.Kind);
         }
         payload.WriteEndObject();
         payload.Flush();
-        return (new ValidatedEvent(type, at, Encoding.UTF8.GetString(buffer.WrittenSpan), revision, state, workspace,
+        return (new ValidatedEvent(type, at, Encoding.UTF8.GetString(scratch.Buffer.WrittenSpan), revision, state, workspace,
             new TelemetryFacts(workspace, tier, cohort, revision, transport, decision, outcome, latency, count)), null);
     }
 
     /// <summary>A checked value, written anew: the stored payload holds exactly what was validated.</summary>
-    private static void Write(Utf8JsonWriter w, string name, JsonElement v, TelemetryValueKind kind)
+    private static void Write(Utf8JsonWriter w, string name, JsonElement v, string? text, TelemetryValueKind kind)
     {
         if (v.ValueKind == JsonValueKind.Null)
         {
@@ -229,7 +252,7 @@ public static class TelemetryValidator
         }
         else if (kind == TelemetryValueKind.Text)
         {
-            w.WriteString(name, v.GetString());
+            w.WriteString(name, text);
         }
         else if (v.TryGetInt64(out var whole))
         {
