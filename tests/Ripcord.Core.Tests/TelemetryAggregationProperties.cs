@@ -162,6 +162,16 @@ public sealed class TelemetryAggregationProperties
     });
 
     [Property(MaxTest = 500)]
+    [Invariant("AG-9", "a histogram's stored form reads back as the same histogram, and merging stored forms is merging the histograms")]
+    public Property Stored_form_round_trips_and_merges() => Prop.ForAll(Samples.ToArbitrary(), Samples.ToArbitrary(), (a, b) =>
+    {
+        var (ha, hb) = (LatencyHistogram.Of(a), LatencyHistogram.Of(b));
+        return LatencyHistogram.Decode(ha.Encode()).Equals(ha)
+            && LatencyHistogram.Decode(LatencyHistogram.MergeEncoded(ha.Encode(), hb.Encode())).Equals(ha.Merge(hb))
+            && LatencyHistogram.MergeEncoded(ha.Encode(), "") == ha.Encode();
+    });
+
+    [Property(MaxTest = 500)]
     [Invariant("AG-5", "p50/p95/p99 read from a histogram are within its relative accuracy (2%) of the exact nearest-rank quantiles")]
     public Property Quantiles_within_relative_accuracy() => Prop.ForAll(Samples.ToArbitrary(), samples =>
     {

@@ -44,8 +44,11 @@ public sealed class TelemetryAggregates(Databases databases)
         + ", first_at = CASE WHEN excluded.first_at < telemetry_buckets.first_at THEN excluded.first_at ELSE telemetry_buckets.first_at END";
 
     private static readonly string UpsertLatency =
-        $"INSERT INTO telemetry_latency ({Dimensions}, slot, n) VALUES (@p, @r, @b, @w, @t, @c, @v, @s, @n) "
-        + $"ON CONFLICT ({Dimensions}, slot) DO UPDATE SET n = telemetry_latency.n + excluded.n";
+        $"INSERT INTO telemetry_latency ({Dimensions}, slots) VALUES (@p, @r, @b, @w, @t, @c, @v, @s) "
+        + $"ON CONFLICT ({Dimensions}) DO UPDATE SET slots = {MergeFunction}(telemetry_latency.slots, excluded.slots)";
+
+    /// <summary>The SQL function that merges two stored histograms (PostgreSQL: created by its migration; SQLite: registered per connection).</summary>
+    public const string MergeFunction = "ripcord_merge_latency";
 
     private SqlDatabase Db => databases.Telemetry;
 
@@ -64,8 +67,12 @@ public sealed class TelemetryAggregates(Databases databases)
         args.AddRange(Columns.Select((_, i) => ($"@m{i}", (object?)0L)));
         args.Add(("@f", 0L));
         await using var buckets = Sql.Command(session.Connection, session.Transaction, UpsertBuckets, [.. args]);
+        if (session.Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+        {
+            sqlite.CreateFunction<string?, string?, string>(MergeFunction, LatencyHistogram.MergeEncoded, isDeterministic: true);
+        }
         await using var latency = Sql.Command(session.Connection, session.Transaction, UpsertLatency,
-            ("@p", ""), ("@r", 0L), ("@b", 0L), ("@w", ""), ("@t", 0L), ("@c", ""), ("@v", 0L), ("@s", 0L), ("@n", 0L));
+            ("@p", ""), ("@r", 0L), ("@b", 0L), ("@w", ""), ("@t", 0L), ("@c", ""), ("@v", 0L), ("@s", ""));
         var ordered = aggregate.Buckets.OrderBy(kv => kv.Key.Program, StringComparer.Ordinal).ThenBy(kv => kv.Key.Resolution)
             .ThenBy(kv => kv.Key.Start).ThenBy(kv => kv.Key.Workspace, StringComparer.Ordinal).ThenBy(kv => kv.Key.Tier)
             .ThenBy(kv => kv.Key.Cohort, StringComparer.Ordinal).ThenBy(kv => kv.Key.Revision);
@@ -78,11 +85,10 @@ public sealed class TelemetryAggregates(Databases databases)
             }
             buckets.Parameters[7 + Columns.Length].Value = measures.FirstEventAt is { } first ? Micros(first) : NoFirstEvent;
             await buckets.ExecuteNonQueryAsync(ct);
-            foreach (var (slot, count) in measures.Latency.Slots)
+            if (measures.Latency.Count > 0)
             {
                 Bind(latency, key);
-                latency.Parameters[7].Value = (long)slot;
-                latency.Parameters[8].Value = count;
+                latency.Parameters[7].Value = measures.Latency.Encode();
                 await latency.ExecuteNonQueryAsync(ct);
             }
         }
@@ -125,20 +131,19 @@ public sealed class TelemetryAggregates(Databases databases)
                 Group: grouping == AggregateGrouping.None || groupValue is "" or "-1" ? null : groupValue,
                 Values: ImmutableArray.Create(values), First: first == NoFirstEvent ? (DateTimeOffset?)null : FromMicros(first));
         }, ct, args);
-        var latency = new Dictionary<long, List<(int, long)>>();
+        var latency = new Dictionary<long, LatencyHistogram>();
         if (withLatency)
         {
-            var slots = await Db.QueryAsync($"SELECT bucket, slot, SUM(n) FROM telemetry_latency WHERE {where} GROUP BY bucket, slot",
-                r => (Bucket: Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture), Slot: Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture),
-                    Count: Convert.ToInt64(r.GetValue(2), CultureInfo.InvariantCulture)), ct, args);
-            foreach (var s in slots)
+            var stored = await Db.QueryAsync($"SELECT bucket, slots FROM telemetry_latency WHERE {where}",
+                r => (Bucket: Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture), Histogram: LatencyHistogram.Decode(r.GetString(1))), ct, args);
+            foreach (var (bucket, histogram) in stored)
             {
-                (latency.TryGetValue(s.Bucket, out var list) ? list : latency[s.Bucket] = []).Add((s.Slot, s.Count));
+                latency[bucket] = latency.TryGetValue(bucket, out var sum) ? sum.Merge(histogram) : histogram;
             }
         }
         return [.. rows.Select(r => new AggregateRow(DateTimeOffset.FromUnixTimeSeconds(r.Bucket), r.Group,
             new BucketMeasures(r.Values, r.First,
-                grouping == AggregateGrouping.None && latency.TryGetValue(r.Bucket, out var l) ? LatencyHistogram.FromSlots(l) : LatencyHistogram.Empty)))];
+                grouping == AggregateGrouping.None && latency.TryGetValue(r.Bucket, out var l) ? l : LatencyHistogram.Empty)))];
     }
 
     private static (string Where, (string, object?)[] Args) Where(AggregateQuery q)

@@ -79,6 +79,44 @@ public sealed class LatencyHistogram : IEquatable<LatencyHistogram>
         return sums.Count == 0 ? Empty : new([.. sums.Keys], [.. sums.Values]);
     }
 
+    /// <summary>
+    /// The stored form: <c>slot:count</c> pairs, lowest slot first, separated by commas (<c>""</c> when empty) —
+    /// one column per bucket rather than a row per slot, so a group commit writes one row per bucket.
+    /// </summary>
+    public string Encode()
+    {
+        var text = new StringBuilder(_slots.Length * 8);
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            text.Append(i > 0 ? "," : "").Append(_slots[i].ToString(CultureInfo.InvariantCulture)).Append(':')
+                .Append(_counts[i].ToString(CultureInfo.InvariantCulture));
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Reads <see cref="Encode"/>'s form; pairs that are not numbers are skipped (the stored form is only ever written by Encode).</summary>
+    public static LatencyHistogram Decode(string? encoded)
+    {
+        if (string.IsNullOrEmpty(encoded))
+        {
+            return Empty;
+        }
+        var pairs = new List<(int, long)>();
+        foreach (var pair in encoded.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = pair.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && int.TryParse(pair.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var slot)
+                && long.TryParse(pair.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                pairs.Add((slot, count));
+            }
+        }
+        return FromSlots(pairs);
+    }
+
+    /// <summary>Two stored forms merged: the stored form of the merged histograms (what the databases' merge function computes).</summary>
+    public static string MergeEncoded(string? a, string? b) => Decode(a).Merge(Decode(b)).Encode();
+
     /// <summary>The histogram of these latencies.</summary>
     public static LatencyHistogram Of(IEnumerable<double> latenciesMs) => FromSlots(latenciesMs.Select(ms => (SlotOf(ms), 1L)));
 

@@ -30,10 +30,19 @@ CREATE TABLE IF NOT EXISTS telemetry_buckets (
 -- Retention deletes by resolution and age.
 CREATE INDEX IF NOT EXISTS telemetry_buckets_age ON telemetry_buckets (resolution, bucket);
 
--- Send ack latency histograms (fixed log-scale slots, LatencyHistogram): a count per slot per bucket.
+-- Send ack latency histograms (fixed log-scale slots, LatencyHistogram), one per bucket, in its stored form
+-- "slot:count,slot:count" and merged on upsert by ripcord_merge_latency: a group commit writes one row per
+-- bucket, not one per slot.
 CREATE TABLE IF NOT EXISTS telemetry_latency (
     program TEXT NOT NULL, resolution BIGINT NOT NULL, bucket BIGINT NOT NULL,
     workspace TEXT NOT NULL, tier BIGINT NOT NULL, cohort TEXT NOT NULL, revision BIGINT NOT NULL,
-    slot BIGINT NOT NULL, n BIGINT NOT NULL,
-    PRIMARY KEY (program, resolution, bucket, workspace, tier, cohort, revision, slot));
+    slots TEXT NOT NULL,
+    PRIMARY KEY (program, resolution, bucket, workspace, tier, cohort, revision));
 CREATE INDEX IF NOT EXISTS telemetry_latency_age ON telemetry_latency (resolution, bucket);
+-- Slot by slot sums of two stored forms, lowest slot first: what LatencyHistogram.MergeEncoded computes.
+CREATE OR REPLACE FUNCTION ripcord_merge_latency(a TEXT, b TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+    SELECT COALESCE(string_agg(slot || ':' || n, ',' ORDER BY slot), '')
+    FROM (SELECT split_part(pair, ':', 1)::BIGINT AS slot, SUM(split_part(pair, ':', 2)::BIGINT) AS n
+          FROM unnest(string_to_array(COALESCE(a, '') || ',' || COALESCE(b, ''), ',')) AS pair
+          WHERE pair <> '' GROUP BY 1) AS merged
+$$;

@@ -30,10 +30,12 @@ CREATE TABLE IF NOT EXISTS telemetry_buckets (
 -- Retention deletes by resolution and age.
 CREATE INDEX IF NOT EXISTS telemetry_buckets_age ON telemetry_buckets (resolution, bucket);
 
--- Send ack latency histograms (fixed log-scale slots, LatencyHistogram): a count per slot per bucket.
+-- Send ack latency histograms (fixed log-scale slots, LatencyHistogram), one per bucket, in its stored form
+-- "slot:count,slot:count" and merged on upsert by ripcord_merge_latency (a function the server registers on its
+-- SQLite connections): a group commit writes one row per bucket, not one per slot.
 CREATE TABLE IF NOT EXISTS telemetry_latency (
     program TEXT NOT NULL, resolution INTEGER NOT NULL, bucket INTEGER NOT NULL,
     workspace TEXT NOT NULL, tier INTEGER NOT NULL, cohort TEXT NOT NULL, revision INTEGER NOT NULL,
-    slot INTEGER NOT NULL, n INTEGER NOT NULL,
-    PRIMARY KEY (program, resolution, bucket, workspace, tier, cohort, revision, slot));
+    slots TEXT NOT NULL,
+    PRIMARY KEY (program, resolution, bucket, workspace, tier, cohort, revision));
 CREATE INDEX IF NOT EXISTS telemetry_latency_age ON telemetry_latency (resolution, bucket);
