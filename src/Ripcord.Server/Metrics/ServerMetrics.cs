@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Ripcord.Core.Telemetry;
+using Ripcord.Core.Telemetry.Aggregation;
 using System.Globalization;
 using Ripcord.Server.Programs;
 using Ripcord.Server.Storage;
@@ -27,6 +30,15 @@ public sealed class ServerMetrics : BackgroundService
     private readonly Databases _databases;
     private readonly TimeProvider _clock;
     private readonly Counter<long> _verifications;
+    private readonly Counter<long> _operations;
+    private readonly Counter<long> _fallbacks;
+    private readonly Counter<long> _sends;
+    private readonly Histogram<double> _ackLatency;
+    private readonly Counter<long> _divergences;
+    private readonly Counter<long> _sessions;
+    private readonly Counter<long> _crashes;
+    private readonly Counter<long> _securitySignals;
+    private readonly AggregationOptions _aggregation;
     private long _webhookBacklog;
 
     public ServerMetrics(IMeterFactory meters, ServerOptions options, Databases databases, ProgramRegistry programs, ClientRegistry clients, StreamHub streams,
@@ -50,6 +62,17 @@ public sealed class ServerMetrics : BackgroundService
         meter.CreateObservableCounter("ripcord.telemetry.batches.refused", () => telemetry.View().RejectedBy.Select(r =>
             new Measurement<long>(r.Value, new KeyValuePair<string, object?>("code", r.Key))), "{batch}",
             "Telemetry batches refused, by code (rate-limited, store-full, key-material, …)");
+        // The dashboards' figures (docs/telemetry.md), counted as the aggregates count them: on-time events only.
+        _aggregation = options.Telemetry.Aggregation;
+        _operations = meter.CreateCounter<long>("ripcord.telemetry.operations", "{operation}", "Operations (mode events), by program, tier and transport");
+        _fallbacks = meter.CreateCounter<long>("ripcord.telemetry.fallbacks", "{decision}",
+            "Fallback decisions, by program and decision (proceed, fallback-auto, fallback-prompt, blocked)");
+        _sends = meter.CreateCounter<long>("ripcord.telemetry.sends", "{send}", "Sends, by program and outcome (ok, failed, timeout)");
+        _ackLatency = meter.CreateHistogram<double>("ripcord.telemetry.send.ack_latency", "ms", "Send ack latency, by program");
+        _divergences = meter.CreateCounter<long>("ripcord.telemetry.divergences", "{event}", "Projection divergence events, by program");
+        _sessions = meter.CreateCounter<long>("ripcord.telemetry.sessions", "{session}", "Sessions started, by program");
+        _crashes = meter.CreateCounter<long>("ripcord.telemetry.crashes", "{session}", "Sessions crashed, by program");
+        _securitySignals = meter.CreateCounter<long>("ripcord.telemetry.security_signals", "{signal}", "Security signals, by program");
         meter.CreateObservableGauge("ripcord.webhook.backlog", () => Interlocked.Read(ref _webhookBacklog), "{delivery}",
             "Webhook deliveries waiting to be sent or retried");
     }
@@ -57,6 +80,64 @@ public sealed class ServerMetrics : BackgroundService
     /// <summary>A kill-switch verification was decided.</summary>
     public void Verified(bool verified) =>
         _verifications.Add(1, new KeyValuePair<string, object?>("outcome", verified ? "verified" : "failed"));
+
+    /// <summary>A stored batch's events, counted like the aggregates count them (late and ahead events are not).</summary>
+    public void Stored(ValidatedBatch batch, DateTimeOffset receivedAt)
+    {
+        var program = new KeyValuePair<string, object?>("program", batch.Program);
+        var counts = new Dictionary<(Counter<long> Counter, string? Label, string? Value, string? Label2, string? Value2), long>();
+        void Count(Counter<long> counter, string? label = null, string? value = null, string? label2 = null, string? value2 = null) =>
+            counts[(counter, label, value, label2, value2)] = counts.GetValueOrDefault((counter, label, value, label2, value2)) + 1;
+        foreach (var e in batch.Events)
+        {
+            if (!_aggregation.OnTime(e.At, receivedAt))
+            {
+                continue;
+            }
+            var f = e.Facts ?? TelemetryFacts.None;
+            switch (e.Type)
+            {
+                case TelemetryEventTypes.Mode:
+                    Count(_operations, "tier", f.Tier?.ToString(CultureInfo.InvariantCulture) ?? "none", "transport", f.Transport ?? "none");
+                    break;
+                case TelemetryEventTypes.Fallback:
+                    Count(_fallbacks, "decision", f.Decision ?? "none");
+                    break;
+                case TelemetryEventTypes.Send:
+                    Count(_sends, "outcome", f.Outcome ?? "none");
+                    if (f.AckLatencyMs is { } ms)
+                    {
+                        _ackLatency.Record(ms, program);
+                    }
+                    break;
+                case TelemetryEventTypes.Divergence:
+                    Count(_divergences);
+                    break;
+                case TelemetryEventTypes.SessionStart:
+                    Count(_sessions);
+                    break;
+                case TelemetryEventTypes.SessionCrash:
+                    Count(_crashes);
+                    break;
+                case TelemetryEventTypes.SecuritySignal:
+                    Count(_securitySignals);
+                    break;
+            }
+        }
+        foreach (var ((counter, label, value, label2, value2), n) in counts)
+        {
+            var tags = new TagList { program };
+            if (label is not null)
+            {
+                tags.Add(label, value);
+            }
+            if (label2 is not null)
+            {
+                tags.Add(label2, value2);
+            }
+            counter.Add(n, tags);
+        }
+    }
 
     private static IEnumerable<Measurement<long>> Instances(ProgramRegistry programs, ClientRegistry clients)
     {

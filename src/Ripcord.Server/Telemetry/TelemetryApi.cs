@@ -39,7 +39,7 @@ public static class TelemetryApi
 
     private static async Task<Results<Accepted<TelemetryAccepted>, ProblemHttpResult>> IngestAsync(
         HttpContext context, ProgramRegistry registry, TelemetryWriter writer, TelemetryStats stats, ClientRegistry clients,
-        KillSwitches.VerificationTracker verifications, TelemetryRateLimiter rates, TelemetryCapacity capacity, Revisions.IRevisionStore revisions, ServerOptions options, TimeProvider clock)
+        KillSwitches.VerificationTracker verifications, Metrics.ServerMetrics metrics, TelemetryRateLimiter rates, TelemetryCapacity capacity, Revisions.IRevisionStore revisions, ServerOptions options, TimeProvider clock)
     {
         var actor = context.Actor();
         // Cheap refusals first, before the body is read: a key over its rate, a store that cannot take more.
@@ -135,6 +135,7 @@ public static class TelemetryApi
                         "the batch could not be stored; nothing of it was kept; retry later");
             }
             capacity.Added(batch.Events.Count);
+            metrics.Stored(batch, now);
             stats.Accepted(batch.Events.Count, batch.SdkDropped);
             verifications.Observe(batch.Program, batch.Instance, batch.Events);
             return TypedResults.Accepted((string?)null, new TelemetryAccepted(batch.Events.Count));

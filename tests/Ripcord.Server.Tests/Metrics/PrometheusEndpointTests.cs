@@ -100,6 +100,37 @@ public sealed partial class PrometheusEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    [Invariant("MX-1", "/metrics says what the API says: the dashboards' figures match the metrics query API (late events in neither)")]
+    public async Task DashboardFigures_MatchTheMetricsApi()
+    {
+        await MetricsScenario.PostAsync(_server);
+
+        var samples = await ScrapeAsync();
+        var mode = (await MetricsScenario.DashboardAsync(_server, "mode-adoption")).GetProperty("totals");
+        var sends = (await MetricsScenario.DashboardAsync(_server, "send-latency")).GetProperty("totals");
+        var fallbacks = (await MetricsScenario.DashboardAsync(_server, "fallback-rate")).GetProperty("totals");
+        var crashFree = (await MetricsScenario.DashboardAsync(_server, "crash-free")).GetProperty("totals");
+        var divergence = (await MetricsScenario.DashboardAsync(_server, "divergence")).GetProperty("totals");
+
+        double Sum(string name, params (string Key, string Value)[] labels) =>
+            samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).Sum(s => s.Value);
+        Assert.Equal(mode.GetProperty("operations").GetInt64(), Sum("ripcord_telemetry_operations_total", ("program", "groups")));
+        Assert.Equal(mode.GetProperty("secure").GetInt64(), Sum("ripcord_telemetry_operations_total", ("transport", "secure")));
+        Assert.Equal(mode.GetProperty("baseline").GetInt64(), Sum("ripcord_telemetry_operations_total", ("transport", "baseline")));
+        Assert.Equal(sends.GetProperty("sends").GetInt64(), Sum("ripcord_telemetry_sends_total", ("program", "groups")));
+        Assert.Equal(sends.GetProperty("failures").GetInt64(),
+            Sum("ripcord_telemetry_sends_total", ("outcome", "failed")) + Sum("ripcord_telemetry_sends_total", ("outcome", "timeout")));
+        Assert.Equal(fallbacks.GetProperty("fallbacks").GetInt64(),
+            Sum("ripcord_telemetry_fallbacks_total") - Sum("ripcord_telemetry_fallbacks_total", ("decision", "proceed")));
+        Assert.Equal(crashFree.GetProperty("sessions").GetInt64(), Sum("ripcord_telemetry_sessions_total", ("program", "groups")));
+        Assert.Equal(crashFree.GetProperty("crashes").GetInt64(), Sum("ripcord_telemetry_crashes_total", ("program", "groups")));
+        Assert.Equal(divergence.GetProperty("divergences").GetInt64(), Sum("ripcord_telemetry_divergences_total", ("program", "groups")));
+        // The latency histogram counts the sends that carried a latency (the timeout did not).
+        Assert.Equal(5, Value(samples, "ripcord_telemetry_send_ack_latency_milliseconds_count", ("program", "groups")));
+        Assert.Equal(200, Value(samples, "ripcord_telemetry_send_ack_latency_milliseconds_sum", ("program", "groups")));
+    }
+
+    [Fact]
     [Invariant("MX-2", "every exported metric is ripcord_*; labels are bounded: never a user, workspace, instance, token or path")]
     public async Task EveryName_IsRipcords_AndNoLabelCarriesWhoOrWhere()
     {
@@ -115,7 +146,7 @@ public sealed partial class PrometheusEndpointTests : IAsyncLifetime
         Assert.Equal("ripcord", resource.Labels["service_name"]);
         samples.Remove(resource);
         Assert.All(samples, s => Assert.StartsWith("ripcord_", s.Name, StringComparison.Ordinal));
-        string[] allowed = ["program", "state", "code", "outcome", "http_request_method", "http_route", "http_response_status_code",
+        string[] allowed = ["program", "state", "code", "outcome", "tier", "transport", "decision", "http_request_method", "http_route", "http_response_status_code",
             "otel_scope_name", "otel_scope_version", "otel_scope_schema_url", "le"];
         Assert.All(samples.SelectMany(s => s.Labels.Keys).Distinct(), k => Assert.Contains(k, allowed));
         Assert.DoesNotContain(samples.SelectMany(s => s.Labels.Values), v => v.Contains("web-secret", StringComparison.Ordinal)

@@ -12,6 +12,9 @@ public sealed record AggregationOptions
 
     /// <summary>An event whose <c>at</c> is later than its receipt plus this (a client clock running ahead) is counted, not aggregated.</summary>
     public TimeSpan AllowedSkew { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Whether an event made at <paramref name="at"/> and received at <paramref name="receivedAt"/> is aggregated (neither late nor ahead).</summary>
+    public bool OnTime(DateTimeOffset at, DateTimeOffset receivedAt) => at >= receivedAt - AllowedLateness && at <= receivedAt + AllowedSkew;
 }
 
 /// <summary>
@@ -67,7 +70,7 @@ public sealed class TelemetryAggregator(AggregationOptions options)
     {
         var f = e.Facts;
         var late = e.At < e.ReceivedAt - options.AllowedLateness;
-        var ahead = e.At > e.ReceivedAt + options.AllowedSkew;
+        var ahead = !late && !options.OnTime(e.At, e.ReceivedAt);
         var key = new BucketKey(e.Program, AggregateResolution.Minute,
             BucketKey.Floor(late || ahead ? e.ReceivedAt : e.At, AggregateResolution.Minute), f.WorkspaceId ?? "", f.Tier, f.Cohort ?? "", f.Revision);
         if (!_minutes.TryGetValue(key, out var a))
