@@ -14,10 +14,11 @@ using Microsoft.Data.Sqlite;
 // event must be there.
 //
 //   dotnet build src/Ripcord.Cli -c Release && dotnet run -c Release --project bench/Ripcord.Ingest -- [--seconds 60] [--json]
-//   options: --senders 6  --batch 500  --warmup-seconds 5
+//   options: --senders 6  --in-flight 4 (posts each sender has outstanding)  --batch 500  --warmup-seconds 5
 var seconds = Arg("--seconds", 60);
 var warmup = Arg("--warmup-seconds", 5);
 var senders = Arg("--senders", 6);
+var inFlight = Arg("--in-flight", 4);
 var batchSize = Arg("--batch", 500);
 var json = args.Contains("--json");
 var log = json ? Console.Error : Console.Out;
@@ -28,7 +29,7 @@ var serveArguments = new[] { "--telemetry-rate", "10000000" };
 var server = await ChildServer.StartAsync(logFile, serveArguments: serveArguments);
 var data = server.DataDirectory;
 var pid = server.ProcessId;
-log.WriteLine($"server ({server.Kind}) at {server.Url}, data {data}; {senders} senders × {batchSize}-event batches, {warmup} s warm-up then {seconds} s");
+log.WriteLine($"server ({server.Kind}) at {server.Url}, data {data}; {senders} senders × {inFlight} posts in flight × {batchSize}-event batches, {warmup} s warm-up then {seconds} s");
 
 var keys = new List<string>();
 for (var i = 0; i < senders; i++)
@@ -43,13 +44,24 @@ var latenciesMs = new ConcurrentBag<double>();
 var measuring = false;
 using var stop = new CancellationTokenSource();
 
-var tasks = Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+// Each sender is one deployment (its own key and instance) with several posts outstanding, as a fleet's many
+// processes behind one key would have; an acknowledgement releases the next post.
+var clients = Enumerable.Range(0, senders).Select(s =>
 {
-    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2 }) { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(60) };
+    var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = inFlight }) { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(60) };
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", keys[s]);
-    // Bodies made once: the sender's own CPU goes to sending, not serialising (both share the machine's two cores).
-    var bodies = Enumerable.Range(0, 16).Select(b => Encoding.UTF8.GetBytes(Batch($"bench-{s}", s, b, batchSize, start.AddMilliseconds(b)))).ToArray();
-    var next = 0;
+    return http;
+}).ToList();
+// Bodies made once: the sender's own CPU goes to sending, not serialising (both share the machine's two cores).
+var allBodies = Enumerable.Range(0, senders)
+    .Select(s => Enumerable.Range(0, 16).Select(b => Encoding.UTF8.GetBytes(Batch($"bench-{s}", s, b, batchSize, start.AddMilliseconds(b)))).ToArray())
+    .ToList();
+var tasks = Enumerable.Range(0, senders * inFlight).Select(n => Task.Run(async () =>
+{
+    var s = n % senders;
+    var http = clients[s];
+    var bodies = allBodies[s];
+    var next = n / senders;
     while (!stop.IsCancellationRequested)
     {
         using var content = new ByteArrayContent(bodies[next++ % bodies.Length]);
@@ -102,6 +114,7 @@ var measured = Interlocked.Read(ref posted);
 var peakRssMb = Status(pid, "VmHWM") / 1024;
 await stop.CancelAsync();
 await Task.WhenAll(tasks);
+clients.ForEach(c => c.Dispose());
 var ackedTotal = Interlocked.Read(ref acked);
 
 // A crash, then a restart on the same data: what was acknowledged must all be there.
@@ -122,6 +135,7 @@ var result = new
 {
     seconds,
     senders,
+    inFlight,
     batchSize,
     eventsPerSecond = Math.Round(measured / elapsed.TotalSeconds),
     slowestSecond = perSecond.Min(),
