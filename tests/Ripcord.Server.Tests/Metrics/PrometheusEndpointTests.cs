@@ -95,8 +95,9 @@ public sealed partial class PrometheusEndpointTests : IAsyncLifetime
         Assert.Equal(1, Value(samples, "ripcord_telemetry_batches_refused_total", ("code", "key-material")));
         Assert.Equal(0, Value(samples, "ripcord_sdk_streams"));
         Assert.Equal(0, Value(samples, "ripcord_webhook_backlog"));
-        Assert.True(Value(samples, "ripcord_http_server_request_duration_seconds_count",
-            ("http_request_method", "POST"), ("http_route", "/api/v1/telemetry/"), ("http_response_status_code", "202")) >= 3);
+        // ASP.NET Core's hosting meter is one per process name-wise: in this test process other servers' requests may add to it.
+        Assert.True(samples.Where(s => s.Name == "ripcord_http_server_request_duration_seconds_count" && s.Labels.GetValueOrDefault("http_route") == "/api/v1/telemetry/"
+            && s.Labels.GetValueOrDefault("http_request_method") == "POST" && s.Labels.GetValueOrDefault("http_response_status_code") == "202").Sum(s => s.Value) >= 3);
     }
 
     [Fact]
