@@ -12,7 +12,8 @@ public static class AlertHarness
     public const string AlertsPath = "/api/v1/programs/groups/alerts";
 
     /// <summary>A server whose alert loop is off: each test runs the passes itself, at the instants it chooses.</summary>
-    public static Task<RipcordTestServer> StartAsync() => RipcordTestServer.StartAsync(customize: o => o with { AlertInterval = TimeSpan.Zero });
+    public static Task<RipcordTestServer> StartAsync(string? postgres = null) =>
+        RipcordTestServer.StartAsync(postgres, customize: o => o with { AlertInterval = TimeSpan.Zero });
 
     /// <summary>Sends at the clock's now: <paramref name="failed"/> of <paramref name="total"/> fail.</summary>
     public static async Task PostSendsAsync(this RipcordTestServer server, int total, int failed)

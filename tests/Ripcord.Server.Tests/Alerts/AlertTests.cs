@@ -266,3 +266,25 @@ public sealed class AlertTests : IAsyncLifetime
         Assert.Equal(head, await _server.HeadAsync());
     }
 }
+
+/// <summary>The alert loop itself: with the default interval, advancing the fake clock past it runs a pass.</summary>
+public sealed class AlertLoopTests
+{
+    [Fact]
+    public async Task The_background_service_evaluates_when_the_interval_passes_on_the_injected_clock()
+    {
+        await using var server = await RipcordTestServer.StartAsync();
+        await server.PostSecuritySignalAsync();
+        server.Clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Empty(await server.AlertsAsync());
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        server.Clock.Advance(TimeSpan.FromSeconds(1));
+        while ((await server.AlertsAsync()).Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no alert after the interval passed on the fake clock");
+            await Task.Delay(25);
+        }
+        Assert.Equal("confidentiality-risk", Assert.Single(await server.AlertsAsync()).GetProperty("rule").GetString());
+    }
+}
