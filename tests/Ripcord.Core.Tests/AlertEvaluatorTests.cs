@@ -108,4 +108,17 @@ public sealed class AlertEvaluatorTests
         var resolved = state.Alert! with { Status = AlertPhase.Resolved };
         Assert.Equal(ChangeError.Conflict, Assert.Throws<ChangeRejectedException>(() => AlertEvaluator.Acknowledge(resolved, "x", "late", T0)).Kind);
     }
+
+    [Fact]
+    public void A_retired_rule_resolves_its_firing_alert_and_forgets_a_pending_breach()
+    {
+        var (_, firing) = Run(Rule, (0, 0.2), (10, 0.2));
+        var retired = AlertEvaluator.Retire(firing, T0.AddMinutes(11));
+        Assert.Equal((AlertTransition.Resolved, AlertPhase.Resolved, T0.AddMinutes(11)), (retired.Transition, retired.State.Alert!.Status, retired.State.Alert.ResolvedAt));
+
+        var (_, pending) = Run(Rule, (0, 0.2));
+        Assert.Equal((AlertTransition.BreachCleared, AlertPhase.Ok), (AlertEvaluator.Retire(pending, T0).Transition, AlertEvaluator.Retire(pending, T0).State.Phase));
+        var idle = AlertRuleState.Initial("groups", "r");
+        Assert.Equal(AlertTransition.None, AlertEvaluator.Retire(idle, T0).Transition);
+    }
 }

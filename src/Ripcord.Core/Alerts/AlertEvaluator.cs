@@ -56,6 +56,22 @@ public static class AlertEvaluator
         }
     }
 
+    /// <summary>
+    /// The rule is gone from the definition: a firing alert resolves (nothing will evaluate it again),
+    /// anything else returns to ok. A definition that brings the rule back starts it afresh.
+    /// </summary>
+    public static AlertStep Retire(AlertRuleState state, DateTimeOffset now)
+    {
+        if (state.Phase != AlertPhase.Firing)
+        {
+            var idle = state with { Phase = state.Phase == AlertPhase.Pending ? AlertPhase.Ok : state.Phase, BreachStartedAt = null };
+            return new AlertStep(idle, idle == state ? AlertTransition.None : AlertTransition.BreachCleared);
+        }
+        var resolved = state.Alert! with { Status = AlertPhase.Resolved, ResolvedAt = now };
+        return new AlertStep(state with { Phase = AlertPhase.Resolved, BreachStartedAt = null, LastObservedAt = now, Alert = resolved },
+            AlertTransition.Resolved);
+    }
+
     /// <summary>Acknowledges a firing alert (once), with the reason; anything else is refused.</summary>
     public static Alert Acknowledge(Alert alert, string by, string reason, DateTimeOffset now)
     {

@@ -68,10 +68,6 @@ public sealed partial class AlertService(ProgramRegistry registry, AlertStore st
             foreach (var program in registry.All)
             {
                 var rules = program.State.Definition.Alerts;
-                if (rules.IsDefaultOrEmpty)
-                {
-                    continue;
-                }
                 var states = await store.StatesAsync(program.Program, ct);
                 foreach (var rule in rules)
                 {
@@ -79,6 +75,15 @@ public sealed partial class AlertService(ProgramRegistry registry, AlertStore st
                     var value = await MeasureAsync(program.Program, rule, now, ct);
                     var step = AlertEvaluator.Step(rule, before, new AlertObservation(now, value), IncidentService.NewId("al_"));
                     if (await RecordAsync(program.State, rule, before, step, now, ct) is { } alert)
+                    {
+                        changed.Add(alert);
+                    }
+                }
+                // A rule the definition no longer has: its firing alert resolves rather than staying open for ever.
+                foreach (var orphan in states.Values.Where(s => !rules.Any(r => string.Equals(r.Id, s.Rule, StringComparison.Ordinal))))
+                {
+                    var retired = new AlertRule { Id = orphan.Rule, Metric = orphan.Alert?.Metric ?? AlertMetric.AuditDenials };
+                    if (await RecordAsync(program.State, retired, orphan, AlertEvaluator.Retire(orphan, now), now, ct) is { } alert)
                     {
                         changed.Add(alert);
                     }

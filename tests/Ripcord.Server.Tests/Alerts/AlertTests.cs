@@ -252,6 +252,27 @@ public sealed class AlertTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_firing_alert_whose_rule_leaves_the_definition_resolves()
+    {
+        await _server.PostSecuritySignalAsync();
+        Advance(TimeSpan.FromSeconds(1));
+        await _server.PassAsync();
+        Assert.Equal("firing", Assert.Single(await _server.AlertsAsync()).GetProperty("status").GetString());
+
+        var yaml = RipcordServer.BuiltInGroupsYaml();
+        var start = yaml.IndexOf("  - id: confidentiality-risk", StringComparison.Ordinal);
+        yaml = yaml.Remove(start, yaml.IndexOf("  - id: admin-denials", StringComparison.Ordinal) - start);
+        using (var applied = await _server.SendAsync(RipcordTestServer.Request(HttpMethod.Post, "/api/v1/programs/groups/definition",
+            RipcordTestServer.AdminToken, RipcordTestServer.Yaml(yaml))))
+        {
+            Assert.True(applied.IsSuccessStatusCode, await applied.Content.ReadAsStringAsync());
+        }
+        Advance(TimeSpan.FromSeconds(1));
+        await _server.PassAsync();
+        Assert.Equal("resolved", Assert.Single(await _server.AlertsAsync()).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task A_definition_with_bad_alert_rules_is_refused_and_changes_nothing()
     {
         var head = await _server.HeadAsync();
