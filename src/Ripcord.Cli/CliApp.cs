@@ -16,9 +16,9 @@ public static class CliApp
         "ripcord override set --flag F3 --scope workspace:acme --value on --reason \"secure pilot with Acme\"",
     ];
 
-    /// <summary>Verb groups renamed to singular nouns (old → new); the old names stay as hidden aliases.</summary>
+    /// <summary>Verb groups renamed to singular nouns (old → new); the old names stay as hidden aliases (`alerts`: the spelling issue 10 uses).</summary>
     private static readonly (string Old, string Current)[] RenamedGroups =
-        [("programs", "program"), ("flags", "flag"), ("revisions", "revision"), ("clients", "client")];
+        [("programs", "program"), ("flags", "flag"), ("revisions", "revision"), ("clients", "client"), ("alerts", "alert")];
 
     public static RootCommand Build(Terminal terminal) => Build(terminal, new GlobalOptions());
 
@@ -56,6 +56,7 @@ public static class CliApp
             KillSwitchCommands.Create(verbs),
             GrantCommands.Create(verbs),
             ReviewCommands.Create(verbs),
+            AlertCommands.Create(verbs),
             FreezeCommands.Create(verbs),
             WebhookCommands.Create(verbs),
             .. GateCommands.Create(verbs),

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
+using Ripcord.Server.Alerts;
 using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Cohorts;
@@ -60,6 +61,8 @@ public sealed record ServerOptions
     public string? MeterScope { get; init; }
     /// <summary>SQLite only: space kept in a preallocated file so the server can start on a volume filled to the last byte (<see cref="ReservedSpace"/>); 0 for none.</summary>
     public long ReservedSpaceBytes { get; init; } = ReservedSpace.DefaultBytes;
+    /// <summary>How often every alert rule is evaluated (on <see cref="Clock"/>); zero or less: only when asked (tests, harnesses).</summary>
+    public TimeSpan AlertInterval { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>
@@ -159,6 +162,9 @@ public static class RipcordServer
         services.AddSingleton<GateStore>();
         services.AddSingleton<KnownSafeStore>();
         services.AddSingleton<GateService>();
+        services.AddSingleton<AlertStore>();
+        services.AddSingleton<AlertService>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertService>());
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -201,7 +207,7 @@ public static class RipcordServer
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
             .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
-            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates();
+            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates().MapAlerts();
         return app;
     }
 

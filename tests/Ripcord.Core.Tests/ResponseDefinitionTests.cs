@@ -48,13 +48,14 @@ public sealed class ResponseDefinitionTests
     public void A_definition_without_the_sections_serialises_exactly_as_before_them()
     {
         // Digests of the built-in groups definition and its initial state taken before the sections existed:
-        // stored revisions must still verify. (Tier 2's inAppOverride came later still: left out the same way.)
+        // stored revisions must still verify. (Tier 2's inAppOverride and the alert rules came later still: left out the same way.)
         var d = BuiltInPrograms.Groups with
         {
             Tiers = [.. BuiltInPrograms.Groups.Tiers.Select(t => t with { InAppOverride = null })],
             Triggers = ImmutableSortedDictionary<string, string>.Empty,
             Operations = ImmutableSortedDictionary<string, OperationDefinition>.Empty,
             Templates = ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty,
+            Alerts = [],
         };
         var json = JsonSerializer.SerializeToUtf8Bytes(d, CoreJson.Options);
         Assert.Equal("72c78fa8c2555e8a9b61a1588fd785cae1a61ce861463ca29230e3c5fd6278b7", Convert.ToHexStringLower(SHA256.HashData(json)));

@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Ripcord.Core.Alerts;
 using Ripcord.Core.Audit;
 using Ripcord.Core.Gates;
+using Ripcord.Server.Alerts;
 using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Cohorts;
@@ -335,6 +337,15 @@ public sealed class RipcordApiClient : IDisposable
 
     public Task<ApiResponse<FreezeCheck>> CheckFreezesAsync(string program, string? scope = null, CancellationToken ct = default) =>
         GetAsync<FreezeCheck>("api/v1/freezes/active?program=" + Uri.EscapeDataString(program) + (scope is null ? "" : "&scope=" + Uri.EscapeDataString(scope)), ct);
+
+    // ---- alerts --------------------------------------------------------------------------------
+
+    public Task<ApiResponse<IReadOnlyList<Alert>>> ListAlertsAsync(string program, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<Alert>>("api/v1/programs/" + Uri.EscapeDataString(program) + "/alerts", ct);
+
+    public Task<ApiResponse<Alert>> AcknowledgeAlertAsync(string program, string id, string reason, CancellationToken ct = default) =>
+        SendAsync<Alert>(HttpMethod.Post, "api/v1/programs/" + Uri.EscapeDataString(program) + "/alerts/" + Uri.EscapeDataString(id) + "/ack",
+            JsonBody(new AcknowledgeAlertBody(reason)), null, ct);
 
     // ---- reviews -------------------------------------------------------------------------------
 

@@ -39,6 +39,10 @@ public readonly record struct AuditAction
     public static readonly AuditAction KnownSafeTag = new("revision.known-safe");
     /// <summary>An admin moved a stage past its gates with a recorded reason (an emergency action: it opens a post-action review).</summary>
     public static readonly AuditAction StageBreakGlass = new("stage.break-glass");
+    /// <summary>An alert fired, resolved, or was acknowledged (docs/telemetry.md, "Alerts"); firing and resolving are the automation actor's.</summary>
+    public static readonly AuditAction AlertFire = new("alert.fire");
+    public static readonly AuditAction AlertResolve = new("alert.resolve");
+    public static readonly AuditAction AlertAcknowledge = new("alert.ack");
     /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
     public static readonly AuditAction Denied = new("denied");
 
@@ -47,7 +51,7 @@ public readonly record struct AuditAction
         DefinitionApply, CohortPut, OverrideCreate, OverrideDelete, StageSet, KillSwitchActivate, KillSwitchDeactivate,
         Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, Tier2OverrideRevoke, KillSwitchRequest, KillSwitchApprove, KillSwitchVerify,
         IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, FreezeStart, FreezeLift, WebhookCreate, WebhookDelete,
-        GateCheckPost, SecuritySignoff, SupportLoadSet, KnownSafeTag, StageBreakGlass, Denied,
+        GateCheckPost, SecuritySignoff, SupportLoadSet, KnownSafeTag, StageBreakGlass, Denied, AlertFire, AlertResolve, AlertAcknowledge,
     ];
 
     public override string ToString() => Name ?? "";

@@ -124,10 +124,11 @@ public static partial class DefinitionReader
                 return null;
             }
             var f = Fields(map, "", "program", "description", "emergencyFlag", "flags", "cohorts", "stages", "killSwitches", "tiers", "thresholds", "fallback", "messages",
-                "triggers", "operations", "templates", "gates");
+                "triggers", "operations", "templates", "gates", "alerts");
             var key = RequiredString(f, map, "program", "program");
             var flags = ReadList(f, "flags", ReadFlag);
             var aliases = BuildAliasMap(flags);
+            var thresholds = f.TryGetValue("thresholds", out var t) ? ReadThresholds(t) : StageThresholds.Defaults;
 
             var definition = new ProgramDefinition
             {
@@ -139,12 +140,13 @@ public static partial class DefinitionReader
                 Stages = ReadList(f, "stages", (n, p) => ReadStage(n, p, aliases)),
                 KillSwitchLevels = ReadList(f, "killSwitches", (n, p) => ReadKillSwitch(n, p, aliases)),
                 Tiers = ReadList(f, "tiers", ReadTier),
-                Thresholds = f.TryGetValue("thresholds", out var t) ? ReadThresholds(t) : StageThresholds.Defaults,
+                Thresholds = thresholds,
                 Gates = f.TryGetValue("gates", out var g) ? ReadGates(g) : null,
                 Fallback = f.TryGetValue("fallback", out var fb) ? ReadFallback(fb, aliases) : null,
                 Messages = f.TryGetValue("messages", out var m) ? ReadMessages(m) : ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty,
                 Triggers = f.TryGetValue("triggers", out var tr) ? ReadTriggers(tr) : ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal),
                 Operations = f.TryGetValue("operations", out var op) ? ReadOperations(op, aliases) : ImmutableSortedDictionary.Create<string, OperationDefinition>(StringComparer.Ordinal),
+                Alerts = ReadList(f, "alerts", (n, p) => ReadAlert(n, p, thresholds)),
                 Templates = f.TryGetValue("templates", out var te) ? ReadTemplates(te) : ImmutableSortedDictionary.Create<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal),
             };
             if (!f.ContainsKey("flags"))

@@ -265,6 +265,10 @@ public static partial class DefinitionValidator
         {
             yield return error;
         }
+        foreach (var error in ValidateAlerts(d))
+        {
+            yield return error;
+        }
 
         var t = d.Thresholds;
         if (t.MaxErrorRate is < 0 or > 1)

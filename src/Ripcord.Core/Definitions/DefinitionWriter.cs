@@ -209,6 +209,31 @@ public static class DefinitionWriter
                 }
             }
         }
+        if (!d.Alerts.IsDefaultOrEmpty)
+        {
+            y.AppendLine().AppendLine("alerts:");
+            foreach (var a in d.Alerts)
+            {
+                y.Append("  - id: ").AppendLine(Q(a.Id));
+                y.Append("    metric: ").AppendLine(DefinitionReader.EnumName(a.Metric));
+                y.Append("    window: ").AppendLine(DefinitionReader.DurationText(a.Window));
+                y.Append("    threshold: ").AppendLine(a.Threshold.ToString("R", CultureInfo.InvariantCulture));
+                y.Append("    sustain: ").AppendLine(DefinitionReader.DurationText(a.Sustain));
+                y.Append("    severity: ").AppendLine(DefinitionReader.EnumName(a.Severity));
+                if (a.Trigger is { } trigger)
+                {
+                    y.Append("    trigger: ").AppendLine(Q(trigger));
+                }
+                if (a.AutoActivate)
+                {
+                    y.AppendLine("    autoActivate: true");
+                }
+                if (a.Description.Length > 0)
+                {
+                    y.Append("    description: ").AppendLine(Q(a.Description));
+                }
+            }
+        }
         return y.ToString();
     }
 

@@ -48,6 +48,10 @@ public sealed record ProgramDefinition
     public ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> Templates { get; init; } =
         ImmutableSortedDictionary.Create<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
 
+    /// <summary>Alert rules (docs/telemetry.md, "Alerts"): what the alert service evaluates every pass.</summary>
+    [JsonIgnore]
+    public ImmutableArray<Alerts.AlertRule> Alerts { get; init; } = [];
+
     /// <summary>The trigger value meaning "no default level: the operator chooses".</summary>
     public const string AskOperator = "ask";
 
@@ -72,6 +76,14 @@ public sealed record ProgramDefinition
     {
         get => Templates.IsEmpty ? null : Templates;
         init => Templates = Ordinal(value).ToImmutableSortedDictionary(kv => kv.Key, kv => Ordinal(kv.Value), StringComparer.Ordinal);
+    }
+
+    // Written only when there are rules, like the sections above.
+    [JsonInclude, JsonPropertyName("alerts")]
+    private ImmutableArray<Alerts.AlertRule>? AlertsJson
+    {
+        get => Alerts.IsDefaultOrEmpty ? null : Alerts;
+        init => Alerts = value ?? [];
     }
 
     // A deserialised sorted dictionary compares with the current culture; ours sort ordinally.

@@ -92,6 +92,11 @@ public sealed record Incident
     public IncidentStatus Status { get; init; } = IncidentStatus.Declared;
     public required DateTimeOffset DeclaredAt { get; init; }
     public required string DeclaredBy { get; init; }
+    /// <summary>
+    /// The alert that opened this incident as a suggestion (declared by the automation actor for the on-call
+    /// person to confirm, docs/telemetry.md "Alerts"); null when a person declared it. Omitted from JSON when null.
+    /// </summary>
+    public string? SuggestedByAlert { get; init; }
     /// <summary>The first action taken after declaring: the response-start clock stops here.</summary>
     public DateTimeOffset? ResponseStartedAt { get; init; }
     /// <summary>When a kill switch linked to the incident was first verified (time-to-mitigate ends here).</summary>

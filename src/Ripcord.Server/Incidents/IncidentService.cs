@@ -35,11 +35,17 @@ public sealed class IncidentService(Databases databases, WorkflowDocs docs, IAud
         var now = SqlDatabase.Storable(clock.GetUtcNow());
         var incident = IncidentWorkflow.Declare(NewId("inc_"), compiled.State, declaration, actor.Name, now);
         await using var session = await databases.Config.BeginWriteAsync(ct);
+        await DeclareAsync(session, incident, actor, now, ct);
+        await session.CommitAsync(ct);
+        return incident;
+    }
+
+    /// <summary>Stores a declared incident inside a caller's write (an alert suggesting it), with its audit row and webhook.</summary>
+    public async Task DeclareAsync(WriteSession session, Incident incident, Actor actor, DateTimeOffset now, CancellationToken ct)
+    {
         await SaveAsync(session, incident, now, ct);
         await AuditAsync(session, actor, AuditAction.IncidentDeclare, incident, null, now, ct);
         await NotifyAsync(session, "incident.declared", incident, ct);
-        await session.CommitAsync(ct);
-        return incident;
     }
 
     /// <summary>One step on an incident, in a transaction of its own.</summary>

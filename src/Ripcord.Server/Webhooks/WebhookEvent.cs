@@ -25,11 +25,15 @@ public static class WebhookEventTypes
     public const string ReviewCompleted = "review.completed";
     public const string FreezeStarted = "freeze.started";
     public const string FreezeLifted = "freeze.lifted";
+    public const string AlertFiring = "alert.firing";
+    public const string AlertResolved = "alert.resolved";
+    public const string AlertAcknowledged = "alert.acknowledged";
 
     public static IReadOnlyList<string> All { get; } =
     [
         KillSwitchActivated, KillSwitchDeactivated, KillSwitchRequested, KillSwitchVerified, KillSwitchVerificationFailed,
         IncidentDeclared, IncidentUpdated, IncidentAnnounced, IncidentResolved, ReviewOpened, ReviewCompleted, FreezeStarted, FreezeLifted,
+        AlertFiring, AlertResolved, AlertAcknowledged,
     ];
 
     public static IReadOnlyList<string> Audiences { get; } = ["internal", "operator", "user", "post-incident"];

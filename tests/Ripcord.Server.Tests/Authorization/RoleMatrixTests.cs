@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Ripcord.Core.Governance;
 using Ripcord.Server.Auth;
+using Ripcord.Server.Tests.Alerts;
 using static Ripcord.Server.Tests.KillSwitches.KillSwitchHarness;
 using static Ripcord.Testing.RipcordTestServer;
 
@@ -157,6 +158,9 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             var (_, request) = await s.ActivateAsync("KS2", "global", await s.DeclareAsync(), await s.CreateTokenAsync("ops-lead", "requesting ops lead"));
             return Request(HttpMethod.Post, $"/api/v1/programs/groups/kill-switches/requests/{request.GetProperty("request").GetString()}/approve", t);
         },
+        ["GET /api/v1/programs/{program}/alerts"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/alerts", t),
+        ["POST /api/v1/programs/{program}/alerts/{id}/ack"] = async (s, t) =>
+            Request(HttpMethod.Post, $"/api/v1/programs/groups/alerts/{await FiringAlertAsync(s)}/ack", t, Json(new { reason = "on it" })),
         ["GET /api/v1/reviews"] = (_, t) => Send(HttpMethod.Get, "/api/v1/reviews", t),
         ["GET /api/v1/reviews/{id}"] = async (s, t) => Request(HttpMethod.Get, $"/api/v1/reviews/{await ReviewAsync(s)}", t),
         ["POST /api/v1/reviews/{id}/complete"] = async (s, t) =>
@@ -196,6 +200,17 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         var (status, created) = await s.ActivateAsync("KS2", "global", await s.DeclareAsync(), await s.CreateTokenAsync("release-manager", "activating rm"));
         Assert.Equal(HttpStatusCode.Created, status);
         return created.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A firing alert (the critical confidentiality-risk one, from a security signal); a fresh one each call, so each ack can succeed.</summary>
+    private static async Task<string> FiringAlertAsync(RipcordTestServer s)
+    {
+        s.Clock.Advance(TimeSpan.FromMinutes(10)); // past the window: the last alert resolves in the pass below
+        await s.PassAsync();
+        await s.PostSecuritySignalAsync();
+        s.Clock.Advance(TimeSpan.FromSeconds(1));
+        await s.PassAsync();
+        return (await s.AlertsOfAsync("confidentiality-risk")).First(a => a.GetProperty("status").GetString() == "firing").GetProperty("id").GetString()!;
     }
 
     private static async Task<string> ReviewAsync(RipcordTestServer s)
