@@ -12,6 +12,7 @@ using Ripcord.Server.Incidents;
 using Ripcord.Server.KillSwitches;
 using Ripcord.Server.Overrides;
 using Ripcord.Server.Programs;
+using Ripcord.Server.Ramps;
 using Ripcord.Server.Revisions;
 using Ripcord.Server.Stages;
 using Ripcord.Server.Storage;
@@ -159,6 +160,9 @@ public static class RipcordServer
         services.AddSingleton<GateStore>();
         services.AddSingleton<KnownSafeStore>();
         services.AddSingleton<GateService>();
+        services.AddSingleton<RampStore>();
+        services.AddSingleton<RampService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RampService>());
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -201,7 +205,8 @@ public static class RipcordServer
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
             .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
-            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates();
+            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates()
+            .MapRamps();
         return app;
     }
 

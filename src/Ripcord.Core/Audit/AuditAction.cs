@@ -39,6 +39,14 @@ public readonly record struct AuditAction
     public static readonly AuditAction KnownSafeTag = new("revision.known-safe");
     /// <summary>An admin moved a stage past its gates with a recorded reason (an emergency action: it opens a post-action review).</summary>
     public static readonly AuditAction StageBreakGlass = new("stage.break-glass");
+    /// <summary>A guarded ramp started, paused or resumed by an operator, and what it did by itself (the system actor): each step, hold, rollback and finish.</summary>
+    public static readonly AuditAction RampStart = new("ramp.start");
+    public static readonly AuditAction RampPause = new("ramp.pause");
+    public static readonly AuditAction RampResume = new("ramp.resume");
+    public static readonly AuditAction RampAdvance = new("ramp.advance");
+    public static readonly AuditAction RampHold = new("ramp.hold");
+    public static readonly AuditAction RampRollback = new("ramp.rollback");
+    public static readonly AuditAction RampFinish = new("ramp.finish");
     /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
     public static readonly AuditAction Denied = new("denied");
 
@@ -48,6 +56,7 @@ public readonly record struct AuditAction
         Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, Tier2OverrideRevoke, KillSwitchRequest, KillSwitchApprove, KillSwitchVerify,
         IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, FreezeStart, FreezeLift, WebhookCreate, WebhookDelete,
         GateCheckPost, SecuritySignoff, SupportLoadSet, KnownSafeTag, StageBreakGlass, Denied,
+        RampStart, RampPause, RampResume, RampAdvance, RampHold, RampRollback, RampFinish,
     ];
 
     public override string ToString() => Name ?? "";

@@ -20,6 +20,7 @@ public sealed record RampPlan
     /// <summary>On a breach, move back to the previous step (once) instead of only holding.</summary>
     public bool RollbackOnBreach { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan Every => TimeSpan.FromMinutes(EveryMinutes);
 
     /// <summary><c>1h</c>, <c>30m</c>, <c>2d</c>: the duration as the definition writes it.</summary>
