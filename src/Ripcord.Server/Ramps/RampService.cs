@@ -38,7 +38,7 @@ public sealed partial class RampService(Databases databases, RampStore store, Pr
     }
 
     /// <summary>Starts the ramp of the program's current stage at its first step (one revision when that moves the cohort).</summary>
-    public async Task<RampStatusView> StartAsync(string program, Actor actor, CancellationToken ct)
+    public async Task<RampStatusView> StartAsync(string program, string? reason, Actor actor, CancellationToken ct)
     {
         await _lock.WaitAsync(ct);
         try
@@ -56,7 +56,7 @@ public sealed partial class RampService(Databases databases, RampStore store, Pr
             {
                 throw new ChangeRejectedException(ChangeError.Conflict, "stage", $"a ramp cannot start while {hold}");
             }
-            var started = RampMachine.Start(state.Stage, plan, Now, actor.Name);
+            var started = Noted(RampMachine.Start(state.Stage, plan, Now, actor.Name), reason);
             await WriteAsync(program, existing, started, started.Percentage, actor, AuditAction.RampStart, ct);
             return await StatusAsync(program, ct);
         }
@@ -70,9 +70,11 @@ public sealed partial class RampService(Databases databases, RampStore store, Pr
         ChangeAsync(program, actor, AuditAction.RampPause, r => r.Status is RampStatus.Running or RampStatus.Holding
             ? RampMachine.Pause(r, reason) : throw NotMovable(r, "paused"), ct);
 
-    public Task<RampStatusView> ResumeAsync(string program, Actor actor, CancellationToken ct) =>
+    public Task<RampStatusView> ResumeAsync(string program, string? reason, Actor actor, CancellationToken ct) =>
         ChangeAsync(program, actor, AuditAction.RampResume, r => r.Status is RampStatus.Paused or RampStatus.Holding or RampStatus.RolledBack
-            ? RampMachine.Resume(r, Now) : throw NotMovable(r, "resumed"), ct);
+            ? Noted(RampMachine.Resume(r, Now), reason) : throw NotMovable(r, "resumed"), ct);
+
+    private static RampState Noted(RampState r, string? reason) => reason is null ? r : r with { Reason = $"{r.Reason}: {reason}" };
 
     private static ChangeRejectedException NotMovable(RampState r, string verb) =>
         new(ChangeError.Conflict, "ramp", $"the ramp of stage {r.Stage} is {Status(r.Status)}: it cannot be {verb}");

@@ -4,7 +4,7 @@ using Ripcord.Server.Http;
 
 namespace Ripcord.Server.Ramps;
 
-/// <summary>Why a ramp is paused (required) or resumed (optional, for the audit trail).</summary>
+/// <summary>Why a ramp is paused (required), or started or resumed (optional: the body may be left out); it goes into the ramp's reason and the audit row.</summary>
 public sealed record RampReasonBody(string? Reason);
 
 /// <summary>
@@ -21,8 +21,7 @@ public static class RampsApi
             .Read("GetRamp", "The current stage's ramp plan and the ramp as it is: step, percentage, next step at, last figures, why it holds")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
-        ramps.MapPost("", async (string program, HttpContext http, RampService service) =>
-                TypedResults.Ok(await service.StartAsync(program, http.Actor(), http.RequestAborted)))
+        ramps.MapPost("", StartAsync)
             .Write("StartRamp", "Start the ramp of the current stage at its first step (a revision when that moves the cohort)")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.RampManage));
 
@@ -46,8 +45,16 @@ public static class RampsApi
         return TypedResults.Ok(await service.PauseAsync(program, body.Reason, http.Actor(), http.RequestAborted));
     }
 
-    private static async Task<Results<Ok<RampStatusView>, ProblemHttpResult>> ResumeAsync(string program, HttpContext http, RampService service)
-    {
-        return TypedResults.Ok(await service.ResumeAsync(program, http.Actor(), http.RequestAborted));
-    }
+    private static async Task<Results<Ok<RampStatusView>, ProblemHttpResult>> StartAsync(string program, RampReasonBody? body, HttpContext http,
+        RampService service) =>
+        Optional(body) is { } bad ? bad : TypedResults.Ok(await service.StartAsync(program, body?.Reason, http.Actor(), http.RequestAborted));
+
+    private static async Task<Results<Ok<RampStatusView>, ProblemHttpResult>> ResumeAsync(string program, RampReasonBody? body, HttpContext http,
+        RampService service) =>
+        Optional(body) is { } bad ? bad : TypedResults.Ok(await service.ResumeAsync(program, body?.Reason, http.Actor(), http.RequestAborted));
+
+    private static ProblemHttpResult? Optional(RampReasonBody? body) =>
+        body?.Reason is { } reason && (reason.Length > RampService.MaxReasonLength || string.IsNullOrWhiteSpace(reason))
+            ? Problems.BadRequest($"reason, when given, is 1 to {RampService.MaxReasonLength} characters", "reason")
+            : null;
 }

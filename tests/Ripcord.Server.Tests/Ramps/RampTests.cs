@@ -231,5 +231,8 @@ public sealed class RampTests
         await RefusedAsync(HttpMethod.Post, $"{Ramps}/pause", new { reason = "" }, HttpStatusCode.BadRequest, "reason is required");
         await RefusedAsync(HttpMethod.Post, $"{Ramps}/pause", new { reason = new string('x', 1001) }, HttpStatusCode.BadRequest, "reason is required");
         await RefusedAsync(HttpMethod.Post, $"{Ramps}/resume", null, HttpStatusCode.Conflict, "is running: it cannot be resumed");
+        await RefusedAsync(HttpMethod.Post, $"{Ramps}/resume", new { reason = " " }, HttpStatusCode.BadRequest, "reason, when given");
+        await RefusedAsync(HttpMethod.Post, Ramps, new { reason = new string('x', 1001) }, HttpStatusCode.BadRequest, "reason, when given");
+        await RefusedAsync(HttpMethod.Post, Ramps, new { reason = 5 }, HttpStatusCode.BadRequest, "reason");
     }
 }
