@@ -73,6 +73,12 @@ public sealed class RampTests
     public async Task Steps_advance_hourly_while_the_metrics_hold_each_a_system_revision_with_its_audit_row()
     {
         await using var server = await RipcordTestServer.StartAsync();
+        await HourlyStepsAsync(server);
+    }
+
+    /// <summary>The whole scenario on <paramref name="server"/> (SQLite here, PostgreSQL in <see cref="PostgresRampTests"/>).</summary>
+    internal static async Task HourlyStepsAsync(RipcordTestServer server)
+    {
         var r = await AtStage2Async(server);
         Assert.Equal(10m, await r.PercentageAsync());
         var (head, audit) = (await server.HeadAsync(), await server.AuditHeadAsync());
@@ -140,6 +146,11 @@ public sealed class RampTests
     public async Task With_rollback_on_breach_a_breach_moves_the_cohort_back_one_step_as_a_revision_and_stops()
     {
         await using var server = await RipcordTestServer.StartAsync();
+        await RollbackAsync(server);
+    }
+
+    internal static async Task RollbackAsync(RipcordTestServer server)
+    {
         var r = await AtStage2Async(server, rollback: true);
         await StartAsync(r);
         await r.GoodMinuteAsync();
