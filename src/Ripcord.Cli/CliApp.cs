@@ -60,6 +60,7 @@ public static class CliApp
             FreezeCommands.Create(verbs),
             WebhookCommands.Create(verbs),
             .. GateCommands.Create(verbs),
+            RampCommands.Create(verbs),
             .. ConfigCommands.Create(verbs),
             ReadyCommand.Create(verbs),
             .. VersionCommand.Create(verbs),

@@ -13,6 +13,7 @@ using Ripcord.Server.Incidents;
 using Ripcord.Server.KillSwitches;
 using Ripcord.Server.Overrides;
 using Ripcord.Server.Programs;
+using Ripcord.Server.Ramps;
 using Ripcord.Server.Revisions;
 using Ripcord.Server.Stages;
 using Ripcord.Server.Storage;
@@ -165,6 +166,9 @@ public static class RipcordServer
         services.AddSingleton<AlertStore>();
         services.AddSingleton<AlertService>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertService>());
+        services.AddSingleton<RampStore>();
+        services.AddSingleton<RampService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RampService>());
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -207,7 +211,8 @@ public static class RipcordServer
         var api = app.MapGroup("/api/v1").AddEndpointFilter<DomainErrorFilter>();
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
             .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
-            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates().MapAlerts();
+            .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates().MapAlerts()
+            .MapRamps();
         return app;
     }
 

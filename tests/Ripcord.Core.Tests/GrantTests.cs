@@ -22,8 +22,9 @@ public sealed class GrantTests
         ProgramChanges.Apply(state, new IssueGrant(id, workspace, action, "relay down", (at ?? Now).AddMinutes(minutes), Sec), at ?? Now).State;
 
     /// <summary>The groups definition as it was before tiers could carry inAppOverride (same JSON as the base commit's).</summary>
+    // Stage 2's ramp came later too: left out the same way.
     private static ProgramDefinition GroupsWithoutInAppOverride(ProgramDefinition d) =>
-        d with { Tiers = [.. d.Tiers.Select(t => t with { InAppOverride = null })], Alerts = [] }; // alert rules came later still
+        d with { Tiers = [.. d.Tiers.Select(t => t with { InAppOverride = null })], Alerts = [], Stages = [.. d.Stages.Select(s => s with { Ramp = null })] }; // alert rules and ramps came later still
 
     [Fact]
     [Invariant("GR-1", "a state without grants has the JSON and digest it had before grants existed")]

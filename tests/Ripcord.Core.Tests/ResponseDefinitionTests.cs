@@ -48,10 +48,11 @@ public sealed class ResponseDefinitionTests
     public void A_definition_without_the_sections_serialises_exactly_as_before_them()
     {
         // Digests of the built-in groups definition and its initial state taken before the sections existed:
-        // stored revisions must still verify. (Tier 2's inAppOverride and the alert rules came later still: left out the same way.)
+        // stored revisions must still verify. (Tier 2's inAppOverride, the alert rules and stage 2's ramp came later still: left out the same way.)
         var d = BuiltInPrograms.Groups with
         {
             Tiers = [.. BuiltInPrograms.Groups.Tiers.Select(t => t with { InAppOverride = null })],
+            Stages = [.. BuiltInPrograms.Groups.Stages.Select(s => s with { Ramp = null })],
             Triggers = ImmutableSortedDictionary<string, string>.Empty,
             Operations = ImmutableSortedDictionary<string, OperationDefinition>.Empty,
             Templates = ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty,
@@ -65,6 +66,7 @@ public sealed class ResponseDefinitionTests
         Assert.DoesNotContain("\"operations\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("\"templates\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("\"inAppOverride\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"ramp\"", text, StringComparison.Ordinal);
     }
 
     [Fact]

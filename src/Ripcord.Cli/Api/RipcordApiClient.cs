@@ -16,6 +16,7 @@ using Ripcord.Server.Grants;
 using Ripcord.Server.KillSwitches;
 using Ripcord.Server.Overrides;
 using Ripcord.Server.Programs;
+using Ripcord.Server.Ramps;
 using Ripcord.Server.Revisions;
 using Ripcord.Server.Stages;
 using Ripcord.Server.Streaming;
@@ -346,6 +347,20 @@ public sealed class RipcordApiClient : IDisposable
     public Task<ApiResponse<Alert>> AcknowledgeAlertAsync(string program, string id, string reason, CancellationToken ct = default) =>
         SendAsync<Alert>(HttpMethod.Post, "api/v1/programs/" + Uri.EscapeDataString(program) + "/alerts/" + Uri.EscapeDataString(id) + "/ack",
             JsonBody(new AcknowledgeAlertBody(reason)), null, ct);
+
+    // ---- guarded ramps -------------------------------------------------------------------------
+
+    public Task<ApiResponse<RampStatusView>> GetRampAsync(string program, CancellationToken ct = default) =>
+        GetAsync<RampStatusView>(ProgramPath(program, "ramps"), ct);
+
+    public Task<ApiResponse<RampStatusView>> StartRampAsync(string program, CancellationToken ct = default) =>
+        SendAsync<RampStatusView>(HttpMethod.Post, ProgramPath(program, "ramps"), null, null, ct);
+
+    public Task<ApiResponse<RampStatusView>> PauseRampAsync(string program, string reason, CancellationToken ct = default) =>
+        SendAsync<RampStatusView>(HttpMethod.Post, ProgramPath(program, "ramps", "pause"), JsonBody(new RampReasonBody(reason)), null, ct);
+
+    public Task<ApiResponse<RampStatusView>> ResumeRampAsync(string program, CancellationToken ct = default) =>
+        SendAsync<RampStatusView>(HttpMethod.Post, ProgramPath(program, "ramps", "resume"), null, null, ct);
 
     // ---- reviews -------------------------------------------------------------------------------
 

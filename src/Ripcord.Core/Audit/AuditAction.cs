@@ -43,6 +43,14 @@ public readonly record struct AuditAction
     public static readonly AuditAction AlertFire = new("alert.fire");
     public static readonly AuditAction AlertResolve = new("alert.resolve");
     public static readonly AuditAction AlertAcknowledge = new("alert.ack");
+    /// <summary>A guarded ramp started, paused or resumed by an operator, and what it did by itself (the system actor): each step, hold, rollback and finish.</summary>
+    public static readonly AuditAction RampStart = new("ramp.start");
+    public static readonly AuditAction RampPause = new("ramp.pause");
+    public static readonly AuditAction RampResume = new("ramp.resume");
+    public static readonly AuditAction RampAdvance = new("ramp.advance");
+    public static readonly AuditAction RampHold = new("ramp.hold");
+    public static readonly AuditAction RampRollback = new("ramp.rollback");
+    public static readonly AuditAction RampFinish = new("ramp.finish");
     /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
     public static readonly AuditAction Denied = new("denied");
 
@@ -52,6 +60,7 @@ public readonly record struct AuditAction
         Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, Tier2OverrideRevoke, KillSwitchRequest, KillSwitchApprove, KillSwitchVerify,
         IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, FreezeStart, FreezeLift, WebhookCreate, WebhookDelete,
         GateCheckPost, SecuritySignoff, SupportLoadSet, KnownSafeTag, StageBreakGlass, Denied, AlertFire, AlertResolve, AlertAcknowledge,
+        RampStart, RampPause, RampResume, RampAdvance, RampHold, RampRollback, RampFinish,
     ];
 
     public override string ToString() => Name ?? "";

@@ -14,7 +14,7 @@ public static partial class DefinitionReader
                 Error(node, path, "a stage is a mapping with id, name and flags");
                 return null;
             }
-            var f = Fields(map, path, "id", "name", "flags");
+            var f = Fields(map, path, "id", "name", "flags", "ramp");
             var assignments = ImmutableArray.CreateBuilder<StageAssignment>();
             if (f.TryGetValue("flags", out var flagsNode))
             {
@@ -48,6 +48,56 @@ public static partial class DefinitionReader
                 Id = RequiredString(f, map, "id", path + ".id") ?? "",
                 Name = OptionalString(f, "name", path + ".name") ?? "",
                 Assignments = assignments.ToImmutable(),
+                Ramp = f.TryGetValue("ramp", out var ramp) ? ReadRamp(ramp, path + ".ramp") : null,
+            };
+        }
+
+        private Ramps.RampPlan? ReadRamp(YNode node, string path)
+        {
+            if (node is not YMapping map)
+            {
+                Error(node, path, "must be a mapping: { cohort: limited-ga, steps: [1, 5, 10], every: 1h, rollbackOnBreach: false }");
+                return null;
+            }
+            var f = Fields(map, path, "cohort", "steps", "every", "rollbackOnBreach");
+            var steps = ImmutableArray.CreateBuilder<decimal>();
+            if (!f.TryGetValue("steps", out var stepsNode) || stepsNode is not YSequence seq)
+            {
+                Error(f.GetValueOrDefault("steps") ?? map, path + ".steps", "required: a list of percentages, e.g. [1, 5, 10]");
+            }
+            else
+            {
+                for (var i = 0; i < seq.Items.Count; i++)
+                {
+                    _lines[$"{path}.steps[{i}]"] = seq.Items[i].Line;
+                    if (seq.Items[i] is YScalar s && ParseDecimal(s.Value) is decimal step)
+                    {
+                        steps.Add(step);
+                    }
+                    else
+                    {
+                        Error(seq.Items[i], $"{path}.steps[{i}]", "must be a percentage (a number from 0 to 100)");
+                    }
+                }
+            }
+            var every = 60;
+            if (OptionalString(f, "every", path + ".every") is { } text)
+            {
+                if (Ramps.RampPlan.ParseEvery(text) is int minutes)
+                {
+                    every = minutes;
+                }
+                else
+                {
+                    Error(f["every"], path + ".every", $"'{text}' is not a duration: whole minutes, hours or days, e.g. 30m, 1h, 1d");
+                }
+            }
+            return new Ramps.RampPlan
+            {
+                Cohort = RequiredString(f, map, "cohort", path + ".cohort") ?? "",
+                Steps = steps.ToImmutable(),
+                EveryMinutes = every,
+                RollbackOnBreach = f.ContainsKey("rollbackOnBreach") && RequiredBool(f, map, "rollbackOnBreach", path + ".rollbackOnBreach"),
             };
         }
 

@@ -166,6 +166,13 @@ public static partial class DefinitionValidator
                     }
                 }
             }
+            if (stage.Ramp is { } ramp)
+            {
+                foreach (var error in ValidateRamp(d, ramp, $"stages[{i}].ramp"))
+                {
+                    yield return error;
+                }
+            }
         }
 
         var levelIds = new HashSet<string>(StringComparer.Ordinal);

@@ -95,6 +95,13 @@ public static class DefinitionWriter
                 y.Append("      ").Append(Name(a.Flag)).Append(": ");
                 y.AppendLine(a.Cohorts.Length == 0 ? B(a.Value) : $"{{ value: {B(a.Value)}, cohorts: {List(a.Cohorts)} }}");
             }
+            if (s.Ramp is { } r)
+            {
+                y.Append("    ramp: { cohort: ").Append(Q(r.Cohort)).Append(", steps: [")
+                    .Append(string.Join(", ", r.Steps.Select(p => p.ToString(CultureInfo.InvariantCulture))))
+                    .Append("], every: ").Append(Ramps.RampPlan.FormatEvery(r.EveryMinutes)).Append(", rollbackOnBreach: ").Append(B(r.RollbackOnBreach))
+                    .AppendLine(" }");
+            }
         }
 
         if (d.KillSwitchLevels.Length > 0)

@@ -219,6 +219,8 @@ public sealed record StageProfile
     public required string Id { get; init; }
     public string Name { get; init; } = "";
     public ImmutableArray<StageAssignment> Assignments { get; init; } = [];
+    /// <summary>The stage's guarded ramp of one percentage cohort, if it has one (absent from the JSON otherwise, so the digest stays).</summary>
+    public Ramps.RampPlan? Ramp { get; init; }
 }
 
 /// <summary>

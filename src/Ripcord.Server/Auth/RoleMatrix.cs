@@ -35,6 +35,7 @@ public enum Permission
     SupportLoadWrite,
     StageAdvance,
     KnownSafeWrite,
+    RampManage,
 }
 
 /// <summary>
@@ -88,6 +89,8 @@ public static class RoleMatrix
         [Permission.SupportLoadWrite] = [Role.Operator, Role.OpsLead, Role.ReleaseManager, Role.Admin],
         [Permission.StageAdvance] = [Role.ReleaseManager, Role.Admin],
         [Permission.KnownSafeWrite] = [Role.ReleaseManager, Role.Admin],
+        // A guarded ramp widens a stage's cohort by itself: starting, pausing and resuming one is a release manager's call.
+        [Permission.RampManage] = [Role.ReleaseManager, Role.Admin],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());
 
     public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);

@@ -74,6 +74,12 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["PUT /api/v1/programs/{program}/support-load"] = (_, t) => Send(HttpMethod.Put, "/api/v1/programs/groups/support-load", t,
             Json(new { ticketsPerDay = 3 })),
         ["GET /api/v1/programs/{program}/support-load"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/support-load", t),
+        ["GET /api/v1/programs/{program}/ramps"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/ramps", t),
+        // Stage 0 has no ramp: an allowed role gets 409 (past the role check), a denied one 403.
+        ["POST /api/v1/programs/{program}/ramps"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/ramps", t),
+        ["POST /api/v1/programs/{program}/ramps/pause"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/ramps/pause", t,
+            Json(new { reason = "roles" })),
+        ["POST /api/v1/programs/{program}/ramps/resume"] = (_, t) => Send(HttpMethod.Post, "/api/v1/programs/groups/ramps/resume", t),
         ["GET /api/v1/programs/{program}/revisions/known-safe"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/revisions/known-safe", t),
         ["GET /api/v1/programs/{program}/revisions/known-safe/latest"] = async (s, t) =>
         {
