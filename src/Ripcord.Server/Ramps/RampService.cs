@@ -128,7 +128,8 @@ public sealed partial class RampService(Databases databases, RampStore store, Pr
             }
             var state = registry.Current(program).State;
             var now = Now;
-            var window = await telemetry.WindowAsync(program, null, ramp.StepStartedAt, now, ct);
+            // Since the step started, its first minute included (the figures are per minute).
+            var window = await telemetry.WindowAsync(program, null, Core.Telemetry.Aggregation.BucketKey.Floor(ramp.StepStartedAt, Core.Telemetry.Aggregation.AggregateResolution.Minute), now, ct);
             var decision = RampMachine.Tick(ramp, new RampFacts(now, window, state.Definition.Thresholds, state.Stage, [.. await HoldsAsync(program, ct)]));
             var (action, percentage) = decision.Action?.Kind switch
             {

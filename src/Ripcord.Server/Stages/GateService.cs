@@ -126,7 +126,7 @@ public sealed class GateService(Databases databases, GateStore store, KnownSafeS
             TargetStage = target,
             StageEnteredAt = entered,
             Now = now,
-            Window = await telemetry.WindowAsync(program, null, entered, now, ct),
+            Window = await telemetry.WindowAsync(program, null, Core.Telemetry.Aggregation.BucketKey.Floor(entered, Core.Telemetry.Aggregation.AggregateResolution.Minute), now, ct),
             Checks = [.. await store.ChecksAsync(program, ct)],
             Signoffs = [.. await store.SignoffsAsync(program, ct)],
             SupportLoad = [.. await store.SupportLoadAsync(program, ct)],

@@ -134,6 +134,12 @@ public static class StreamApi
         {
             socket.SendBufferSize = options.StreamSendBufferBytes;
         }
+        // StreamWriteTimeout decides when a client that reads nothing is cut off (and counted), not Kestrel's minimum
+        // response rate, which would abort the same connection uncounted after its 5 s grace.
+        if (context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinResponseDataRateFeature>() is { } rate)
+        {
+            rate.MinDataRate = null;
+        }
         var output = new BoundedWriter(response.Body, options.StreamWriteTimeout, ct);
         try
         {

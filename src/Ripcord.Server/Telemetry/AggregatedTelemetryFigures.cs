@@ -5,10 +5,12 @@ namespace Ripcord.Server.Telemetry;
 
 /// <summary>
 /// <see cref="ITelemetryFigures"/> over the stored minute buckets: the sums of every minute
-/// bucket that overlaps [from, to). For a minute-aligned window that is exact — every event
-/// aggregated with its own time in the window, nothing else. A window whose ends fall inside a
-/// minute is read as the whole minutes it touches (so [10:00:30, 10:05:30) reads [10:00, 10:06)):
-/// a stage's first minute counts, rather than the events right after it was entered being lost. Minute buckets are kept for <see cref="TelemetryLimits.MinuteRetention"/>
+/// bucket whose start lies in [from, to). For a minute-aligned window that is exact — every
+/// event aggregated with its own time in the window, nothing else. A window whose ends fall
+/// inside a minute is read as the whole minutes that start in it: the partial minute at
+/// <c>from</c> is left out and the one at <c>to</c> counted whole (so [10:00:30, 10:05:30) reads
+/// [10:01, 10:06)) — a sliding window (alerts) never reaches further back than asked. "Since"
+/// windows (a stage, a ramp step) pass <c>from</c> floored to its minute, so their first minute counts. Minute buckets are kept for <see cref="TelemetryLimits.MinuteRetention"/>
 /// (14 days by default): a window reaching further back counts only what is still kept. With a
 /// cohort, only events that carry that cohort count — today only <c>mode</c> events do, so
 /// sends, fallbacks, sessions and crashes read 0 for a cohort. Late events (docs/telemetry.md) are
@@ -22,8 +24,7 @@ public sealed class AggregatedTelemetryFigures(TelemetryAggregates aggregates) :
         {
             return WindowFigures.Empty(from, to);
         }
-        var rows = await aggregates.ReadAsync(
-            new AggregateQuery(program, AggregateResolution.Minute, BucketKey.Floor(from, AggregateResolution.Minute), to, Cohort: cohort),
+        var rows = await aggregates.ReadAsync(new AggregateQuery(program, AggregateResolution.Minute, from, to, Cohort: cohort),
             AggregateGrouping.None, withLatency: false, ct);
         var m = rows.Aggregate(BucketMeasures.Empty, (sum, row) => sum.Merge(row.Measures));
         return new WindowFigures(from, to,
