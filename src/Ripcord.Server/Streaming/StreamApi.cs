@@ -191,11 +191,14 @@ public static class StreamApi
             hub.CountSlowDisconnect();
             context.Abort();
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
-        }
-        catch (IOException)
-        {
+            // Ended some other way (the connection aborted under a write the client was not taking, or the client left):
+            // counted as a slow disconnect when a frame was still being written, so every stalled stream is counted once.
+            if (output.Writing && !lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                hub.CountSlowDisconnect();
+            }
         }
         finally
         {
@@ -219,6 +222,9 @@ public static class StreamApi
         /// <summary>True once a write gave up because the client was not reading.</summary>
         public bool TimedOut { get; private set; }
 
+        /// <summary>True while a frame is only partly taken by the client: a stream that ends now ended on a client not reading.</summary>
+        public bool Writing { get; private set; }
+
         public async Task WriteAsync(ReadOnlyMemory<byte> frame)
         {
             for (var offset = 0; offset < frame.Length; offset += Slice)
@@ -232,9 +238,11 @@ public static class StreamApi
         private async Task Guarded(Func<CancellationToken, ValueTask> write)
         {
             _deadline.CancelAfter(timeout);
+            Writing = true;
             try
             {
                 await write(_deadline.Token);
+                Writing = false;
             }
             catch (OperationCanceledException) when (!stopped.IsCancellationRequested)
             {
