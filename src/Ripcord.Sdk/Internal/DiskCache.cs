@@ -10,9 +10,11 @@ namespace Ripcord.Sdk.Internal;
 /// The last-known-good revision on disk: written atomically (temp file, flush, rename) and
 /// checked on load — format, program, server and the state's digest must all match, or the
 /// file is ignored with a warning and never trusted.
-/// <para>Writes happen on a background task, off the stream loop (each one is an fsync), and
-/// coalesce: while one is in progress, further revisions replace each other, and only the
-/// latest is written next.</para>
+/// <para>Writes happen off the stream loop, on one thread per process that writes every client's file
+/// (<see cref="CacheWriter"/>): each write ends in an fsync, which blocks its thread, and a process
+/// hosting many clients must not lose a thread-pool thread to each of them on every revision. Writes
+/// coalesce: while a client's file waits or is being written, further revisions replace each other,
+/// and only the latest is written next.</para>
 /// </summary>
 internal sealed class DiskCache(string? directory, string program, Uri server, TimeProvider clock, ILogger logger)
 {
@@ -20,8 +22,8 @@ internal sealed class DiskCache(string? directory, string program, Uri server, T
 
     private readonly Lock _gate = new();
     private (StateSnapshot Snapshot, DateTimeOffset Now)? _pending;
-    private bool _writing;
-    private Task _writer = Task.CompletedTask;
+    private bool _queued;
+    private TaskCompletionSource? _written;
     private long _writes;
 
     /// <summary>Files written so far (for tests: coalescing writes fewer than it was asked to).</summary>
@@ -76,25 +78,27 @@ internal sealed class DiskCache(string? directory, string program, Uri server, T
         lock (_gate)
         {
             _pending = (snapshot, now);
-            if (!_writing)
+            _written ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_queued)
             {
-                _writing = true;
-                _writer = Task.Run(WritePending);
+                return;
             }
+            _queued = true;
         }
+        CacheWriter.Enqueue(this);
     }
 
     /// <summary>Waits for the pending write, if any, at most <paramref name="timeout"/>; false if it did not finish.</summary>
     public async Task<bool> FlushAsync(TimeSpan timeout)
     {
-        Task writer;
+        Task written;
         lock (_gate)
         {
-            writer = _writer;
+            written = _written?.Task ?? Task.CompletedTask;
         }
         try
         {
-            await writer.WaitAsync(timeout, clock);
+            await written.WaitAsync(timeout, clock);
             return true;
         }
         catch (TimeoutException)
@@ -103,23 +107,58 @@ internal sealed class DiskCache(string? directory, string program, Uri server, T
         }
     }
 
+    /// <summary>On the writer thread: writes the latest pending snapshot until none is left.</summary>
     private void WritePending()
     {
-        while (true)
+        while (TakePending() is { } next)
         {
-            (StateSnapshot Snapshot, DateTimeOffset Now) next;
-            lock (_gate)
-            {
-                if (_pending is not { } pending)
-                {
-                    // Decided under the lock, so a snapshot queued after this starts a new writer.
-                    _writing = false;
-                    return;
-                }
-                next = pending;
-                _pending = null;
-            }
             Save(next.Snapshot, next.Now);
+        }
+    }
+
+    /// <summary>The snapshot to write next; or, when none is left, null — the file leaves the queue and its waiters are released.</summary>
+    private (StateSnapshot Snapshot, DateTimeOffset Now)? TakePending()
+    {
+        TaskCompletionSource? done;
+        lock (_gate)
+        {
+            if (_pending is { } pending)
+            {
+                _pending = null;
+                return pending;
+            }
+            // Decided under the lock, so a snapshot queued after this queues the file again.
+            _queued = false;
+            done = _written;
+            _written = null;
+        }
+        done?.TrySetResult();
+        return null;
+    }
+
+    /// <summary>
+    /// The one thread of the process that writes cache files, in the order clients queued them. A client is
+    /// queued at most once at a time, so a burst of revisions across a thousand clients is a thousand files,
+    /// each holding its client's latest revision.
+    /// </summary>
+    private static class CacheWriter
+    {
+        private static readonly System.Collections.Concurrent.BlockingCollection<DiskCache> Queue = StartWriter();
+
+        public static void Enqueue(DiskCache cache) => Queue.Add(cache);
+
+        private static System.Collections.Concurrent.BlockingCollection<DiskCache> StartWriter()
+        {
+            var queue = new System.Collections.Concurrent.BlockingCollection<DiskCache>();
+            new Thread(() =>
+            {
+                foreach (var cache in queue.GetConsumingEnumerable())
+                {
+                    cache.WritePending();
+                }
+            })
+            { IsBackground = true, Name = "Ripcord SDK cache writer" }.Start();
+            return queue;
         }
     }
 
@@ -135,7 +174,8 @@ internal sealed class DiskCache(string? directory, string program, Uri server, T
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(
                 new CacheFile(Format, ServerKey, program, snapshot.Revision, snapshot.Digest, now, snapshot.State), CoreJson.Options);
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+            // One write, then one fsync before the rename: the file is whole on disk before it replaces the old one.
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
