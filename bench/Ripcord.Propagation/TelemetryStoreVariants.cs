@@ -26,10 +26,10 @@ public static class TelemetryStoreVariants
         switch (variant)
         {
             case "group-commit":
-                builder.Services.AddSingleton<ITelemetryStore>(sp => new GroupCommitTelemetryStore(new TelemetryStore(sp.GetRequiredService<Databases>())));
+                builder.Services.AddSingleton<ITelemetryStore>(sp => new GroupCommitTelemetryStore(new TelemetryStore(sp.GetRequiredService<Databases>(), sp.GetRequiredService<TelemetryAggregation>())));
                 break;
             case "discard":
-                builder.Services.AddSingleton<ITelemetryStore>(sp => new DiscardTelemetryStore(new TelemetryStore(sp.GetRequiredService<Databases>())));
+                builder.Services.AddSingleton<ITelemetryStore>(sp => new DiscardTelemetryStore(new TelemetryStore(sp.GetRequiredService<Databases>(), sp.GetRequiredService<TelemetryAggregation>())));
                 break;
         }
     }

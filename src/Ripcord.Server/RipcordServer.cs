@@ -103,6 +103,8 @@ public static class RipcordServer
         services.AddSingleton<ITokenStore, TokenStore>();
         services.AddSingleton<ITelemetryStore, TelemetryStore>();
         services.AddSingleton<TelemetryAggregates>();
+        services.AddSingleton<TelemetryAggregation>();
+        services.AddHostedService(sp => sp.GetRequiredService<TelemetryAggregation>());
         services.AddSingleton<ITelemetryFigures, AggregatedTelemetryFigures>();
         services.AddSingleton<TelemetryStats>();
         services.AddSingleton<TelemetryWriter>();

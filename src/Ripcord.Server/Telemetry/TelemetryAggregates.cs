@@ -25,10 +25,10 @@ public sealed record AggregateRow(DateTimeOffset Start, string? Group, BucketMea
 
 /// <summary>
 /// The aggregate tables of the telemetry database (migrations telemetry/*/…_aggregates.sql):
-/// <see cref="WriteAsync"/> adds a group commit's buckets inside its transaction; reads sum the
-/// buckets of a range.
+/// <see cref="WriteAsync"/> adds buckets inside the caller's transaction (<see cref="TelemetryAggregation"/>'s,
+/// a second of group commits at a time); reads sum the buckets of a range.
 /// </summary>
-public sealed class TelemetryAggregates(Databases databases)
+public sealed class TelemetryAggregates(Databases databases, TelemetryAggregation aggregation)
 {
     /// <summary>The measure columns, in <see cref="Measure"/> order.</summary>
     public static ImmutableArray<string> Columns { get; } = [.. Enum.GetValues<Measure>().Select(m => Snake(m.ToString()))];
@@ -108,6 +108,8 @@ public sealed class TelemetryAggregates(Databases databases)
     /// <summary>The summed measures per bucket start (and group) in the query's range; latency histograms only when asked for.</summary>
     public async Task<IReadOnlyList<AggregateRow>> ReadAsync(AggregateQuery q, AggregateGrouping grouping, bool withLatency, CancellationToken ct)
     {
+        // Every event this node has acknowledged is in the buckets before they are read.
+        await aggregation.FlushAsync(ct);
         var (where, args) = Where(q);
         var group = grouping switch
         {

@@ -107,6 +107,8 @@ public sealed partial class TelemetryCapacity(Databases databases, ServerOptions
                 deleted += trimmed;
                 count -= trimmed;
             }
+            // A batch pruned before it was aggregated (only when aggregation has failed for days, or the cap cut it) is not counted.
+            await session.ExecAsync("DELETE FROM telemetry_unaggregated WHERE batch_id NOT IN (SELECT id FROM telemetry_batches)", ct);
             // Aggregates keep their own retention per resolution (they are not counted against the event cap).
             foreach (var (resolution, retention) in new[]
             {

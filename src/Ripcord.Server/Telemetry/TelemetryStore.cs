@@ -25,11 +25,12 @@ public interface ITelemetryStore
 /// The telemetry database (its own SQLite file, or its own PostgreSQL pool): a burst of telemetry
 /// takes this database's lock and connections, never those a configuration write needs. Events are
 /// kept as they were accepted, one row per batch (its validated events as a JSON array): a row per
-/// event made SQLite's inserts the ceiling of ingest. A batch's aggregates (docs/telemetry.md) are
-/// added in the same transaction as its raw events, so what was acknowledged is counted once, across
-/// restarts too.
+/// event made SQLite's inserts the ceiling of ingest. Each batch is stored marked unaggregated, and
+/// its aggregate (docs/telemetry.md) is handed to <see cref="TelemetryAggregation"/> once committed,
+/// which adds a second's worth of batches to the buckets at a time: what was acknowledged is counted
+/// exactly once, across restarts too.
 /// </summary>
-public sealed class TelemetryStore(Databases databases, ServerOptions? options = null) : ITelemetryStore
+public sealed class TelemetryStore(Databases databases, TelemetryAggregation aggregation, ServerOptions? options = null) : ITelemetryStore
 {
     private readonly AggregationOptions _aggregation = (options ?? new ServerOptions()).Telemetry.Aggregation;
 
@@ -40,11 +41,12 @@ public sealed class TelemetryStore(Databases databases, ServerOptions? options =
         await using var session = await Db.BeginWriteAsync(ct);
         // One prepared command, rebound per row: a group commit can hold hundreds of batches.
         await using var insert = Sql.Command(session.Connection, session.Transaction,
-            "INSERT INTO telemetry_batches (received_at, program, instance, events, payload) VALUES (@r, @p, @i, @n, @j)",
+            "INSERT INTO telemetry_batches (received_at, program, instance, events, payload) VALUES (@r, @p, @i, @n, @j) RETURNING id",
             ("@r", ""), ("@p", ""), ("@i", ""), ("@n", 0), ("@j", ""));
         var payload = new StringBuilder();
-        // Aggregated in memory first: the SQL below is one upsert per distinct bucket, not per event.
+        // Aggregated here, on the writer, and added to the buckets later (TelemetryAggregation) with other commits'.
         var aggregator = new TelemetryAggregator(_aggregation);
+        var ids = new List<long>();
         for (var start = 0; start < batch.Count;)
         {
             // The events of one posted batch arrive together: same instance, program and arrival time.
@@ -68,10 +70,12 @@ public sealed class TelemetryStore(Databases databases, ServerOptions? options =
             insert.Parameters[2].Value = first.Instance;
             insert.Parameters[3].Value = end - start;
             insert.Parameters[4].Value = payload.ToString();
-            await insert.ExecuteNonQueryAsync(ct);
+            ids.Add(Convert.ToInt64(await insert.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture));
             start = end;
         }
-        await TelemetryAggregates.WriteAsync(session, aggregator.Build(), ct);
+        await aggregation.MarkAsync(session, ids, ct);
+        var aggregate = aggregator.Build();
+        session.OnCommitted(() => aggregation.Committed(ids, aggregate));
         await session.CommitAsync(ct);
     }
 
