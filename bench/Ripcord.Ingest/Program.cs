@@ -119,7 +119,7 @@ var ackedTotal = Interlocked.Read(ref acked);
 
 // A crash, then a restart on the same data: what was acknowledged must all be there.
 await server.KillAsync();
-long stored;
+long stored, aggregated = 0;
 await using (var again = await ChildServer.StartAsync(logFile, dataDirectory: data, serveArguments: serveArguments))
 {
     await using var db = new SqliteConnection($"Data Source={Path.Combine(data, "telemetry.db")};Mode=ReadOnly");
@@ -127,6 +127,20 @@ await using (var again = await ChildServer.StartAsync(logFile, dataDirectory: da
     await using var count = db.CreateCommand();
     count.CommandText = "SELECT COALESCE(SUM(events), 0) FROM telemetry_batches";
     stored = Convert.ToInt64(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    // Every stored event must also be in the minute buckets exactly once (the bench sends only modes, sends,
+    // fallbacks and heartbeats): what the killed server had not yet added, the restarted one reads back on start.
+    count.CommandText = "SELECT COALESCE(SUM(modes + fallbacks + sends + heartbeats + late + ahead), 0) FROM telemetry_buckets WHERE resolution = 0";
+    var waited = Stopwatch.StartNew();
+    do
+    {
+        aggregated = Convert.ToInt64(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        if (aggregated == stored)
+        {
+            break;
+        }
+        await Task.Delay(200);
+    }
+    while (waited.Elapsed < TimeSpan.FromSeconds(60));
 }
 
 var sorted = latenciesMs.Order().ToArray();
@@ -146,6 +160,7 @@ var result = new
     acknowledged = ackedTotal,
     storedAfterRestart = stored,
     lostAcknowledged = Math.Max(0, ackedTotal - stored),
+    aggregatedAfterRestart = aggregated,
 };
 if (json)
 {
@@ -159,10 +174,11 @@ else
         server RSS: {result.serverRssMb.first} MB after 1 s, {result.serverRssMb.last} MB at the end, peak {result.serverRssMb.peak} MB
         statuses: {string.Join(", ", result.statuses.Select(s => $"{s.Key}×{s.Value}"))}
         acknowledged {ackedTotal:N0} events; after SIGKILL and restart the store holds {stored:N0}: {result.lostAcknowledged} acknowledged lost
+        minute buckets after the restart count {aggregated:N0} events ({(aggregated == stored ? "each stored event once" : "NOT the stored count")})
         """);
 }
 File.Delete(logFile);
-return result.lostAcknowledged == 0 ? 0 : 1;
+return result.lostAcknowledged == 0 && aggregated == stored ? 0 : 1;
 
 int Arg(string name, int fallback)
 {
