@@ -206,6 +206,59 @@ public sealed class RollbackTests
         await AuditVerifiesAsync(server);
     }
 
+    /// <summary>Fails the commit of the n-th write after it is armed, as a crash inside that step's transaction would.</summary>
+    private sealed class FailingCommit : Ripcord.Server.Storage.IWriteObserver
+    {
+        private int _commits;
+
+        public int? FailAt { get; set; }
+
+        public ValueTask OnStepAsync(Ripcord.Server.Storage.WriteStep step, CancellationToken ct) =>
+            step == Ripcord.Server.Storage.WriteStep.BeforeCommit && FailAt is { } n && Interlocked.Increment(ref _commits) == n
+                ? throw new IOException($"injected failure before commit {n}")
+                : ValueTask.CompletedTask;
+    }
+
+    public static TheoryData<RollbackStep> FailingSteps() => [.. RollbackMachine.Order];
+
+    [Theory]
+    [MemberData(nameof(FailingSteps))]
+    [Invariant("RB-10", "a run stopped after any step (a server killed there) resumes on the next start at the next step: every step once, one revert revision, the audit chain verifies")]
+    public async Task AStepWhoseTransactionFails_LeavesNothingOfIt_AndTheRunResumesThere(RollbackStep failing)
+    {
+        var faults = new FailingCommit();
+        await using var server = await RipcordTestServer.StartAsync(configure: b => b.Services.AddSingleton<Ripcord.Server.Storage.IWriteObserver>(faults));
+        var (safe, _) = await DriftAsync(server);
+        var incident = await server.DeclareAsync();
+        var head = await server.HeadAsync();
+        var index = RollbackMachine.Order.IndexOf(failing);
+        faults.FailAt = index + 2; // the start's own write is the first
+
+        using (var failed = await server.SendAsync(HttpMethod.Post, $"{Api}/rollbacks", RipcordTestServer.AdminToken, new { incident, reason = "drill", to = safe }))
+        {
+            Assert.False(failed.IsSuccessStatusCode);
+        }
+        var run = Assert.Single((await server.GetAsync($"{Api}/rollbacks")).EnumerateArray());
+        Assert.Equal("running", run.GetProperty("status").GetString());
+        Assert.Equal(index, run.GetProperty("steps").GetArrayLength()); // the failed step left nothing
+        Assert.Equal(index > 2 ? head + 1 : head, await server.HeadAsync());
+
+        await server.StopAsync();
+        faults.FailAt = null;
+        await server.StartAgainAsync();
+        var id = run.GetProperty("id").GetString()!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((run = await server.GetAsync($"{Api}/rollbacks/{id}")).GetProperty("status").GetString() == "running" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.Equal(head + 1, await server.HeadAsync());
+        var timeline = await TimelineAsync(server, incident);
+        Assert.All(StepKinds, kind => Assert.Equal(1, Count(timeline, kind, id)));
+        await AuditVerifiesAsync(server);
+    }
+
     public static TheoryData<string, string, HttpStatusCode> BadStarts() => new()
     {
         { "no reason", """{"incident":"INCIDENT","reason":""}""", HttpStatusCode.BadRequest },
