@@ -61,6 +61,7 @@ public static class CliApp
             WebhookCommands.Create(verbs),
             .. GateCommands.Create(verbs),
             RampCommands.Create(verbs),
+            RollbackCommands.Create(verbs),
             .. ConfigCommands.Create(verbs),
             ReadyCommand.Create(verbs),
             .. VersionCommand.Create(verbs),

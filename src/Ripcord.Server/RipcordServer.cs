@@ -15,6 +15,7 @@ using Ripcord.Server.Overrides;
 using Ripcord.Server.Programs;
 using Ripcord.Server.Ramps;
 using Ripcord.Server.Revisions;
+using Ripcord.Server.Rollback;
 using Ripcord.Server.Stages;
 using Ripcord.Server.Storage;
 using Ripcord.Server.Streaming;
@@ -64,6 +65,9 @@ public sealed record ServerOptions
     public long ReservedSpaceBytes { get; init; } = ReservedSpace.DefaultBytes;
     /// <summary>How often every alert rule is evaluated (on <see cref="Clock"/>); zero or less: only when asked (tests, harnesses).</summary>
     public TimeSpan AlertInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a rollback's verification waits for the SDK instances connected at the revert to apply its revision.</summary>
+    public TimeSpan RollbackVerifyWait { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>
@@ -171,6 +175,10 @@ public static class RipcordServer
         services.AddSingleton<RampStore>();
         services.AddSingleton<RampService>();
         services.AddHostedService(sp => sp.GetRequiredService<RampService>());
+        services.AddSingleton<StageLocks>();
+        services.AddSingleton<RollbackService>();
+        services.AddHostedService<RollbackResumer>();
+        services.AddSingleton<IncidentDocuments>();
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -214,7 +222,7 @@ public static class RipcordServer
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
             .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
             .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates().MapAlerts()
-            .MapRamps();
+            .MapRamps().MapRollbacks();
         return app;
     }
 

@@ -18,6 +18,8 @@ using Ripcord.Server.Overrides;
 using Ripcord.Server.Programs;
 using Ripcord.Server.Ramps;
 using Ripcord.Server.Revisions;
+using Ripcord.Core.Rollback;
+using Ripcord.Server.Rollback;
 using Ripcord.Server.Stages;
 using Ripcord.Server.Streaming;
 using Ripcord.Server.Telemetry;
@@ -361,6 +363,27 @@ public sealed class RipcordApiClient : IDisposable
 
     public Task<ApiResponse<RampStatusView>> ResumeRampAsync(string program, CancellationToken ct = default) =>
         SendAsync<RampStatusView>(HttpMethod.Post, ProgramPath(program, "ramps", "resume"), null, null, ct);
+
+    // ---- rollback ------------------------------------------------------------------------------
+
+    public Task<ApiResponse<RollbackPlan>> PlanRollbackAsync(string program, long? to = null, bool keepKillSwitches = true, CancellationToken ct = default) =>
+        GetAsync<RollbackPlan>(ProgramPath(program, "rollback", "plan") + Query(("to", to)) + (keepKillSwitches ? "" : (to is null ? "?" : "&") + "keepKillSwitches=false"), ct);
+
+    public Task<ApiResponse<RollbackRun>> StartRollbackAsync(string program, StartRollbackBody body, CancellationToken ct = default) =>
+        SendAsync<RollbackRun>(HttpMethod.Post, ProgramPath(program, "rollbacks"), JsonBody(body), null, ct);
+
+    public Task<ApiResponse<RollbackRun>> GetRollbackAsync(string program, string id, CancellationToken ct = default) =>
+        GetAsync<RollbackRun>(ProgramPath(program, "rollbacks", id), ct);
+
+    public Task<ApiResponse<IReadOnlyList<RollbackRun>>> ListRollbacksAsync(string program, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<RollbackRun>>(ProgramPath(program, "rollbacks"), ct);
+
+    public Task<ApiResponse<StageLock>> LiftStageLockAsync(string program, string reason, CancellationToken ct = default) =>
+        SendAsync<StageLock>(HttpMethod.Delete, ProgramPath(program, "stage-lock"), JsonBody(new LiftStageLockBody(reason)), null, ct);
+
+    /// <summary>The incident's timeline as markdown (GET …/incidents/{id}/document).</summary>
+    public Task<ApiResponse<string>> GetIncidentDocumentAsync(string program, string id, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, ProgramPath(program, "incidents", id, "document"), null, null, text => text, ct);
 
     // ---- reviews -------------------------------------------------------------------------------
 

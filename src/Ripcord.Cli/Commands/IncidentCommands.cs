@@ -81,6 +81,14 @@ public static class IncidentCommands
                     Print(context.Terminal, view.Value);
                     return ExitCodes.Success;
                 }, id),
+            verbs.Verb("document", "The incident's timeline as a markdown document (post-incident template, each action with who and when, time-to-mitigate, verification, open action items)",
+                ["ripcord incident document inc_0123456789", "ripcord incident document inc_0123456789 > inc_0123456789.md"],
+                async (context, ct) =>
+                {
+                    var document = await context.Api.GetIncidentDocumentAsync(context.Program, context.Get(id), ct);
+                    context.Terminal.Line(document.Value.TrimEnd());
+                    return ExitCodes.Success;
+                }, id),
             verbs.Verb("note", "Add a note to the timeline",
                 ["ripcord incident note inc_0123456789 \"relay team engaged\""],
                 async (context, ct) => Done(context, await context.Api.AddIncidentNoteAsync(context.Program, context.Get(id), context.Get(text), ct), "Noted"),

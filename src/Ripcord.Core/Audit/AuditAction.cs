@@ -51,6 +51,12 @@ public readonly record struct AuditAction
     public static readonly AuditAction RampHold = new("ramp.hold");
     public static readonly AuditAction RampRollback = new("ramp.rollback");
     public static readonly AuditAction RampFinish = new("ramp.finish");
+    /// <summary>A rollback run started (an emergency action: it opens a post-action review), and each of its steps.</summary>
+    public static readonly AuditAction RollbackStart = new("rollback.start");
+    public static readonly AuditAction RollbackStep = new("rollback.step");
+    /// <summary>A rollback's stage lock put in place, and lifted by a release manager.</summary>
+    public static readonly AuditAction StageLock = new("stage.lock");
+    public static readonly AuditAction StageLockLift = new("stage.lock-lift");
     /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
     public static readonly AuditAction Denied = new("denied");
 
@@ -60,7 +66,7 @@ public readonly record struct AuditAction
         Rollback, TokenCreate, TokenRevoke, Tier2OverrideGrant, Tier2OverrideRevoke, KillSwitchRequest, KillSwitchApprove, KillSwitchVerify,
         IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, FreezeStart, FreezeLift, WebhookCreate, WebhookDelete,
         GateCheckPost, SecuritySignoff, SupportLoadSet, KnownSafeTag, StageBreakGlass, Denied, AlertFire, AlertResolve, AlertAcknowledge,
-        RampStart, RampPause, RampResume, RampAdvance, RampHold, RampRollback, RampFinish,
+        RampStart, RampPause, RampResume, RampAdvance, RampHold, RampRollback, RampFinish, RollbackStart, RollbackStep, StageLock, StageLockLift,
     ];
 
     public override string ToString() => Name ?? "";

@@ -136,11 +136,15 @@ public static partial class ProgramChanges
         // The target's whole profile; today's kill switches stay, but for those the target cannot
         // express (a level it does not define, a cohort it does not have), as a definition apply prunes.
         var target = c.Target;
-        var killSwitches = state.KillSwitches.Where(k => target.Definition.KillSwitchLevels.Any(l => string.Equals(l.Id, k.Level, StringComparison.Ordinal))
-            && (k.Scope.Kind != ScopeKind.Cohort || target.FindCohort(k.Scope.Id!) is not null)).ToImmutableArray();
+        var killSwitches = c.KeepKillSwitches
+            ? state.KillSwitches.Where(k => target.Definition.KillSwitchLevels.Any(l => string.Equals(l.Id, k.Level, StringComparison.Ordinal))
+                && (k.Scope.Kind != ScopeKind.Cohort || target.FindCohort(k.Scope.Id!) is not null)).ToImmutableArray()
+            : target.KillSwitches;
+        var orphaned = OrphanedOverrides(target);
+        var overrides = orphaned.IsEmpty ? target.Overrides : target.Overrides.RemoveRange(orphaned);
         var next = state with
         {
-            Definition = target.Definition, Cohorts = target.Cohorts, Overrides = target.Overrides, Stage = target.Stage, KillSwitches = killSwitches,
+            Definition = target.Definition, Cohorts = target.Cohorts, Overrides = overrides, Stage = target.Stage, KillSwitches = killSwitches,
         };
         var kept = next.KillSwitches.Select(k => k.Id).ToImmutableArray();
         return One(next, new RolledBack(c.Revision, c.Reason, kept),
@@ -148,6 +152,10 @@ public static partial class ProgramChanges
                 new { toRevision = c.Revision, stage = next.Stage, overrides = next.Overrides.Length, keptKillSwitches = kept },
                 $"rolled back to revision {c.Revision}"));
     }
+
+    /// <summary>Overrides of <paramref name="state"/> that point at a flag or cohort it does not define: a rollback never restores them.</summary>
+    public static ImmutableArray<FlagOverride> OrphanedOverrides(ProgramState state) =>
+        [.. state.Overrides.Where(o => state.Definition.FindFlag(o.Flag) is null || (o.Scope.Kind == ScopeKind.Cohort && state.FindCohort(o.Scope.Id!) is null))];
 
     private static ProgramChange Grant(ProgramState state, IssueGrant c, DateTimeOffset now)
     {

@@ -81,8 +81,10 @@ public sealed record RevokeGrant(string Id, string Reason) : ProgramCommand
 /// Reverts cohorts, overrides and stage to an earlier revision's state (its definition too).
 /// Active kill switches stay: a rollback never re-enables what a kill switch disabled. Override grants
 /// stay too: they are emergency actions, withdrawn by revoking them, not by rolling configuration back.
+/// Only with <see cref="KeepKillSwitches"/> false (an operator's explicit choice) do the target's kill switches
+/// replace today's. Target overrides that would be orphaned (a flag or cohort the target does not know) are dropped.
 /// </summary>
-public sealed record RollbackTo(long Revision, ProgramState Target, string Reason) : ProgramCommand
+public sealed record RollbackTo(long Revision, ProgramState Target, string Reason, bool KeepKillSwitches = true) : ProgramCommand
 {
     public override string Name => "rollback";
 }

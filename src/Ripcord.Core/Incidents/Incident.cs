@@ -56,6 +56,12 @@ public static class TimelineKinds
     public const string FreezeLifted = "freeze-lifted";
     public const string Resolved = "resolved";
     public const string Closed = "closed";
+    public const string RollbackStarted = "rollback-started";
+    public const string StageLocked = "stage-locked";
+    public const string StageLockLifted = "stage-lock-lifted";
+    public const string Reverted = "reverted";
+    public const string Documented = "documented";
+    public const string RollbackFailed = "rollback-failed";
 }
 
 /// <summary>One timestamped, typed line of an incident's timeline; <see cref="Ref"/> names what it is about (an activation, an action item).</summary>

@@ -36,6 +36,8 @@ public enum Permission
     StageAdvance,
     KnownSafeWrite,
     RampManage,
+    RollbackStart,
+    StageLockLift,
 }
 
 /// <summary>
@@ -91,6 +93,10 @@ public static class RoleMatrix
         [Permission.KnownSafeWrite] = [Role.ReleaseManager, Role.Admin],
         // A guarded ramp widens a stage's cohort by itself: starting, pausing and resuming one is a release manager's call.
         [Permission.RampManage] = [Role.ReleaseManager, Role.Admin],
+        // A rollback run (seed §13, §21): release managers, and security leads for the emergency case. Its stage lock is lifted by a
+        // release manager for now; the forward-fix sign-off (release manager and security lead) takes that over.
+        [Permission.RollbackStart] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        [Permission.StageLockLift] = [Role.ReleaseManager, Role.Admin],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());
 
     public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);

@@ -22,10 +22,19 @@ public sealed class FreezeService(Databases databases, WorkflowDocs docs, Incide
     public async Task<Freeze> StartAsync(string program, string scope, string reason, string? incidentId, TimeSpan? duration, Actor actor,
         CancellationToken ct)
     {
+        await using var session = await databases.Config.BeginWriteAsync(ct);
+        var freeze = await StartAsync(session, program, scope, reason, incidentId, duration, actor, ct);
+        await session.CommitAsync(ct);
+        return freeze;
+    }
+
+    /// <summary>Starts a freeze inside a caller's write (a rollback run's freeze step), with its audit row, review and webhook.</summary>
+    public async Task<Freeze> StartAsync(WriteSession session, string program, string scope, string reason, string? incidentId, TimeSpan? duration,
+        Actor actor, CancellationToken ct)
+    {
         var state = registry.Current(program).State;
         var now = SqlDatabase.Storable(clock.GetUtcNow());
         var freeze = Freeze.Start(IncidentService.NewId("frz_"), state, scope, reason, incidentId, duration, actor.Name, actor.Principal.Id, now);
-        await using var session = await databases.Config.BeginWriteAsync(ct);
         await docs.PutAsync(session, DocKinds.Freeze, freeze.Id, program, "active", incidentId, freeze, now, ct);
         if (incidentId is not null)
         {
@@ -38,7 +47,6 @@ public sealed class FreezeService(Databases databases, WorkflowDocs docs, Incide
         await reviews.OpenAsync(session, program, AuditAction.FreezeStart, $"freeze:{program}/{freeze.Id}", $"deploy freeze at {freeze.Scope}",
             incidentId, actor.Principal, now, ct);
         await incidents.NotifyAsync(session, "freeze.started", program, freeze, ct);
-        await session.CommitAsync(ct);
         return freeze;
     }
 

@@ -47,6 +47,11 @@ public static class IncidentsApi
         incidents.MapGet("/{id}", GetAsync)
             .Read("GetIncident", "An incident with its timeline, action items, activations, requests and reviews")
             .RequireAuthorization(read);
+        incidents.MapGet("/{id}/document", async (string program, string id, IncidentDocuments documents, CancellationToken ct) =>
+                TypedResults.Text(await documents.RenderAsync(program, id, ct), "text/markdown; charset=utf-8"))
+            .Read("GetIncidentDocument", "The incident's timeline as a markdown document: the post-incident template, each action with who and when, time-to-mitigate, verification, open action items")
+            .Produces<string>(StatusCodes.Status200OK, "text/markdown")
+            .RequireAuthorization(read);
         incidents.MapGet("/{id}/recommendation", RecommendAsync)
             .Read("RecommendKillSwitch", "The minimal effective kill-switch level and smallest covering scope for the incident, with the reasoning")
             .RequireAuthorization(read);

@@ -12,6 +12,8 @@ public static class DocKinds
     public const string Request = "request";
     public const string Review = "review";
     public const string Freeze = "freeze";
+    public const string Rollback = "rollback";
+    public const string StageLock = "stage-lock";
 }
 
 /// <summary>

@@ -22,7 +22,7 @@ public sealed record RampStatusView(string Program, string Stage, RampPlan? Plan
 /// moves the cohort's percentage is a revision through <see cref="ProgramWriter"/> as the system actor, with
 /// the ramp's row and its audit row in the same transaction; a hold or a finish is an audit row and the ramp's row.
 /// </summary>
-public sealed partial class RampService(Databases databases, RampStore store, ProgramRegistry registry, ProgramWriter writer, FreezeService freezes,
+public sealed partial class RampService(Databases databases, RampStore store, ProgramRegistry registry, ProgramWriter writer, FreezeService freezes, Rollback.StageLocks locks,
     ITelemetryFigures telemetry, IAuditLog audit, TimeProvider clock, ILogger<RampService> log) : BackgroundService
 {
     public static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(30);
@@ -152,8 +152,15 @@ public sealed partial class RampService(Databases databases, RampStore store, Pr
         }
     }
 
-    private async Task<List<string>> HoldsAsync(string program, CancellationToken ct) =>
-        [.. (await freezes.ListAsync(program, all: false, ct)).Select(f => $"freeze {f.Id} at {f.Scope}: {f.Reason}")];
+    private async Task<List<string>> HoldsAsync(string program, CancellationToken ct)
+    {
+        List<string> holds = [.. (await freezes.ListAsync(program, all: false, ct)).Select(f => $"freeze {f.Id} at {f.Scope}: {f.Reason}")];
+        if (await locks.ActiveAsync(program, ct) is { } stageLock)
+        {
+            holds.Insert(0, $"stage lock {stageLock.Id} of rollback {stageLock.RollbackId}: {stageLock.Reason}");
+        }
+        return holds;
+    }
 
     private DateTimeOffset Now => SqlDatabase.Storable(clock.GetUtcNow());
 

@@ -24,8 +24,8 @@ public sealed record AdvanceOutcome(GateVerdict Verdict, long EvaluatedAt, long?
 /// <see cref="StageGate"/> over them, and advances through the one write path when every criterion passed.
 /// </summary>
 public sealed class GateService(Databases databases, GateStore store, KnownSafeStore knownSafe, IRevisionStore revisions, ProgramRegistry registry,
-    ProgramWriter writer, IncidentService incidents, ReviewService reviews, FreezeService freezes, ITelemetryFigures telemetry, IAuditLog audit,
-    TimeProvider clock)
+    ProgramWriter writer, IncidentService incidents, ReviewService reviews, FreezeService freezes, Rollback.StageLocks locks, ITelemetryFigures telemetry,
+    IAuditLog audit, TimeProvider clock)
 {
     public const int MaxTextLength = 1000;
 
@@ -118,7 +118,11 @@ public sealed class GateService(Databases databases, GateStore store, KnownSafeS
     {
         var now = SqlDatabase.Storable(clock.GetUtcNow());
         var entered = await StageEnteredAtAsync(program, ct);
-        var holds = (await freezes.ListAsync(program, all: false, ct)).Select(f => new StageHold("freeze", f.Id, f.Reason));
+        var holds = (await freezes.ListAsync(program, all: false, ct)).Select(f => new StageHold("freeze", f.Id, f.Reason)).ToList();
+        if (await locks.ActiveAsync(program, ct) is { } stageLock)
+        {
+            holds.Insert(0, new StageHold("stage-lock", stageLock.Id, $"rollback {stageLock.RollbackId}: {stageLock.Reason}"));
+        }
         return new GateFacts
         {
             Definition = compiled.State.Definition,

@@ -180,6 +180,20 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             return Request(HttpMethod.Delete, $"/api/v1/programs/groups/freezes/{freeze.GetProperty("id").GetString()}", t, Json(new { reason = "roles" }));
         },
         ["GET /api/v1/freezes/active"] = (_, t) => Send(HttpMethod.Get, "/api/v1/freezes/active?program=groups", t),
+        ["GET /api/v1/programs/{program}/rollback/plan"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/rollback/plan?to=1", t),
+        ["POST /api/v1/programs/{program}/rollbacks"] = async (s, t) => Request(HttpMethod.Post, "/api/v1/programs/groups/rollbacks", t,
+            Json(new { incident = await s.DeclareAsync(), to = 1, reason = "roles" })),
+        ["GET /api/v1/programs/{program}/rollbacks"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/rollbacks", t),
+        ["GET /api/v1/programs/{program}/rollbacks/{id}"] = async (s, t) =>
+            Request(HttpMethod.Get, $"/api/v1/programs/groups/rollbacks/{(await RollbackAsync(s)).GetProperty("id").GetString()}", t),
+        ["GET /api/v1/programs/{program}/stage-lock"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/stage-lock", t),
+        ["DELETE /api/v1/programs/{program}/stage-lock"] = async (s, t) =>
+        {
+            await RollbackAsync(s); // puts the lock in place (or finds it there)
+            return Request(HttpMethod.Delete, "/api/v1/programs/groups/stage-lock", t, Json(new { reason = "roles" }));
+        },
+        ["GET /api/v1/programs/{program}/incidents/{id}/document"] = async (s, t) =>
+            Request(HttpMethod.Get, $"/api/v1/programs/groups/incidents/{await s.DeclareAsync()}/document", t),
         ["GET /api/v1/audit"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit", t),
         ["GET /api/v1/audit/verify"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit/verify", t),
         ["GET /api/v1/tokens"] = (_, t) => Send(HttpMethod.Get, "/api/v1/tokens", t),
@@ -218,6 +232,10 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         await s.PassAsync();
         return (await s.AlertsOfAsync("confidentiality-risk")).First(a => a.GetProperty("status").GetString() == "firing").GetProperty("id").GetString()!;
     }
+
+    /// <summary>A finished rollback run to revision 1, started as admin for an incident of its own.</summary>
+    private static async Task<JsonElement> RollbackAsync(RipcordTestServer s) =>
+        await s.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/rollbacks", new { incident = await s.DeclareAsync(), to = 1, reason = "roles" });
 
     private static async Task<string> ReviewAsync(RipcordTestServer s)
     {

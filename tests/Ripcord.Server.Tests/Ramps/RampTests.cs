@@ -179,6 +179,33 @@ public sealed class RampTests
 
     [Fact]
     [Invariant("RP-4", "a freeze, another stage or a pause holds a ramp: its percentage does not move")]
+    public async Task A_rollbacks_stage_lock_holds_the_ramp_by_itself_until_lifted()
+    {
+        await using var server = await RipcordTestServer.StartAsync();
+        var r = await AtStage2Async(server);
+        await StartAsync(r);
+        var incident = await Ripcord.Server.Tests.KillSwitches.KillSwitchHarness.DeclareAsync(server);
+        var run = await server.OkAsync(HttpMethod.Post, $"{Api}/rollbacks", new { incident, to = await server.HeadAsync(), reason = "drill at stage 2" },
+            token: r.ReleaseManager);
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        // The run's freeze is lifted: the stage lock alone must hold the ramp.
+        await server.OkAsync(HttpMethod.Delete, $"{Api}/freezes/{run.GetProperty("freezeId").GetString()}", new { reason = "deploys may go on" });
+        var head = await server.HeadAsync();
+        await r.GoodMinuteAsync();
+        await r.PassAsync(TimeSpan.FromHours(2));
+        var held = await r.StatusAsync();
+        Assert.Equal("holding", held.GetProperty("status").GetString());
+        Assert.Contains(run.GetProperty("stageLockId").GetString()!, held.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal((1m, head), (await r.PercentageAsync(), await server.HeadAsync()));
+
+        await server.OkAsync(HttpMethod.Delete, $"{Api}/stage-lock", new { reason = "fix verified" }, token: r.ReleaseManager);
+        await r.GoodMinuteAsync();
+        await r.PassAsync(TimeSpan.FromHours(1));
+        Assert.Equal(5m, await r.PercentageAsync());
+    }
+
+    [Fact]
+    [Invariant("RP-4", "a freeze, another stage or a pause holds a ramp: its percentage does not move")]
     public async Task A_freeze_holds_the_ramp_and_refuses_a_start_and_a_pause_stops_it_until_resumed()
     {
         await using var server = await RipcordTestServer.StartAsync();
