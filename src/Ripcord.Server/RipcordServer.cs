@@ -6,6 +6,7 @@ using Ripcord.Server.Alerts;
 using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Cohorts;
+using Ripcord.Server.Ui;
 using Ripcord.Server.Evaluation;
 using Ripcord.Server.Grants;
 using Ripcord.Server.Http;
@@ -64,6 +65,8 @@ public sealed record ServerOptions
     public long ReservedSpaceBytes { get; init; } = ReservedSpace.DefaultBytes;
     /// <summary>How often every alert rule is evaluated (on <see cref="Clock"/>); zero or less: only when asked (tests, harnesses).</summary>
     public TimeSpan AlertInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a dashboard sign-in lasts (the session cookie's expiry); sign in again after it.</summary>
+    public TimeSpan DashboardSessionLifetime { get; init; } = TimeSpan.FromHours(8);
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>
@@ -169,6 +172,16 @@ public static class RipcordServer
         services.AddSingleton<RampStore>();
         services.AddSingleton<RampService>();
         services.AddHostedService(sp => sp.GetRequiredService<RampService>());
+        services.AddSingleton<DashboardSessions>();
+        services.AddSingleton<DashboardViews>();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "ripcord_antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = "__csrf";
+        });
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -213,6 +226,7 @@ public static class RipcordServer
             .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
             .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates().MapAlerts()
             .MapRamps();
+        app.MapDashboard();
         return app;
     }
 

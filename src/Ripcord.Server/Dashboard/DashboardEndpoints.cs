@@ -1,0 +1,425 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
+using Ripcord.Core.Changes;
+using Ripcord.Core.Incidents;
+using Ripcord.Server.Auth;
+using Ripcord.Server.Incidents;
+using Ripcord.Server.KillSwitches;
+using Ripcord.Server.Programs;
+using Ripcord.Server.Streaming;
+using static Ripcord.Server.Ui.DashboardViews;
+
+// The folder is Dashboard/; the namespace is Ui because Ripcord.Core.Telemetry.Aggregation.Dashboard (the telemetry dashboards) is a type.
+namespace Ripcord.Server.Ui;
+
+/// <summary>Marks the dashboard's endpoints (pages, their form posts, the live event stream): cookie sessions, not bearer tokens.</summary>
+public sealed class DashboardEndpoint
+{
+    public static readonly DashboardEndpoint Instance = new();
+}
+
+/// <summary>
+/// The operator's dashboard at <c>/</c> (issue 12, first slice): sign in with a token, the live overview,
+/// and the kill-switch panel. Pages are server-rendered HTML; live parts are re-sent over server-sent
+/// events. Every action checks the role matrix on the server (and audits a refusal) before it calls the
+/// same service the API calls; the service then applies its own rules (an ops lead's request, P1 lifts).
+/// </summary>
+public static class DashboardEndpoints
+{
+    /// <summary>How often a live page re-renders when no event woke it (incidents and verification decisions, changes on other nodes).</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        var ui = app.MapGroup("").WithMetadata(DashboardEndpoint.Instance).ExcludeFromDescription().AllowAnonymous();
+        ui.MapGet("/", HomeAsync);
+        ui.MapPost("/session", SignInAsync);
+        ui.MapPost("/session/end", SignOutAsync);
+        ui.MapGet("/ui/events", EventsAsync);
+        ui.MapGet("/ui/dashboard.js", () => Asset(DashboardAssets.Script, "text/javascript; charset=utf-8"));
+        ui.MapGet("/ui/dashboard.css", () => Asset(DashboardAssets.Style, "text/css; charset=utf-8"));
+        ui.MapPost("/ui/programs/{program}/incidents", DeclareAsync);
+        ui.MapGet("/ui/programs/{program}/incidents/{id}", IncidentPageAsync);
+        ui.MapPost("/ui/programs/{program}/incidents/{id}/activate", ActivateAsync);
+        return app;
+    }
+
+    private static IResult Asset(string text, string type) => Results.Text(text, type);
+
+    private static async Task<IResult> HomeAsync(HttpContext http, DashboardSessions sessions, DashboardViews views, ProgramRegistry registry,
+        IAntiforgery antiforgery)
+    {
+        var actor = await sessions.ResolveAsync(http, http.RequestAborted);
+        if (actor is null)
+        {
+            return SignInPage(http, antiforgery, null, StatusCodes.Status200OK);
+        }
+        var body = new StringBuilder();
+        body.Append("<h1>Overview</h1>");
+        body.Append(CultureInfo.InvariantCulture,
+            $"<div id=\"overview\" data-live=\"/ui/events?view=overview\" aria-live=\"polite\">{await views.OverviewAsync(http.RequestAborted)}</div>");
+        var csrf = Csrf(http, antiforgery);
+        foreach (var p in registry.All)
+        {
+            var triggers = p.State.Definition.Triggers.Keys;
+            body.Append(CultureInfo.InvariantCulture, $"""
+                <section class="declare"><h2>Declare an incident in {E(p.Program)}</h2>
+                <form method="post" action="/ui/programs/{Uri.EscapeDataString(p.Program)}/incidents">{csrf}
+                <label>Class <select name="class">{Options(["P1", "P2", "P3", "P4", "P5"], "P3")}</select></label>
+                <label>Severity <select name="severity">{Options(["critical", "high", "medium", "low"], "high")}</select></label>
+                <label>Trigger <select name="trigger">{Options(triggers, triggers.FirstOrDefault())}</select></label>
+                <label>Affected scopes <input name="affected" placeholder="workspace:w-1, cohort:pilot (empty: not narrowed)"></label>
+                <label>Summary <input name="summary" required maxlength="500"></label>
+                <button type="submit">Declare incident</button>
+                </form>{Permitted(actor, Permission.IncidentsWrite, "declare an incident")}</section>
+                """);
+        }
+        return Page(http, actor, antiforgery, "Ripcord — overview", body.ToString());
+    }
+
+    private static async Task<IResult> SignInAsync(HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery)
+    {
+        if (await FormAsync(http, antiforgery) is not { } form)
+        {
+            return SignInPage(http, antiforgery, "The form expired: sign in again.", StatusCodes.Status400BadRequest);
+        }
+        var (result, wait) = await sessions.SignInAsync(http, form["token"].ToString());
+        return result switch
+        {
+            SignInResult.SignedIn => Results.Redirect("/", permanent: false, preserveMethod: false),
+            SignInResult.NotAPerson => SignInPage(http, antiforgery,
+                "That is an SDK key: it is for code, not people. Sign in with a person's token.", StatusCodes.Status403Forbidden),
+            SignInResult.Throttled => SignInPage(http, antiforgery,
+                $"Too many tokens that are not valid came from this address: wait {Math.Ceiling(wait!.Value.TotalSeconds):0} s.", StatusCodes.Status429TooManyRequests),
+            _ => SignInPage(http, antiforgery,
+                "That token is not valid: it is unknown or was revoked. An admin makes tokens with 'ripcord token create'.", StatusCodes.Status401Unauthorized),
+        };
+    }
+
+    private static async Task<IResult> SignOutAsync(HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery)
+    {
+        await sessions.ResolveAsync(http, http.RequestAborted);
+        if (await FormAsync(http, antiforgery) is null)
+        {
+            return Message(http, null, antiforgery, "Form expired", "The form expired: reload the page and try again.", StatusCodes.Status400BadRequest);
+        }
+        sessions.SignOut(http);
+        return Results.Redirect("/");
+    }
+
+    private static async Task<IResult> DeclareAsync(string program, HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery,
+        IncidentService incidents, DenialAudit denials)
+    {
+        if (await sessions.ResolveAsync(http, http.RequestAborted) is not { } actor)
+        {
+            return Results.Redirect("/");
+        }
+        if (await FormAsync(http, antiforgery) is not { } form)
+        {
+            return Message(http, actor, antiforgery, "Form expired", "The form expired: reload the page and try again.", StatusCodes.Status400BadRequest);
+        }
+        if (await RefuseAsync(http, actor, antiforgery, denials, Permission.IncidentsWrite, "declare an incident") is { } refused)
+        {
+            return refused;
+        }
+        return await Guard(http, actor, antiforgery, async () =>
+        {
+            if (!Enum.TryParse<IncidentClass>(form["class"], out var @class) || !Enum.TryParse<IncidentSeverity>(form["severity"], true, out var severity))
+            {
+                throw new ChangeRejectedException(ChangeError.Invalid, "class", "choose a class (P1–P5) and a severity");
+            }
+            var affected = form["affected"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var incident = await incidents.DeclareAsync(program, new IncidentDeclaration(@class, severity, form["trigger"].ToString(), affected,
+                form["summary"].ToString()), actor, http.RequestAborted);
+            return Results.Redirect(IncidentPath(program, incident.Id));
+        });
+    }
+
+    private static async Task<IResult> IncidentPageAsync(string program, string id, HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery,
+        DashboardViews views, IncidentService incidents, ProgramRegistry registry)
+    {
+        if (await sessions.ResolveAsync(http, http.RequestAborted) is not { } actor)
+        {
+            return Results.Redirect("/");
+        }
+        return await Guard(http, actor, antiforgery, async () =>
+        {
+            var incident = await incidents.LoadAsync(null, program, id, http.RequestAborted);
+            var compiled = registry.Current(program);
+            var advice = KillSwitchAdvice.For(compiled.State, incident);
+            var levels = compiled.State.Definition.KillSwitchLevels.Select(l => l.Id).ToList();
+            var live = $"/ui/events?view=incident&program={Uri.EscapeDataString(program)}&incident={Uri.EscapeDataString(id)}";
+            var body = $"""
+                <p><a href="/">← Overview</a></p>
+                <h1>Incident {E(id)} <small>({E(program)})</small></h1>
+                <div id="incident" data-live="{E(live)}" aria-live="polite">{await views.IncidentAsync(program, id, http.RequestAborted)}</div>
+                <section class="activate"><h2>Activate a kill switch</h2>
+                <form method="post" action="{IncidentPath(program, id)}/activate">{Csrf(http, antiforgery)}
+                <label>Level <select name="level">{Options(levels, advice.Level ?? levels.FirstOrDefault())}</select></label>
+                <label>Scope <input name="scope" value="{E(advice.Scope ?? "global")}" required></label>
+                <label>Reason <input name="reason" required maxlength="500" value="{E(incident.Summary)}"></label>
+                <label>Verify within (s) <input name="verifyWithinSeconds" type="number" min="1" max="{KillSwitchService.MaxVerifySeconds}" value="{KillSwitchService.DefaultVerifySeconds}"></label>
+                <button type="submit" name="step" value="review">Review activation…</button>
+                </form>{Permitted(actor, Permission.KillSwitchActivate, "activate a kill switch")}</section>
+                """;
+            return Page(http, actor, antiforgery, $"Ripcord — incident {id}", body);
+        });
+    }
+
+    /// <summary>
+    /// Two steps: <c>step=review</c> answers a confirmation naming the level, the scope and how many connected instances
+    /// apply it; <c>step=confirm</c> (the confirmation's own button) activates. The role is checked at both.
+    /// </summary>
+    private static async Task<IResult> ActivateAsync(string program, string id, HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery,
+        DashboardViews views, KillSwitchService killSwitches, IncidentService incidents, ProgramRegistry registry, DenialAudit denials)
+    {
+        if (await sessions.ResolveAsync(http, http.RequestAborted) is not { } actor)
+        {
+            return Results.Redirect("/");
+        }
+        if (await FormAsync(http, antiforgery) is not { } form)
+        {
+            return Message(http, actor, antiforgery, "Form expired", "The form expired: reload the page and try again.", StatusCodes.Status400BadRequest);
+        }
+        if (await RefuseAsync(http, actor, antiforgery, denials, Permission.KillSwitchActivate, "activate a kill switch") is { } refused)
+        {
+            return refused;
+        }
+        var level = form["level"].ToString().Trim();
+        var scope = form["scope"].ToString().Trim();
+        var reason = form["reason"].ToString().Trim();
+        var verify = int.TryParse(form["verifyWithinSeconds"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : 0;
+        return await Guard(http, actor, antiforgery, async () =>
+        {
+            var incident = await incidents.LoadAsync(null, program, id, http.RequestAborted);
+            if (form["step"] != "confirm")
+            {
+                var (connected, _, head) = views.Fleet(program);
+                registry.Current(program);
+                var meaning = registry.Current(program).State.Definition.KillSwitchLevels.FirstOrDefault(l => l.Id == level)?.Meaning;
+                var body = $"""
+                    <p><a href="{IncidentPath(program, id)}">← Incident {E(id)}</a></p>
+                    <h1>Confirm activation</h1>
+                    <div class="confirm" data-test="confirm">
+                    <p>Activate <strong>{E(level)}</strong>{(string.IsNullOrEmpty(meaning) ? "" : $" ({E(meaning)})")} at scope <strong>{E(scope)}</strong>
+                    for incident {E(incident.Id)} ({E(incident.Class.ToString())}, {E(incident.Summary)}).</p>
+                    <p data-test="affected">It affects scope <strong>{E(scope)}</strong>: <strong>{connected}</strong> connected SDK instance(s) of {E(program)} will apply the new revision (after {head}); verification waits for each.</p>
+                    {(actor.Role == Core.Governance.Role.OpsLead ? "<p>As an ops lead, this makes a request that a release manager or security lead approves.</p>" : "")}
+                    <form method="post" action="{IncidentPath(program, id)}/activate">{Csrf(http, antiforgery)}
+                    <input type="hidden" name="level" value="{E(level)}"><input type="hidden" name="scope" value="{E(scope)}">
+                    <input type="hidden" name="reason" value="{E(reason)}"><input type="hidden" name="verifyWithinSeconds" value="{verify}">
+                    <button type="submit" name="step" value="confirm" class="danger">Activate {E(level)} at {E(scope)} now</button>
+                    <a href="{IncidentPath(program, id)}">Cancel</a>
+                    </form></div>
+                    """;
+                return Page(http, actor, antiforgery, "Ripcord — confirm activation", body);
+            }
+            await killSwitches.ActivateAsync(program, new ActivationInput(level, scope, id, reason, verify), actor, http.RequestAborted);
+            return Results.Redirect(IncidentPath(program, id));
+        });
+    }
+
+    /// <summary>The live stream of a page's fragment: re-rendered when a revision is published or an SDK instance changes, and every <see cref="PollInterval"/>; sent only when it changed.</summary>
+    private static async Task EventsAsync(HttpContext http, DashboardSessions sessions, DashboardViews views, ProgramRegistry registry, ClientRegistry clients,
+        IHostApplicationLifetime lifetime)
+    {
+        var response = http.Response;
+        response.Headers.CacheControl = "no-store";
+        response.Headers["X-Accel-Buffering"] = "no";
+        response.ContentType = "text/event-stream";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var ct = stop.Token;
+        var view = http.Request.Query["view"].ToString();
+        var program = http.Request.Query["program"].ToString();
+        var incident = http.Request.Query["incident"].ToString();
+        var wake = new SemaphoreSlim(0);
+        void Wake() { if (wake.CurrentCount == 0) { wake.Release(); } }
+        void OnPublished(PublishedRevision _) => Wake();
+        void OnChanged(string _) => Wake();
+        void OnApplied(string a, string b, long c) => Wake();
+        registry.Published += OnPublished;
+        clients.Changed += OnChanged;
+        clients.RevisionApplied += OnApplied;
+        try
+        {
+            await response.StartAsync(ct);
+            string? last = null;
+            var quietSince = DateTime.UtcNow;
+            while (!ct.IsCancellationRequested)
+            {
+                if (await sessions.ResolveAsync(http, ct) is null)
+                {
+                    await response.WriteAsync("event: signed-out\ndata: \n\n", ct);
+                    await response.Body.FlushAsync(ct);
+                    return;
+                }
+                string html;
+                try
+                {
+                    html = view == "incident" ? await views.IncidentAsync(program, incident, ct) : await views.OverviewAsync(ct);
+                }
+                catch (Exception ex) when (ex is ChangeRejectedException or UnknownProgramException)
+                {
+                    html = $"<p class=\"error\">{E(ex.Message)}</p>";
+                }
+                if (html != last)
+                {
+                    last = html;
+                    var frame = new StringBuilder("event: update\n");
+                    foreach (var line in html.Split('\n'))
+                    {
+                        frame.Append("data: ").Append(line.TrimEnd('\r')).Append('\n');
+                    }
+                    frame.Append('\n');
+                    await response.WriteAsync(frame.ToString(), ct);
+                    await response.Body.FlushAsync(ct);
+                    quietSince = DateTime.UtcNow;
+                }
+                else if (DateTime.UtcNow - quietSince > TimeSpan.FromSeconds(15))
+                {
+                    await response.WriteAsync(": keep-alive\n\n", ct);
+                    await response.Body.FlushAsync(ct);
+                    quietSince = DateTime.UtcNow;
+                }
+                await wake.WaitAsync(PollInterval, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the page closed, or the server is stopping
+        }
+        catch (IOException)
+        {
+            // the connection went away mid-write
+        }
+        finally
+        {
+            registry.Published -= OnPublished;
+            clients.Changed -= OnChanged;
+            clients.RevisionApplied -= OnApplied;
+        }
+    }
+
+    /// <summary>Refuses (403, audited as denied like the API's refusals) when the actor's role lacks the permission; says why.</summary>
+    private static async Task<IResult?> RefuseAsync(HttpContext http, Actor actor, IAntiforgery antiforgery, DenialAudit denials, Permission permission,
+        string what)
+    {
+        if (RoleMatrix.Allows(permission, actor.Role))
+        {
+            return null;
+        }
+        await denials.RecordAsync(http, actor, $"{http.Request.Method} {http.Request.Path}");
+        return Message(http, actor, antiforgery, "Refused",
+            $"Refused: role '{actor.Role.Name}' may not {what}; it needs one of: {string.Join(", ", RoleMatrix.RoleNames(permission))}.",
+            StatusCodes.Status403Forbidden);
+    }
+
+    /// <summary>Runs an action; a refusal from the service (a rule, a conflict, an unknown program or incident) is shown, with the status the API would answer.</summary>
+    private static async Task<IResult> Guard(HttpContext http, Actor actor, IAntiforgery antiforgery, Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (ChangeRejectedException ex)
+        {
+            var status = ex.Kind switch
+            {
+                ChangeError.NotFound => StatusCodes.Status404NotFound,
+                ChangeError.Conflict => StatusCodes.Status409Conflict,
+                _ => StatusCodes.Status422UnprocessableEntity,
+            };
+            return Message(http, actor, antiforgery, "Not done", ex.Message, status);
+        }
+        catch (UnknownProgramException ex)
+        {
+            return Message(http, actor, antiforgery, "Not found", ex.Message, StatusCodes.Status404NotFound);
+        }
+        catch (ForbiddenActionException ex)
+        {
+            await http.RequestServices.GetRequiredService<DenialAudit>().RecordAsync(http, actor, $"{http.Request.Method} {http.Request.Path}");
+            return Message(http, actor, antiforgery, "Refused", "Refused: " + ex.Message, StatusCodes.Status403Forbidden);
+        }
+        catch (Revisions.RevisionConflictException ex)
+        {
+            return Message(http, actor, antiforgery, "Not done", ex.Message + " Try again.", StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static async Task<IFormCollection?> FormAsync(HttpContext http, IAntiforgery antiforgery)
+    {
+        if (!http.Request.HasFormContentType)
+        {
+            return null;
+        }
+        try
+        {
+            await antiforgery.ValidateRequestAsync(http);
+            return await http.Request.ReadFormAsync(http.RequestAborted);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return null;
+        }
+    }
+
+    private static string Csrf(HttpContext http, IAntiforgery antiforgery)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
+    }
+
+    private static string Options(IEnumerable<string> values, string? selected) =>
+        string.Concat(values.Select(v => $"<option{(v == selected ? " selected" : "")}>{E(v)}</option>"));
+
+    private static string Permitted(Actor actor, Permission permission, string what) =>
+        RoleMatrix.Allows(permission, actor.Role)
+            ? ""
+            : $"<p class=\"note\">Your role ({E(actor.Role.Name)}) may not {E(what)}: the server will refuse it.</p>";
+
+    private static IResult SignInPage(HttpContext http, IAntiforgery antiforgery, string? error, int status)
+    {
+        var body = $"""
+            <h1>Sign in</h1>
+            {(error is null ? "" : $"<p class=\"error\" role=\"alert\" data-test=\"error\">{E(error)}</p>")}
+            <form method="post" action="/session" autocomplete="off">{Csrf(http, antiforgery)}
+            <label>Token <input type="password" name="token" required autofocus></label>
+            <button type="submit">Sign in</button>
+            </form>
+            <p class="note">Use the same token as the API and the CLI (<code>ripcord token create</code>). The browser keeps only a session id.</p>
+            """;
+        return Page(http, null, antiforgery, "Ripcord — sign in", body, status);
+    }
+
+    private static IResult Message(HttpContext http, Actor? actor, IAntiforgery antiforgery, string title, string text, int status)
+    {
+        var back = http.Request.Headers.Referer.ToString();
+        var link = Uri.TryCreate(back, UriKind.Absolute, out var uri) && uri.Authority == http.Request.Host.Value ? uri.PathAndQuery : "/";
+        return Page(http, actor, antiforgery, "Ripcord — " + title,
+            $"<h1>{E(title)}</h1><p class=\"error\" role=\"alert\" data-test=\"error\">{E(text)}</p><p><a href=\"{E(link)}\">Back</a></p>", status);
+    }
+
+    private static IResult Page(HttpContext http, Actor? actor, IAntiforgery antiforgery, string title, string body, int status = StatusCodes.Status200OK)
+    {
+        var headers = http.Response.Headers;
+        headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+            + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.CacheControl = "no-store";
+        var who = actor is null ? "" : $"""
+            <div class="who"><span data-test="who">{E(actor.Name)} · {E(actor.Role.Name)}</span>
+            <form method="post" action="/session/end">{Csrf(http, antiforgery)}<button type="submit">Sign out</button></form></div>
+            """;
+        var html = $"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{E(title)}</title><link rel="stylesheet" href="/ui/dashboard.css"><script src="/ui/dashboard.js" defer></script></head>
+            <body><header><a class="brand" href="/">Ripcord</a>{who}</header><main>
+            {body}
+            </main></body></html>
+            """;
+        return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+    }
+}
