@@ -13,10 +13,17 @@ using static Ripcord.Server.Ui.DashboardViews;
 // The folder is Dashboard/; the namespace is Ui because Ripcord.Core.Telemetry.Aggregation.Dashboard (the telemetry dashboards) is a type.
 namespace Ripcord.Server.Ui;
 
-/// <summary>Marks the dashboard's endpoints (pages, their form posts, the live event stream): cookie sessions, not bearer tokens.</summary>
-public sealed class DashboardEndpoint
+/// <summary>
+/// Marks the dashboard's endpoints (pages, their form posts, the live event stream: cookie sessions, not bearer tokens)
+/// and what each needs: nothing, a session (any person's role: each reads what every person may), or a permission
+/// of the role matrix, checked by the handler before it acts. docs/roles.md lists them; a test holds the two together.
+/// </summary>
+public sealed record DashboardEndpoint(bool NeedsSession, Permission? Needs)
 {
-    public static readonly DashboardEndpoint Instance = new();
+    public static readonly DashboardEndpoint Open = new(false, null);
+    public static readonly DashboardEndpoint Session = new(true, null);
+
+    public static DashboardEndpoint Permits(Permission permission) => new(true, permission);
 }
 
 /// <summary>
@@ -32,16 +39,18 @@ public static class DashboardEndpoints
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
-        var ui = app.MapGroup("").WithMetadata(DashboardEndpoint.Instance).ExcludeFromDescription().AllowAnonymous();
-        ui.MapGet("/", HomeAsync);
-        ui.MapPost("/session", SignInAsync);
-        ui.MapPost("/session/end", SignOutAsync);
-        ui.MapGet("/ui/events", EventsAsync);
-        ui.MapGet("/ui/dashboard.js", () => Asset(DashboardAssets.Script, "text/javascript; charset=utf-8"));
-        ui.MapGet("/ui/dashboard.css", () => Asset(DashboardAssets.Style, "text/css; charset=utf-8"));
-        ui.MapPost("/ui/programs/{program}/incidents", DeclareAsync);
-        ui.MapGet("/ui/programs/{program}/incidents/{id}", IncidentPageAsync);
-        ui.MapPost("/ui/programs/{program}/incidents/{id}/activate", ActivateAsync);
+        // Not API endpoints: no bearer token, not in the OpenAPI document. Sessions are checked by each handler (a page without one
+        // answers the sign-in page or a redirect to it, never a 401 problem), and each action checks its permission itself.
+        var ui = app.MapGroup("").ExcludeFromDescription().AllowAnonymous();
+        ui.MapGet("/", HomeAsync).WithMetadata(DashboardEndpoint.Open);
+        ui.MapPost("/session", SignInAsync).WithMetadata(DashboardEndpoint.Open);
+        ui.MapPost("/session/end", SignOutAsync).WithMetadata(DashboardEndpoint.Session);
+        ui.MapGet("/ui/events", EventsAsync).WithMetadata(DashboardEndpoint.Session);
+        ui.MapGet("/ui/dashboard.js", () => Asset(DashboardAssets.Script, "text/javascript; charset=utf-8")).WithMetadata(DashboardEndpoint.Open);
+        ui.MapGet("/ui/dashboard.css", () => Asset(DashboardAssets.Style, "text/css; charset=utf-8")).WithMetadata(DashboardEndpoint.Open);
+        ui.MapPost("/ui/programs/{program}/incidents", DeclareAsync).WithMetadata(DashboardEndpoint.Permits(Permission.IncidentsWrite));
+        ui.MapGet("/ui/programs/{program}/incidents/{id}", IncidentPageAsync).WithMetadata(DashboardEndpoint.Session);
+        ui.MapPost("/ui/programs/{program}/incidents/{id}/activate", ActivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchActivate));
         return app;
     }
 
