@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Antiforgery;
 using Ripcord.Core.Changes;
+using Ripcord.Core.Evaluation;
 using Ripcord.Core.Incidents;
 using Ripcord.Server.Auth;
+using Ripcord.Server.Evaluation;
 using Ripcord.Server.Incidents;
 using Ripcord.Server.KillSwitches;
 using Ripcord.Server.Programs;
@@ -50,6 +52,7 @@ public static class DashboardEndpoints
         ui.MapGet("/ui/dashboard.css", () => Asset(DashboardAssets.Style, "text/css; charset=utf-8")).WithMetadata(DashboardEndpoint.Open);
         ui.MapPost("/ui/programs/{program}/incidents", DeclareAsync).WithMetadata(DashboardEndpoint.Permits(Permission.IncidentsWrite));
         ui.MapGet("/ui/programs/{program}/incidents/{id}", IncidentPageAsync).WithMetadata(DashboardEndpoint.Session);
+        ui.MapGet("/ui/programs/{program}/why", WhyPageAsync).WithMetadata(DashboardEndpoint.Session);
         ui.MapPost("/ui/programs/{program}/incidents/{id}/activate", ActivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchActivate));
         return app;
     }
@@ -229,6 +232,87 @@ public static class DashboardEndpoints
         });
     }
 
+    /// <summary>The "why" explorer: a context in, every flag's value and the layer that decided it out; live, so a change (an override, a kill switch) shows at once.</summary>
+    private static async Task<IResult> WhyPageAsync(string program, HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery,
+        DashboardViews views, ProgramRegistry registry)
+    {
+        if (await sessions.ResolveAsync(http, http.RequestAborted) is not { } actor)
+        {
+            return Results.Redirect("/");
+        }
+        return await Guard(http, actor, antiforgery, () =>
+        {
+            registry.Current(program);
+            var q = http.Request.Query;
+            var (context, error) = WhyContext(q);
+            var asked = q.ContainsKey("workspace") || q.ContainsKey("user") || q.ContainsKey("tier") || q.ContainsKey("attributes");
+            var live = $"/ui/events?view=why&program={Uri.EscapeDataString(program)}&workspace={Uri.EscapeDataString(q["workspace"].ToString())}"
+                + $"&user={Uri.EscapeDataString(q["user"].ToString())}&tier={Uri.EscapeDataString(q["tier"].ToString())}&attributes={Uri.EscapeDataString(q["attributes"].ToString())}";
+            var result = error is not null
+                ? $"<p class=\"error\" role=\"alert\" data-test=\"error\">{E(error)}</p>"
+                : asked ? $"<div id=\"why\" data-live=\"{E(live)}\" aria-live=\"polite\">{views.Why(program, context!)}</div>"
+                : "<p class=\"empty\">Enter a context and press Explain: every flag's value for it, and the layer that decided it.</p>";
+            var body = $"""
+                <p><a href="/">← Overview</a></p>
+                <h1>Why: flags of {E(program)}</h1>
+                <form method="get" action="/ui/programs/{Uri.EscapeDataString(program)}/why" class="why">
+                <label>Workspace <input name="workspace" value="{E(q["workspace"])}" maxlength="{ContextRules.MaxIdLength}"></label>
+                <label>User <input name="user" value="{E(q["user"])}" maxlength="{ContextRules.MaxIdLength}"></label>
+                <label>Tier <select name="tier">{Options(["", "0", "1", "2"], q["tier"].ToString())}</select></label>
+                <label>Attributes <input name="attributes" value="{E(q["attributes"])}" placeholder="region=eu, seats=40, beta=true"></label>
+                <button type="submit">Explain</button>
+                </form>
+                <p class="note">Layers, in evaluation order, the first that applies decides: kill switch (<code>kill-switch:KSn@scope</code>),
+                emergency, override (user &gt; cohort &gt; workspace &gt; global), stage (<code>stage:N[@cohort:…]</code>), default; a prerequisite
+                that is off turns its flag off (<code>prerequisite:F1</code>).</p>
+                {result}
+                """;
+            return Task.FromResult(Page(http, actor, antiforgery, $"Ripcord — why ({program})", body));
+        });
+    }
+
+    /// <summary>The explorer's context from the query: workspace, user, tier (0–2 or empty) and <c>name=value</c> attributes (numbers and true/false typed).</summary>
+    private static (EvaluationContext? Context, string? Error) WhyContext(IQueryCollection q)
+    {
+        var workspace = q["workspace"].ToString().Trim();
+        var user = q["user"].ToString().Trim();
+        if ((ContextRules.CheckId(workspace, "workspace") ?? ContextRules.CheckId(user, "user")) is { } badId)
+        {
+            return (null, badId);
+        }
+        int? tier = null;
+        if (q["tier"].ToString() is { Length: > 0 } t)
+        {
+            if (!int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) || ContextRules.CheckTier(parsed) is not null)
+            {
+                return (null, "tier must be 0, 1 or 2 (or empty when unknown)");
+            }
+            tier = parsed;
+        }
+        var attributes = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        foreach (var pair in q["attributes"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                return (null, $"attribute '{pair}' must read name=value");
+            }
+            var value = pair[(eq + 1)..].Trim();
+            attributes[pair[..eq].Trim()] = value switch
+            {
+                "true" => AttributeValue.Of(true),
+                "false" => AttributeValue.Of(false),
+                _ when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) => AttributeValue.Of(n),
+                _ => AttributeValue.Of(value),
+            };
+        }
+        if (attributes.Count > ContextRules.MaxAttributes)
+        {
+            return (null, ContextRules.TooManyAttributes);
+        }
+        return (new EvaluationContext(workspace, user, tier, attributes), null);
+    }
+
     /// <summary>The live stream of a page's fragment: re-rendered when a revision is published or an SDK instance changes, and every <see cref="PollInterval"/>; sent only when it changed.</summary>
     private static async Task EventsAsync(HttpContext http, DashboardSessions sessions, DashboardViews views, ProgramRegistry registry, ClientRegistry clients,
         IHostApplicationLifetime lifetime)
@@ -266,7 +350,12 @@ public static class DashboardEndpoints
                 string html;
                 try
                 {
-                    html = view == "incident" ? await views.IncidentAsync(program, incident, ct) : await views.OverviewAsync(ct);
+                    html = view switch
+                    {
+                        "incident" => await views.IncidentAsync(program, incident, ct),
+                        "why" => WhyContext(http.Request.Query) is { Context: { } context } ? views.Why(program, context) : "",
+                        _ => await views.OverviewAsync(ct),
+                    };
                 }
                 catch (Exception ex) when (ex is ChangeRejectedException or UnknownProgramException)
                 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using Ripcord.Core.Evaluation;
 using Ripcord.Core.Incidents;
 using Ripcord.Server.Incidents;
 using Ripcord.Server.KillSwitches;
@@ -15,7 +16,7 @@ namespace Ripcord.Server.Ui;
 /// server-sent event stream re-sends whenever they change.
 /// </summary>
 public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clients, KillSwitchService killSwitches, IncidentService incidents,
-    FreezeService freezes)
+    FreezeService freezes, TimeProvider clock)
 {
     public static string E(string? value) => HtmlEncoder.Default.Encode(value ?? "");
 
@@ -49,7 +50,8 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
             var requests = await killSwitches.RequestsAsync(program, true, ct);
             var open = (await incidents.ListAsync(program, null, ct)).Where(i => IsOpen(i.Status)).ToList();
             var frozen = await freezes.ListAsync(program, false, ct);
-            html.Append(CultureInfo.InvariantCulture, $"<section class=\"program\" data-program=\"{E(program)}\"><h2>{E(program)}</h2>");
+            html.Append(CultureInfo.InvariantCulture,
+                $"<section class=\"program\" data-program=\"{E(program)}\"><h2>{E(program)}</h2><p><a href=\"/ui/programs/{Uri.EscapeDataString(program)}/why\">Why explorer: each flag's value for a context, and why</a></p>");
             html.Append("<dl class=\"facts\">");
             html.Append(CultureInfo.InvariantCulture, $"<div><dt>Stage</dt><dd data-test=\"stage\">{E(p.State.Stage)} {E(stage?.Name)}</dd></div>");
             html.Append(CultureInfo.InvariantCulture, $"<div><dt>Head revision</dt><dd data-test=\"head\">{head}</dd></div>");
@@ -163,6 +165,30 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
             html.Append(CultureInfo.InvariantCulture,
                 $"<p data-test=\"request\">Request {E(r.Id)}: {E(r.Level)} at {E(r.Scope)} by {E(r.RequestedBy)} — {E(r.Status.ToString().ToLowerInvariant())}</p>");
         }
+        return html.ToString();
+    }
+
+    /// <summary>
+    /// The "why" explorer's result: every flag's value for the context, with the layer that decided it, its scope and the
+    /// source tag (the same evaluation as POST …/evaluate and the SDK, at the head revision).
+    /// </summary>
+    public string Why(string program, EvaluationContext context)
+    {
+        var compiled = registry.Current(program);
+        var results = Evaluator.EvaluateAll(compiled, context, clock.GetUtcNow());
+        var html = new StringBuilder();
+        html.Append(CultureInfo.InvariantCulture,
+            $"<p>Revision <strong data-test=\"why-revision\">{compiled.Revision}</strong>, stage {E(compiled.State.Stage)}; workspace {E(context.WorkspaceId ?? "—")}, user {E(context.UserId ?? "—")}, tier {(context.Tier is { } t ? t.ToString(CultureInfo.InvariantCulture) : "unknown")}.</p>");
+        html.Append("<table data-test=\"why\"><thead><tr><th>Flag</th><th>Value</th><th>Decided by</th><th>Scope</th><th>Trace</th></tr></thead><tbody>");
+        for (var i = 0; i < results.Length; i++)
+        {
+            var flag = compiled.FlagAt(i);
+            var r = results[i];
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr data-flag=\"{E(flag.Key)}\"><td>{E(flag.Key)}{(flag.Alias is null ? "" : $" <small>{E(flag.Alias)}</small>")}</td><td class=\"value\">{(r.Value ? "on" : "off")}</td>"
+                + $"<td class=\"reason\">{E(r.ReasonName)}</td><td class=\"scope\">{E(r.Scope)}</td><td class=\"source\">{E(r.Source)}{(r.Conflict ? " (conflicting values at this layer: the safe value was taken)" : "")}</td></tr>");
+        }
+        html.Append("</tbody></table>");
         return html.ToString();
     }
 

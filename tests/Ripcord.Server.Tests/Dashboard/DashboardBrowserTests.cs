@@ -157,6 +157,36 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser) : IAsyncLife
         await Expect(page.Locator("[data-test=fleet]")).ToHaveTextAsync($"2 connected, 2 at revision {applied}");
     }
 
+    [Fact]
+    public async Task WhyExplorer_ShowsEachFlagsDecidingLayer_AndAnOverrideMadeThroughTheApiChangesItLive()
+    {
+        var page = await browser.OpenAsync(_server);
+        await DashboardBrowser.SignInAsync(page, await _server.CreateTokenAsync("support", "sam"));
+        await page.GetByRole(AriaRole.Link, new() { Name = "Why explorer" }).ClickAsync();
+        await Expect(page.Locator("p.empty")).ToContainTextAsync("Enter a context");
+        await page.GetByLabel("Workspace").FillAsync("w-why");
+        await page.GetByLabel("Tier").SelectOptionAsync("1");
+        await page.GetByLabel("Attributes").FillAsync("region=eu, seats=40");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
+
+        const string F1 = "groups.routes.enabled";
+        var f1 = page.Locator($"[data-test=why] tr[data-flag='{F1}']");
+        var expected = await _server.EvaluateAsync(workspaceId: "w-why", tier: 1);
+        await Expect(f1.Locator(".source")).ToHaveTextAsync(expected[F1].Source);
+        await Expect(page.Locator("#why")).ToHaveAttributeAsync("data-updated", new Regex(".+"));
+
+        await _server.SetOverrideAsync("F1", "workspace:w-why", true);
+        await Expect(f1.Locator(".source")).ToHaveTextAsync("override@workspace:w-why", new() { Timeout = 1500 });
+        await Expect(f1.Locator(".value")).ToHaveTextAsync("on");
+        await Expect(f1.Locator(".reason")).ToHaveTextAsync("override");
+        await Expect(page.Locator("[data-test=why-revision]")).ToHaveTextAsync((await _server.HeadAsync()).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        await page.GetByLabel("Tier").SelectOptionAsync("");
+        await page.GetByLabel("Attributes").FillAsync("not-a-pair");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
+        await Expect(page.Locator("[data-test=error]")).ToContainTextAsync("must read name=value");
+    }
+
     private static string DashboardPath(string incident) => $"/ui/programs/groups/incidents/{incident}";
 
     private static IFormData FormOf(IPage page, params (string Name, string Value)[] fields)
