@@ -54,6 +54,8 @@ public static class DashboardEndpoints
         ui.MapGet("/ui/programs/{program}/incidents/{id}", IncidentPageAsync).WithMetadata(DashboardEndpoint.Session);
         ui.MapGet("/ui/programs/{program}/why", WhyPageAsync).WithMetadata(DashboardEndpoint.Session);
         ui.MapPost("/ui/programs/{program}/incidents/{id}/activate", ActivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchActivate));
+        ui.MapPost("/ui/programs/{program}/incidents/{id}/deactivate", DeactivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchDeactivate));
+        ui.MapPost("/ui/programs/{program}/incidents/{id}/approve", ApproveAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchApprove));
         return app;
     }
 
@@ -149,7 +151,7 @@ public static class DashboardEndpoints
     }
 
     private static async Task<IResult> IncidentPageAsync(string program, string id, HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery,
-        DashboardViews views, IncidentService incidents, ProgramRegistry registry)
+        DashboardViews views, IncidentService incidents, ProgramRegistry registry, KillSwitchService killSwitches)
     {
         if (await sessions.ResolveAsync(http, http.RequestAborted) is not { } actor)
         {
@@ -174,6 +176,7 @@ public static class DashboardEndpoints
                 <label>Verify within (s) <input name="verifyWithinSeconds" type="number" min="1" max="{KillSwitchService.MaxVerifySeconds}" value="{KillSwitchService.DefaultVerifySeconds}"></label>
                 <button type="submit" name="step" value="review">Review activation…</button>
                 </form>{Permitted(actor, Permission.KillSwitchActivate, "activate a kill switch")}</section>
+                {await LiftAndApproveAsync(http, actor, antiforgery, killSwitches, program, id)}
                 """;
             return Page(http, actor, antiforgery, $"Ripcord — incident {id}", body);
         });
@@ -230,6 +233,80 @@ public static class DashboardEndpoints
             await killSwitches.ActivateAsync(program, new ActivationInput(level, scope, id, reason, verify), actor, http.RequestAborted);
             return Results.Redirect(IncidentPath(program, id));
         });
+    }
+
+    /// <summary>The forms to lift the incident's active kill switches and to approve its pending requests (as the page loaded; reload for newer ones).</summary>
+    private static async Task<string> LiftAndApproveAsync(HttpContext http, Actor actor, IAntiforgery antiforgery, KillSwitchService killSwitches,
+        string program, string id)
+    {
+        var html = new StringBuilder();
+        var path = IncidentPath(program, id);
+        var active = await killSwitches.ListAsync(program, true, id, http.RequestAborted);
+        if (active.Count > 0)
+        {
+            html.Append("<section class=\"lift\"><h2>Lift a kill switch</h2>");
+            foreach (var a in active)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"""
+                    <form method="post" action="{path}/deactivate">{Csrf(http, antiforgery)}
+                    <input type="hidden" name="level" value="{E(a.Level)}"><input type="hidden" name="activation" value="{E(a.Id)}">
+                    <label>Reason for lifting {E(a.Level)} at {E(a.Scope)} <input name="reason" required maxlength="500"></label>
+                    <button type="submit">Lift {E(a.Level)} at {E(a.Scope)}</button></form>
+                    """);
+            }
+            html.Append(Permitted(actor, Permission.KillSwitchDeactivate, "lift a kill switch")).Append("</section>");
+        }
+        var pending = (await killSwitches.RequestsAsync(program, true, http.RequestAborted)).Where(r => r.IncidentId == id).ToList();
+        if (pending.Count > 0)
+        {
+            html.Append("<section class=\"approve\"><h2>Requests awaiting approval</h2>");
+            foreach (var r in pending)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"""
+                    <form method="post" action="{path}/approve">{Csrf(http, antiforgery)}<input type="hidden" name="request" value="{E(r.Id)}">
+                    <p>{E(r.RequestedBy)} asks for {E(r.Level)} at {E(r.Scope)}: {E(r.Reason)}</p>
+                    <button type="submit" class="danger">Approve and activate {E(r.Level)} at {E(r.Scope)}</button></form>
+                    """);
+            }
+            html.Append(Permitted(actor, Permission.KillSwitchApprove, "approve an activation request")).Append("</section>");
+        }
+        return html.ToString();
+    }
+
+    private static async Task<IResult> DeactivateAsync(string program, string id, HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery,
+        KillSwitchService killSwitches, DenialAudit denials) =>
+        await ActionAsync(http, sessions, antiforgery, denials, Permission.KillSwitchDeactivate, "lift a kill switch", async (actor, form) =>
+        {
+            await killSwitches.DeactivateAsync(program, form["level"].ToString(), form["activation"].ToString(), form["reason"].ToString(), actor,
+                http.RequestAborted);
+            return Results.Redirect(IncidentPath(program, id));
+        });
+
+    private static async Task<IResult> ApproveAsync(string program, string id, HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery,
+        KillSwitchService killSwitches, DenialAudit denials) =>
+        await ActionAsync(http, sessions, antiforgery, denials, Permission.KillSwitchApprove, "approve an activation request", async (actor, form) =>
+        {
+            await killSwitches.ApproveAsync(program, form["request"].ToString(), actor, http.RequestAborted);
+            return Results.Redirect(IncidentPath(program, id));
+        });
+
+    /// <summary>An action's steps: a session (else the sign-in page), a valid antiforgery token, the permission (else 403, audited), then the service.</summary>
+    private static async Task<IResult> ActionAsync(HttpContext http, DashboardSessions sessions, IAntiforgery antiforgery, DenialAudit denials,
+        Permission permission, string what, Func<Actor, IFormCollection, Task<IResult>> action)
+    {
+        if (await sessions.ResolveAsync(http, http.RequestAborted) is not { } actor)
+        {
+            return Results.Redirect("/");
+        }
+        if (await FormAsync(http, antiforgery) is not { } form)
+        {
+            return Message(http, actor, antiforgery, "Form expired", "The form expired: reload the page and try again.", StatusCodes.Status400BadRequest);
+        }
+        if (await RefuseAsync(http, actor, antiforgery, denials, permission, what) is { } refused)
+        {
+            return refused;
+        }
+        return await Guard(http, actor, antiforgery, () => action(actor, form));
     }
 
     /// <summary>The "why" explorer: a context in, every flag's value and the layer that decided it out; live, so a change (an override, a kill switch) shows at once.</summary>

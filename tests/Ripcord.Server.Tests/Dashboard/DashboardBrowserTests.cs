@@ -187,6 +187,38 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser) : IAsyncLife
         await Expect(page.Locator("[data-test=error]")).ToContainTextAsync("must read name=value");
     }
 
+    [Fact]
+    public async Task AnOpsLeadsActivation_IsARequest_AReleaseManagerApprovesItOnThePanel_TheOpsLeadSeesItLive_ThenLiftsIt()
+    {
+        var incident = await _server.DeclareAsync();
+        var opsLead = await browser.OpenAsync(_server);
+        await DashboardBrowser.SignInAsync(opsLead, await _server.CreateTokenAsync("ops-lead", "olga"));
+        await opsLead.GotoAsync(DashboardPath(incident));
+        await opsLead.GetByRole(AriaRole.Button, new() { Name = "Review activation…" }).ClickAsync();
+        await Expect(opsLead.Locator("[data-test=confirm]")).ToContainTextAsync("As an ops lead, this makes a request");
+        var head = await _server.HeadAsync();
+        await opsLead.GetByRole(AriaRole.Button, new() { Name = "Activate KS3 at global now" }).ClickAsync();
+        await Expect(opsLead.Locator("[data-test=request]")).ToContainTextAsync("KS3 at global by olga — pending");
+        Assert.Equal(head, await _server.HeadAsync());
+        await Expect(opsLead.Locator("#incident")).ToHaveAttributeAsync("data-updated", new Regex(".+"));
+
+        var manager = await browser.OpenAsync(_server);
+        await DashboardBrowser.SignInAsync(manager, await _server.CreateTokenAsync("release-manager", "rita"));
+        await manager.GotoAsync(DashboardPath(incident));
+        await manager.GetByRole(AriaRole.Button, new() { Name = "Approve and activate KS3 at global" }).ClickAsync();
+        await Expect(manager.Locator("[data-test=activation]")).ToContainTextAsync("KS3 at global, revision");
+        await Expect(manager.Locator("[data-test=activation]")).ToContainTextAsync("by rita");
+        Assert.Equal(head + 1, await _server.HeadAsync());
+        await Expect(opsLead.Locator("[data-test=activation]")).ToContainTextAsync("by rita"); // the ops lead's open page, live
+        await Expect(opsLead.Locator("[data-test=request]")).ToContainTextAsync("approved");
+
+        await manager.GetByLabel("Reason for lifting KS3 at global").FillAsync("acks recovered");
+        await manager.GetByRole(AriaRole.Button, new() { Name = "Lift KS3 at global" }).ClickAsync();
+        await Expect(manager.Locator("[data-test=activation]")).ToContainTextAsync("lifted by rita");
+        Assert.Equal(head + 2, await _server.HeadAsync());
+        await Expect(opsLead.Locator("[data-test=activation]")).ToContainTextAsync("lifted by rita");
+    }
+
     private static string DashboardPath(string incident) => $"/ui/programs/groups/incidents/{incident}";
 
     private static IFormData FormOf(IPage page, params (string Name, string Value)[] fields)
