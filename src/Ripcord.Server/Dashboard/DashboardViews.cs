@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using Ripcord.Core.Alerts;
 using Ripcord.Core.Evaluation;
 using Ripcord.Core.Incidents;
+using Ripcord.Server.Alerts;
 using Ripcord.Server.Incidents;
 using Ripcord.Server.KillSwitches;
 using Ripcord.Server.Programs;
+using Ripcord.Server.Revisions;
 using Ripcord.Server.Streaming;
 
 namespace Ripcord.Server.Ui;
@@ -16,7 +19,7 @@ namespace Ripcord.Server.Ui;
 /// server-sent event stream re-sends whenever they change.
 /// </summary>
 public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clients, KillSwitchService killSwitches, IncidentService incidents,
-    FreezeService freezes, TimeProvider clock)
+    FreezeService freezes, AlertService alerts, ReviewService reviews, KnownSafeStore knownSafe, TimeProvider clock)
 {
     public static string E(string? value) => HtmlEncoder.Default.Encode(value ?? "");
 
@@ -50,6 +53,10 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
             var requests = await killSwitches.RequestsAsync(program, true, ct);
             var open = (await incidents.ListAsync(program, null, ct)).Where(i => IsOpen(i.Status)).ToList();
             var frozen = await freezes.ListAsync(program, false, ct);
+            var firing = (await alerts.ListAsync(program, 100, ct)).Where(a => a.Status == AlertPhase.Firing).ToList();
+            var openReviews = await reviews.ListAsync(true, program, null, ct);
+            var safe = await knownSafe.LatestAsync(program, ct);
+            var now = clock.GetUtcNow();
             html.Append(CultureInfo.InvariantCulture,
                 $"<section class=\"program\" data-program=\"{E(program)}\"><h2>{E(program)}</h2><p><a href=\"/ui/programs/{Uri.EscapeDataString(program)}/why\">Why explorer: each flag's value for a context, and why</a></p>");
             html.Append("<dl class=\"facts\">");
@@ -59,7 +66,25 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
                 $"<div><dt>Fleet</dt><dd data-test=\"fleet\">{connected} connected, {atHead} at revision {head}</dd></div>");
             html.Append(CultureInfo.InvariantCulture,
                 $"<div><dt>Freezes</dt><dd data-test=\"freezes\">{(frozen.Count == 0 ? "none" : string.Join("; ", frozen.Select(f => $"{E(f.Scope)}: {E(f.Reason)}" + (f.Until is { } u ? $" (until {Time(u)})" : ""))))}</dd></div>");
+            html.Append(CultureInfo.InvariantCulture,
+                $"<div><dt>Last known-safe revision</dt><dd data-test=\"known-safe\">{(safe is null ? "none tagged" : $"{safe.Revision} (stage {E(safe.Stage)}, {E(safe.Kind)})")}</dd></div>");
             html.Append("</dl>");
+
+            html.Append("<h3>Firing alerts</h3>");
+            if (firing.Count == 0)
+            {
+                html.Append("<p class=\"empty\" data-test=\"no-alerts\">No alert is firing.</p>");
+            }
+            else
+            {
+                html.Append("<table data-test=\"alerts\"><thead><tr><th>Rule</th><th>Severity</th><th>Value</th><th>Threshold</th><th>Fired</th><th>Acknowledged</th></tr></thead><tbody>");
+                foreach (var a in firing)
+                {
+                    html.Append(CultureInfo.InvariantCulture,
+                        $"<tr><td>{E(a.Rule)}</td><td>{E(Lower(a.Severity.ToString()))}</td><td>{a.LastValue:0.###}</td><td>{a.Threshold:0.###}</td><td>{Time(a.FiredAt)}</td><td>{(a.AcknowledgedBy is null ? "no" : $"by {E(a.AcknowledgedBy)}")}</td></tr>");
+                }
+                html.Append("</tbody></table>");
+            }
 
             html.Append("<h3>Active kill switches</h3>");
             if (active.Count == 0)
@@ -94,18 +119,36 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
             }
             else
             {
-                html.Append("<table data-test=\"incidents\"><thead><tr><th>Incident</th><th>Class</th><th>Severity</th><th>Status</th><th>Trigger</th><th>Summary</th><th>Declared</th></tr></thead><tbody>");
+                html.Append("<table data-test=\"incidents\"><thead><tr><th>Incident</th><th>Class</th><th>Severity</th><th>Status</th><th>Trigger</th><th>Summary</th><th>Declared</th><th>Response clock</th></tr></thead><tbody>");
                 foreach (var i in open)
                 {
+                    var clockNow = ResponseClock.For(i, now);
                     html.Append(CultureInfo.InvariantCulture,
-                        $"<tr><td><a href=\"{IncidentPath(program, i.Id)}\">{E(i.Id)}</a></td><td>{E(i.Class.ToString())}</td><td>{E(Lower(i.Severity.ToString()))}</td><td>{E(IncidentWorkflow.Name(i.Status))}</td><td>{E(i.Trigger)}</td><td>{E(i.Summary)}</td><td>{Time(i.DeclaredAt)}</td></tr>");
+                        $"<tr><td><a href=\"{IncidentPath(program, i.Id)}\">{E(i.Id)}</a></td><td>{E(i.Class.ToString())}</td><td>{E(Lower(i.Severity.ToString()))}</td><td>{E(IncidentWorkflow.Name(i.Status))}</td><td>{E(i.Trigger)}</td><td>{E(i.Summary)}</td><td>{Time(i.DeclaredAt)}</td><td>{ClockText(clockNow)}</td></tr>");
                 }
                 html.Append("</tbody></table>");
+            }
+            if (openReviews.Count > 0)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<h3>Open post-action reviews ({openReviews.Count})</h3><ul data-test=\"reviews\">");
+                foreach (var r in openReviews.Take(20))
+                {
+                    html.Append(CultureInfo.InvariantCulture, $"<li>{E(r.Action)} {E(r.Target)} by {E(r.Actor)} at {Time(r.OpenedAt)}: {E(r.Summary)}</li>");
+                }
+                html.Append("</ul>");
             }
             html.Append("</section>");
         }
         return html.ToString();
     }
+
+    private static string ClockText(ResponseClock c) => c.Status switch
+    {
+        ResponseClockStatus.Met => $"met ({c.Elapsed.TotalMinutes:0.#} min of {c.Target.TotalMinutes:0} min)",
+        ResponseClockStatus.Missed => $"<span class=\"error\">missed</span> (target {c.Target.TotalMinutes:0} min)",
+        ResponseClockStatus.AtRisk => $"<span class=\"v-pending\">at risk</span>: respond by {Time(c.Deadline)}",
+        _ => $"running: respond by {Time(c.Deadline)}",
+    };
 
     /// <summary>The live part of an incident's kill-switch panel: the incident, the recommender's advice, its activations and their verification.</summary>
     public async Task<string> IncidentAsync(string program, string id, CancellationToken ct)

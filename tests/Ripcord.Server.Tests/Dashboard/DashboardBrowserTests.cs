@@ -78,6 +78,11 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser) : IAsyncLife
         Assert.True(seen < TimeSpan.FromSeconds(1.5), $"the overview showed the activation {seen.TotalMilliseconds:0} ms after the API answered");
         await Expect(page.Locator("[data-program=groups] [data-test=head]")).ToHaveTextAsync(created.GetProperty("revision").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Expect(page.Locator("[data-program=groups] [data-test=incidents]")).ToContainTextAsync(incident);
+        // Changes that publish no revision (a known-safe tag) come with the next poll, still within the second.
+        await Expect(page.Locator("[data-program=groups] [data-test=known-safe]")).ToHaveTextAsync("none tagged");
+        await _server.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/revisions/1/known-safe", new { reason = "dogfood was clean" });
+        await Expect(page.Locator("[data-program=groups] [data-test=known-safe]")).ToContainTextAsync("1 (stage 0", new() { Timeout = 1500 });
+        await Expect(page.Locator("[data-program=groups] [data-test=incidents]")).ToContainTextAsync("met ("); // the activation started the response
         Assert.Equal("/", new Uri(page.Url).AbsolutePath); // no navigation happened
     }
 

@@ -159,18 +159,52 @@ public sealed partial class DashboardRoutesTests : IAsyncLifetime
         Assert.DoesNotContain(token, html, StringComparison.Ordinal);
     }
 
-    private HttpClient Client(CookieContainer cookies) =>
-        new(new SocketsHttpHandler { CookieContainer = cookies, UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = _server.BaseAddress };
-
-    private async Task<HttpClient> SignedInAsync(string role)
+    [Fact]
+    public async Task ASession_EndsWhenItExpires_AndWhenItsTokenIsRevoked()
     {
-        var http = Client(new CookieContainer());
+        await using var server = await RipcordTestServer.StartAsync(); // a fake clock
+        var expiring = await SignedInAsync(server, await server.CreateTokenAsync("operator", "olive"));
+        Assert.Contains("olive · operator", await expiring.GetStringAsync("/"), StringComparison.Ordinal);
+        server.Clock.Advance(new ServerOptions().DashboardSessionLifetime - TimeSpan.FromSeconds(1));
+        Assert.Contains("olive · operator", await expiring.GetStringAsync("/"), StringComparison.Ordinal);
+        server.Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Contains("<h1>Sign in</h1>", await expiring.GetStringAsync("/"), StringComparison.Ordinal);
+
+        var token = await server.MintTokenAsync("operator", "rory");
+        var revoked = await SignedInAsync(server, token.Secret);
+        Assert.Contains("rory · operator", await revoked.GetStringAsync("/"), StringComparison.Ordinal);
+        await server.OkAsync(HttpMethod.Delete, $"/api/v1/tokens/{token.Id}");
+        Assert.Contains("<h1>Sign in</h1>", await revoked.GetStringAsync("/"), StringComparison.Ordinal);
+        using var events = await revoked.GetAsync("/ui/events");
+        Assert.StartsWith("event: signed-out", await events.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnSdkKey_CannotSignIn()
+    {
+        using var http = Client(new CookieContainer());
         using var page = await http.GetAsync("/");
         using var posted = await http.PostAsync("/session", new FormUrlEncodedContent(
-            [new("token", await _server.CreateTokenAsync(role)), new("__csrf", Csrf(await page.Content.ReadAsStringAsync()))]));
+            [new("token", await _server.CreateTokenAsync("sdk")), new("__csrf", Csrf(await page.Content.ReadAsStringAsync()))]));
+        Assert.Equal(HttpStatusCode.Forbidden, posted.StatusCode);
+        Assert.Contains("That is an SDK key", await posted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(posted.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("ripcord_session=", StringComparison.Ordinal)));
+    }
+
+    private static async Task<HttpClient> SignedInAsync(RipcordTestServer server, string token)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress };
+        using var page = await http.GetAsync("/");
+        using var posted = await http.PostAsync("/session", new FormUrlEncodedContent(
+            [new("token", token), new("__csrf", Csrf(await page.Content.ReadAsStringAsync()))]));
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
         return http;
     }
+
+    private HttpClient Client(CookieContainer cookies) =>
+        new(new SocketsHttpHandler { CookieContainer = cookies, UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = _server.BaseAddress };
+
+    private async Task<HttpClient> SignedInAsync(string role) => await SignedInAsync(_server, await _server.CreateTokenAsync(role));
 
     /// <summary>A form with the antiforgery token of a page the session just loaded.</summary>
     private static async Task<FormUrlEncodedContent> FormAsync(HttpClient http, params (string Name, string Value)[] fields)
