@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
@@ -174,6 +175,9 @@ public static class RipcordServer
         services.AddHostedService(sp => sp.GetRequiredService<RampService>());
         services.AddSingleton<DashboardSessions>();
         services.AddSingleton<DashboardViews>();
+        // The dashboard's antiforgery tokens need keys only for as long as its in-memory sessions live: kept in memory too,
+        // so the server writes no key files (a restart signs everyone out either way).
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "ripcord_antiforgery";
