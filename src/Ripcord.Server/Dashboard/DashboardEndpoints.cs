@@ -403,6 +403,7 @@ public static class DashboardEndpoints
         var view = http.Request.Query["view"].ToString();
         var program = http.Request.Query["program"].ToString();
         var incident = http.Request.Query["incident"].ToString();
+        // Not disposed: a publisher that captured the handler just before it was removed may still release it (no wait handle is ever made).
         var wake = new SemaphoreSlim(0);
         void Wake() { if (wake.CurrentCount == 0) { wake.Release(); } }
         void OnPublished(PublishedRevision _) => Wake();
