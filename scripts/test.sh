@@ -24,6 +24,9 @@ fi
 if ! command -v runuser >/dev/null 2>&1; then
   need_apt+=(util-linux); why+=("util-linux: runuser starts that cluster as the postgres user")
 fi
+if [ ! -x /usr/bin/chromium ]; then
+  need_apt+=(chromium); why+=("chromium: the dashboard tests drive Debian's headless /usr/bin/chromium with Playwright (never a downloaded browser)")
+fi
 if ! command -v node >/dev/null 2>&1; then
   need_apt+=(nodejs npm); why+=("nodejs, npm: the OFREP end-to-end tests run the OpenFeature JS client")
 fi

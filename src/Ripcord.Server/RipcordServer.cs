@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
@@ -6,6 +7,7 @@ using Ripcord.Server.Alerts;
 using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Cohorts;
+using Ripcord.Server.Ui;
 using Ripcord.Server.Evaluation;
 using Ripcord.Server.Grants;
 using Ripcord.Server.Http;
@@ -68,6 +70,8 @@ public sealed record ServerOptions
 
     /// <summary>How long a rollback's verification waits for the SDK instances connected at the revert to apply its revision.</summary>
     public TimeSpan RollbackVerifyWait { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a dashboard sign-in lasts (the session cookie's expiry); sign in again after it.</summary>
+    public TimeSpan DashboardSessionLifetime { get; init; } = TimeSpan.FromHours(8);
 }
 
 /// <summary>What /healthz and /readyz answer when all is well.</summary>
@@ -179,6 +183,19 @@ public static class RipcordServer
         services.AddSingleton<RollbackService>();
         services.AddHostedService<RollbackResumer>();
         services.AddSingleton<IncidentDocuments>();
+        services.AddSingleton<DashboardSessions>();
+        services.AddSingleton<DashboardViews>();
+        // The dashboard's antiforgery tokens need keys only for as long as its in-memory sessions live: kept in memory too,
+        // so the server writes no key files (a restart signs everyone out either way).
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "ripcord_antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = "__csrf";
+        });
         services.AddProblemDetails();
         services.AddRipcordOpenApi();
         services.ConfigureHttpJsonOptions(json => RequestReading.Configure(json.SerializerOptions));
@@ -223,6 +240,7 @@ public static class RipcordServer
             .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
             .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates().MapAlerts()
             .MapRamps().MapRollbacks();
+        app.MapDashboard();
         return app;
     }
 

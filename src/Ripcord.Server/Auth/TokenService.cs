@@ -35,13 +35,15 @@ public sealed class TokenService(ITokenStore store, IAuditLog audit, Databases d
     private static string Base64Url(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    public async Task<Actor?> AuthenticateAsync(string token, CancellationToken ct)
+    public Task<Actor?> AuthenticateAsync(string token, CancellationToken ct) =>
+        token.Length is < 16 or > 256 ? Task.FromResult<Actor?>(null) : AuthenticateHashAsync(Hash(token), ct);
+
+    /// <summary>
+    /// The actor of a token known only by its hash (a dashboard session keeps the hash, never the secret):
+    /// null once it is revoked or unknown, with the same cache as <see cref="AuthenticateAsync"/>.
+    /// </summary>
+    public async Task<Actor?> AuthenticateHashAsync(string hash, CancellationToken ct)
     {
-        if (token.Length is < 16 or > 256)
-        {
-            return null;
-        }
-        var hash = Hash(token);
         var now = clock.GetUtcNow();
         TokenRecord? found;
         if (_cache.TryGetValue(hash, out var cached) && cached.Until >= now)

@@ -1,0 +1,40 @@
+namespace Ripcord.Server.Ui;
+
+/// <summary>The dashboard's script and style, served by the app itself (no CDN: it works air-gapped; the CSP allows only 'self').</summary>
+public static class DashboardAssets
+{
+    /// <summary>Live regions: each element with data-live follows its server-sent event stream and swaps in the fragment it sends.</summary>
+    public const string Script = """
+        "use strict";
+        document.querySelectorAll("[data-live]").forEach(function (el) {
+          var source = new EventSource(el.getAttribute("data-live"));
+          source.addEventListener("update", function (e) { el.innerHTML = e.data; el.setAttribute("data-updated", String(Date.now())); });
+          source.addEventListener("signed-out", function () { source.close(); window.location.assign("/"); });
+        });
+        """;
+
+    public const string Style = """
+        :root { font-family: system-ui, sans-serif; color: #1a1a1a; background: #fafafa; }
+        body { margin: 0; }
+        header { display: flex; justify-content: space-between; align-items: center; padding: .5rem 1rem; background: #222; color: #fff; }
+        header a.brand { color: #fff; font-weight: bold; text-decoration: none; }
+        header form { display: inline; margin-left: 1rem; }
+        main { padding: 1rem; max-width: 80rem; }
+        section { background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: .5rem 1rem; margin-bottom: 1rem; }
+        dl.facts { display: flex; flex-wrap: wrap; gap: 1rem 2rem; margin: 0; }
+        dl.facts dt { font-size: .8rem; color: #555; }
+        dl.facts dd { margin: 0; font-weight: 600; }
+        table { border-collapse: collapse; width: 100%; }
+        th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #eee; }
+        label { display: block; margin: .4rem 0; }
+        input, select, button { font: inherit; }
+        button { padding: .3rem .8rem; cursor: pointer; }
+        button.danger { background: #b00020; color: #fff; border: none; border-radius: 3px; padding: .6rem 1rem; }
+        .error { color: #b00020; font-weight: 600; }
+        .note, .empty { color: #555; }
+        .v-verified { color: #05690d; font-weight: 600; }
+        .v-failed { color: #b00020; font-weight: 600; }
+        .v-pending { color: #8a5a00; font-weight: 600; }
+        @media (max-width: 600px) { dl.facts { display: block; } th, td { font-size: .85rem; } }
+        """;
+}
