@@ -25,7 +25,8 @@ var log = json ? Console.Error : Console.Out;
 
 var logFile = Path.Combine(Path.GetTempPath(), $"ripcord-ingest-{Guid.NewGuid():N}.log");
 // Several deployments at full speed: the per-key limit (5,000 events/s by default) is raised, as an operator with a large fleet would.
-var serveArguments = new[] { "--telemetry-rate", "10000000" };
+// ...and the raw store's cap (10,000,000 events by default) well above what a run sends, so nothing is trimmed.
+var serveArguments = new[] { "--telemetry-rate", "10000000", "--telemetry-max-events", "100000000" };
 var server = await ChildServer.StartAsync(logFile, serveArguments: serveArguments);
 var data = server.DataDirectory;
 var pid = server.ProcessId;

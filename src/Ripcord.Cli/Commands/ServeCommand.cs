@@ -24,6 +24,18 @@ public static class ServeCommand
                 r.AddError("--telemetry-rate must be between 1 and 10000000 events per second");
             }
         });
+        var telemetryMax = new Option<long?>("--telemetry-max-events")
+        {
+            Description = "Raw telemetry events kept at most (default 10000000); beyond it the oldest batches go, and posts get 507 until "
+                + "the next retention pass. Aggregates are kept by their own retention",
+        };
+        telemetryMax.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long?>() is < 1000 or > 10_000_000_000)
+            {
+                r.AddError("--telemetry-max-events must be between 1000 and 10000000000");
+            }
+        });
         var command = new RipcordCommand("serve", """
             Start the Ripcord server: REST API under /api/v1, OpenAPI at /openapi/v1.json, /healthz and /readyz.
             The built-in 'groups' program is installed on first start. The admin token is RIPCORD_ADMIN_TOKEN
@@ -34,9 +46,10 @@ public static class ServeCommand
                 "ripcord serve --data /var/lib/ripcord --urls http://0.0.0.0:7070",
                 "ripcord serve --postgres \"Host=127.0.0.1;Username=ripcord;Password=…;Database=ripcord\"",
                 "ripcord serve --telemetry-rate 50000",
+                "ripcord serve --telemetry-rate 200000 --telemetry-max-events 50000000",
             ])
         {
-            data, postgres, urls, telemetryRate,
+            data, postgres, urls, telemetryRate, telemetryMax,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -44,6 +57,10 @@ public static class ServeCommand
             if (parse.GetValue(telemetryRate) is { } rate)
             {
                 limits = limits with { EventsPerSecondPerKey = rate, BurstEventsPerKey = (int)Math.Min(int.MaxValue, 5L * rate) };
+            }
+            if (parse.GetValue(telemetryMax) is { } max)
+            {
+                limits = limits with { MaxStoredEvents = max };
             }
             var options = new ServerOptions
             {
