@@ -38,6 +38,8 @@ public enum Permission
     RampManage,
     RollbackStart,
     StageLockLift,
+    FixManage,
+    FixSignoff,
 }
 
 /// <summary>
@@ -97,6 +99,10 @@ public static class RoleMatrix
         // release manager for now; the forward-fix sign-off (release manager and security lead) takes that over.
         [Permission.RollbackStart] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         [Permission.StageLockLift] = [Role.ReleaseManager, Role.Admin],
+        // A forward fix (seed §14) is run by release managers and security leads; its two sign-offs are theirs, one each, by two
+        // different people: the signer's role decides which, so an admin token (no such role) gives neither.
+        [Permission.FixManage] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        [Permission.FixSignoff] = [Role.ReleaseManager, Role.SecurityLead],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());
 
     public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);
