@@ -62,6 +62,7 @@ public static class CliApp
             .. GateCommands.Create(verbs),
             RampCommands.Create(verbs),
             RollbackCommands.Create(verbs),
+            FixCommands.Create(verbs),
             .. ConfigCommands.Create(verbs),
             ReadyCommand.Create(verbs),
             .. VersionCommand.Create(verbs),

@@ -181,6 +181,7 @@ public static class RipcordServer
         services.AddHostedService(sp => sp.GetRequiredService<RampService>());
         services.AddSingleton<StageLocks>();
         services.AddSingleton<RollbackService>();
+        services.AddSingleton<ForwardFixService>();
         services.AddHostedService<RollbackResumer>();
         services.AddSingleton<IncidentDocuments>();
         services.AddSingleton<DashboardSessions>();
@@ -239,7 +240,7 @@ public static class RipcordServer
         api.MapPrograms().MapCohorts().MapOverrides().MapStages().MapEvaluate().MapRevisions().MapAudit().MapTokens()
             .MapStreaming().MapTelemetry().MapMetrics().MapOverrideGrants()
             .MapIncidents().MapKillSwitches().MapReviews().MapFreezes().MapWebhooks().MapGates().MapAlerts()
-            .MapRamps().MapRollbacks();
+            .MapRamps().MapRollbacks().MapForwardFixes();
         app.MapDashboard();
         return app;
     }

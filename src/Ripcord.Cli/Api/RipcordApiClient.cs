@@ -381,6 +381,27 @@ public sealed class RipcordApiClient : IDisposable
     public Task<ApiResponse<StageLock>> LiftStageLockAsync(string program, string reason, CancellationToken ct = default) =>
         SendAsync<StageLock>(HttpMethod.Delete, ProgramPath(program, "stage-lock"), JsonBody(new LiftStageLockBody(reason)), null, ct);
 
+    // ---- forward fixes -------------------------------------------------------------------------
+
+    public Task<ApiResponse<ForwardFixView>> OpenFixAsync(string program, OpenFixBody body, CancellationToken ct = default) =>
+        SendAsync<ForwardFixView>(HttpMethod.Post, ProgramPath(program, "fixes"), JsonBody(body), null, ct);
+
+    public Task<ApiResponse<ForwardFixView>> GetFixAsync(string program, string id, CancellationToken ct = default) =>
+        GetAsync<ForwardFixView>(ProgramPath(program, "fixes", id), ct);
+
+    public Task<ApiResponse<ForwardFixView>> MitigateFixAsync(string program, string id, MitigationBody body, CancellationToken ct = default) =>
+        SendAsync<ForwardFixView>(HttpMethod.Post, ProgramPath(program, "fixes", id, "mitigations"), JsonBody(body), null, ct);
+
+    public Task<ApiResponse<ForwardFixView>> PatchFixAsync(string program, string id, PatchBody body, CancellationToken ct = default) =>
+        SendAsync<ForwardFixView>(HttpMethod.Post, ProgramPath(program, "fixes", id, "patch"), JsonBody(body), null, ct);
+
+    public Task<ApiResponse<ForwardFixView>> SignOffFixAsync(string program, string id, FixSignoffBody body, CancellationToken ct = default) =>
+        SendAsync<ForwardFixView>(HttpMethod.Post, ProgramPath(program, "fixes", id, "signoffs"), JsonBody(body), null, ct);
+
+    /// <summary>The resume; a refusal is a 422 problem listing every missing criterion (<c>missing</c>, <c>criteria</c>).</summary>
+    public Task<ApiResponse<ForwardFixView>> ResumeFixAsync(string program, string id, ResumeFixBody body, CancellationToken ct = default) =>
+        SendAsync<ForwardFixView>(HttpMethod.Post, ProgramPath(program, "fixes", id, "resume"), JsonBody(body), null, ct);
+
     /// <summary>The incident's timeline as markdown (GET …/incidents/{id}/document).</summary>
     public Task<ApiResponse<string>> GetIncidentDocumentAsync(string program, string id, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, ProgramPath(program, "incidents", id, "document"), null, null, text => text, ct);

@@ -52,7 +52,7 @@ public static class RollbackCommands
                     var run = await context.Api.GetRollbackAsync(context.Program, context.Get(id), ct);
                     return Show(context, run.Value, run.Raw);
                 }, id),
-            verbs.Verb("lift-lock", "Lift the program's stage lock (release manager; the forward-fix sign-off will take this over)",
+            verbs.Verb("lift-lock", "Lift the program's stage lock: break-glass, a release manager alone (the normal path is ripcord fix resume)",
                 ["ripcord rollback lift-lock --reason \"fix verified on pilot\""],
                 async (context, ct) =>
                 {

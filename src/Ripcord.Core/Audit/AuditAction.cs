@@ -57,6 +57,12 @@ public readonly record struct AuditAction
     /// <summary>A rollback's stage lock put in place, and lifted by a release manager.</summary>
     public static readonly AuditAction StageLock = new("stage.lock");
     public static readonly AuditAction StageLockLift = new("stage.lock-lift");
+    /// <summary>A forward fix (seed §14): opened, a temporary mitigation recorded, the patch enabled for a cohort, a sign-off, the resume.</summary>
+    public static readonly AuditAction FixOpen = new("fix.open");
+    public static readonly AuditAction FixMitigate = new("fix.mitigate");
+    public static readonly AuditAction FixPatch = new("fix.patch");
+    public static readonly AuditAction FixSignoff = new("fix.signoff");
+    public static readonly AuditAction FixResume = new("fix.resume");
     /// <summary>A request refused by the role matrix (outcome <c>denied</c>).</summary>
     public static readonly AuditAction Denied = new("denied");
 
@@ -67,6 +73,7 @@ public readonly record struct AuditAction
         IncidentDeclare, IncidentUpdate, IncidentAnnounce, ReviewComplete, FreezeStart, FreezeLift, WebhookCreate, WebhookDelete,
         GateCheckPost, SecuritySignoff, SupportLoadSet, KnownSafeTag, StageBreakGlass, Denied, AlertFire, AlertResolve, AlertAcknowledge,
         RampStart, RampPause, RampResume, RampAdvance, RampHold, RampRollback, RampFinish, RollbackStart, RollbackStep, StageLock, StageLockLift,
+        FixOpen, FixMitigate, FixPatch, FixSignoff, FixResume,
     ];
 
     public override string ToString() => Name ?? "";

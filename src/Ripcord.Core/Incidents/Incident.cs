@@ -62,6 +62,12 @@ public static class TimelineKinds
     public const string Reverted = "reverted";
     public const string Documented = "documented";
     public const string RollbackFailed = "rollback-failed";
+    public const string FixOpened = "fix-opened";
+    public const string FixMitigation = "fix-mitigation";
+    public const string FixPatch = "fix-patch";
+    public const string FixSignoff = "fix-signoff";
+    public const string FixResumed = "fix-resumed";
+    public const string MitigationReleased = "mitigation-released";
 }
 
 /// <summary>One timestamped, typed line of an incident's timeline; <see cref="Ref"/> names what it is about (an activation, an action item).</summary>

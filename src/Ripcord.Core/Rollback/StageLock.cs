@@ -4,8 +4,8 @@ namespace Ripcord.Core.Rollback;
 
 /// <summary>
 /// A rollback's stage lock (seed §13 "stop cohort expansion"): while active, stage advance is refused and guarded
-/// ramps hold. One per program at a time; lifted by a release manager with a reason (the forward-fix sign-off
-/// will take that over).
+/// ramps hold. One per program at a time; lifted by a forward fix's resume (<see cref="ForwardFixMachine"/>), or by a
+/// release manager alone with a reason (break-glass).
 /// </summary>
 public sealed record StageLock
 {

@@ -38,6 +38,8 @@ public enum Permission
     RampManage,
     RollbackStart,
     StageLockLift,
+    FixManage,
+    FixSignoff,
 }
 
 /// <summary>
@@ -93,10 +95,14 @@ public static class RoleMatrix
         [Permission.KnownSafeWrite] = [Role.ReleaseManager, Role.Admin],
         // A guarded ramp widens a stage's cohort by itself: starting, pausing and resuming one is a release manager's call.
         [Permission.RampManage] = [Role.ReleaseManager, Role.Admin],
-        // A rollback run (seed §13, §21): release managers, and security leads for the emergency case. Its stage lock is lifted by a
-        // release manager for now; the forward-fix sign-off (release manager and security lead) takes that over.
+        // A rollback run (seed §13, §21): release managers, and security leads for the emergency case. Its stage lock is normally lifted by
+        // a forward fix's resume (after a release manager's and a security lead's sign-offs); a release manager alone may still lift it (break-glass).
         [Permission.RollbackStart] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
         [Permission.StageLockLift] = [Role.ReleaseManager, Role.Admin],
+        // A forward fix (seed §14) is run by release managers and security leads; its two sign-offs are theirs, one each, by two
+        // different people: the signer's role decides which, so an admin token (no such role) gives neither.
+        [Permission.FixManage] = [Role.ReleaseManager, Role.SecurityLead, Role.Admin],
+        [Permission.FixSignoff] = [Role.ReleaseManager, Role.SecurityLead],
     }.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet());
 
     public static bool Allows(Permission permission, Role role) => Allowed[permission].Contains(role);

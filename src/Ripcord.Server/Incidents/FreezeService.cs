@@ -59,17 +59,24 @@ public sealed class FreezeService(Databases databases, WorkflowDocs docs, Incide
         {
             throw new ChangeRejectedException(ChangeError.NotFound, "id", $"no freeze '{id}' in program '{program}'");
         }
+        var lifted = await LiftAsync(session, freeze, reason, actor, now, ct);
+        await session.CommitAsync(ct);
+        return lifted;
+    }
+
+    /// <summary>Lifts <paramref name="freeze"/> inside a caller's write (a forward fix's resume), with its audit row, timeline entry and webhook.</summary>
+    public async Task<Freeze> LiftAsync(WriteSession session, Freeze freeze, string reason, Actor actor, DateTimeOffset now, CancellationToken ct)
+    {
         var lifted = freeze.Lift(reason, actor.Name, now);
-        await docs.PutAsync(session, DocKinds.Freeze, id, program, "lifted", lifted.IncidentId, lifted, now, ct);
+        await docs.PutAsync(session, DocKinds.Freeze, freeze.Id, freeze.Program, "lifted", lifted.IncidentId, lifted, now, ct);
         await audit.AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, AuditAction.FreezeLift,
-            $"freeze:{program}/{id}", JsonSerializer.Serialize(freeze, CoreJson.Options), JsonSerializer.Serialize(lifted, CoreJson.Options)), ct);
+            $"freeze:{freeze.Program}/{freeze.Id}", JsonSerializer.Serialize(freeze, CoreJson.Options), JsonSerializer.Serialize(lifted, CoreJson.Options)), ct);
         if (lifted.IncidentId is { } incidentId)
         {
-            await incidents.UpdateAsync(session, program, incidentId, i => IncidentWorkflow.Record(i, new TimelineEntry(now, TimelineKinds.FreezeLifted,
-                $"deploy freeze {id} lifted: {lifted.LiftReason}", actor.Name, id)), now, ct);
+            await incidents.UpdateAsync(session, freeze.Program, incidentId, i => IncidentWorkflow.Record(i, new TimelineEntry(now, TimelineKinds.FreezeLifted,
+                $"deploy freeze {freeze.Id} lifted: {lifted.LiftReason}", actor.Name, freeze.Id)), now, ct);
         }
-        await incidents.NotifyAsync(session, "freeze.lifted", program, lifted, ct);
-        await session.CommitAsync(ct);
+        await incidents.NotifyAsync(session, "freeze.lifted", freeze.Program, lifted, ct);
         return lifted;
     }
 

@@ -14,6 +14,7 @@ public static class DocKinds
     public const string Freeze = "freeze";
     public const string Rollback = "rollback";
     public const string StageLock = "stage-lock";
+    public const string ForwardFix = "forward-fix";
 }
 
 /// <summary>

@@ -119,7 +119,7 @@ public sealed partial class RollbackService(Databases databases, WorkflowDocs do
         return locks.ActiveAsync(program, ct);
     }
 
-    /// <summary>Lifts the program's stage lock (a release manager, with a reason; the forward-fix sign-off takes this over later).</summary>
+    /// <summary>Lifts the program's stage lock: break-glass, a release manager alone with a reason (the normal path is a forward fix's resume).</summary>
     public async Task<StageLock> LiftStageLockAsync(string program, string reason, Actor actor, CancellationToken ct)
     {
         registry.Current(program);
@@ -127,12 +127,7 @@ public sealed partial class RollbackService(Databases databases, WorkflowDocs do
         await using var session = await databases.Config.BeginWriteAsync(ct);
         var held = await locks.ActiveAsync(program, ct)
             ?? throw new ChangeRejectedException(ChangeError.NotFound, "stage-lock", $"program '{program}' has no stage lock");
-        var lifted = held.Lift(reason, actor.Name, now);
-        await docs.PutAsync(session, DocKinds.StageLock, lifted.Id, program, StageLocks.Lifted, lifted.IncidentId, lifted, now, ct);
-        await incidents.UpdateAsync(session, program, lifted.IncidentId, i => IncidentWorkflow.Record(i, new TimelineEntry(now, TimelineKinds.StageLockLifted,
-            $"stage lock {lifted.Id} lifted: {lifted.LiftReason}", actor.Name, lifted.Id)), now, ct);
-        await audit.AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, AuditAction.StageLockLift,
-            $"stage-lock:{program}/{lifted.Id}", JsonSerializer.Serialize(held, CoreJson.Options), JsonSerializer.Serialize(lifted, CoreJson.Options)), ct);
+        var lifted = await locks.LiftAsync(session, held, reason, actor, now, ct);
         await session.CommitAsync(ct);
         return lifted;
     }

@@ -51,7 +51,7 @@ public static class RollbacksApi
         program.MapDelete("/stage-lock", async (string program, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] LiftStageLockBody? body,
                 [FromQuery] string? reason, HttpContext http, RollbackService service) =>
                 TypedResults.Ok(await service.LiftStageLockAsync(program, body?.Reason ?? reason ?? "", http.Actor(), http.RequestAborted)))
-            .Write("LiftStageLock", "Lift the program's stage lock, with a reason in the body or ?reason= (for now a release manager's call; the forward-fix sign-off takes it over)")
+            .Write("LiftStageLock", "Lift the program's stage lock, with a reason in the body or ?reason= (break-glass, a release manager alone: the normal path is a forward fix's resume)")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.StageLockLift));
         return api;
     }

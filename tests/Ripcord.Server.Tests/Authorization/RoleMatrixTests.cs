@@ -192,6 +192,21 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             await RollbackAsync(s); // puts the lock in place (or finds it there)
             return Request(HttpMethod.Delete, "/api/v1/programs/groups/stage-lock", t, Json(new { reason = "roles" }));
         },
+        ["POST /api/v1/programs/{program}/fixes"] = async (s, t) => Request(HttpMethod.Post, "/api/v1/programs/groups/fixes", t,
+            Json(new { incident = await s.DeclareAsync(), reason = "roles" })),
+        ["GET /api/v1/programs/{program}/fixes"] = (_, t) => Send(HttpMethod.Get, "/api/v1/programs/groups/fixes", t),
+        ["GET /api/v1/programs/{program}/fixes/{id}"] = async (s, t) => Request(HttpMethod.Get, $"/api/v1/programs/groups/fixes/{await FixAsync(s)}", t),
+        ["POST /api/v1/programs/{program}/fixes/{id}/mitigations"] = async (s, t) => Request(HttpMethod.Post,
+            $"/api/v1/programs/groups/fixes/{await FixAsync(s)}/mitigations", t, Json(new
+            {
+                flag = "F3", scope = "workspace:w-" + Guid.NewGuid().ToString("N")[..8], value = false, expiresAt = s.Clock.GetUtcNow().AddHours(2), reason = "roles",
+            })),
+        ["POST /api/v1/programs/{program}/fixes/{id}/patch"] = async (s, t) => Request(HttpMethod.Post,
+            $"/api/v1/programs/groups/fixes/{await FixAsync(s)}/patch", t, Json(new { flag = "F3", cohort = "pilot" })),
+        ["POST /api/v1/programs/{program}/fixes/{id}/signoffs"] = async (s, t) => Request(HttpMethod.Post,
+            $"/api/v1/programs/groups/fixes/{await FixAsync(s)}/signoffs", t, Json(new { note = "roles" })),
+        ["POST /api/v1/programs/{program}/fixes/{id}/resume"] = async (s, t) => Request(HttpMethod.Post,
+            $"/api/v1/programs/groups/fixes/{await ReadyFixAsync(s)}/resume", t, Json(new { reason = "roles" })),
         ["GET /api/v1/programs/{program}/incidents/{id}/document"] = async (s, t) =>
             Request(HttpMethod.Get, $"/api/v1/programs/groups/incidents/{await s.DeclareAsync()}/document", t),
         ["GET /api/v1/audit"] = (_, t) => Send(HttpMethod.Get, "/api/v1/audit", t),
@@ -236,6 +251,27 @@ public sealed class RoleMatrixTests : IAsyncLifetime
     /// <summary>A finished rollback run to revision 1, started as admin for an incident of its own.</summary>
     private static async Task<JsonElement> RollbackAsync(RipcordTestServer s) =>
         await s.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/rollbacks", new { incident = await s.DeclareAsync(), to = 1, reason = "roles" });
+
+    /// <summary>A forward fix opened as admin for an incident of its own.</summary>
+    private static async Task<string> FixAsync(RipcordTestServer s) =>
+        (await s.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/fixes", new { incident = await s.DeclareAsync(), reason = "roles" }))
+            .GetProperty("fix").GetProperty("id").GetString()!;
+
+    /// <summary>A forward fix ready to resume: the patch for pilot, both checks passed since it opened, signed off by a release manager and a security lead of its own.</summary>
+    private static async Task<string> ReadyFixAsync(RipcordTestServer s)
+    {
+        var fix = await FixAsync(s);
+        await s.OkAsync(HttpMethod.Post, $"/api/v1/programs/groups/fixes/{fix}/patch", new { flag = "F3", cohort = "pilot" });
+        foreach (var kind in new[] { "quality", "interop" })
+        {
+            await s.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/checks", new { kind, stage = 1, cohort = "pilot", status = "passed", evidence = "https://ci.example/1" });
+        }
+        foreach (var role in new[] { "release-manager", "security-lead" })
+        {
+            await s.OkAsync(HttpMethod.Post, $"/api/v1/programs/groups/fixes/{fix}/signoffs", new { note = "roles" }, token: await s.CreateTokenAsync(role, "signer " + role));
+        }
+        return fix;
+    }
 
     private static async Task<string> ReviewAsync(RipcordTestServer s)
     {
