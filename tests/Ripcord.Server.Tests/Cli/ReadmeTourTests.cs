@@ -43,6 +43,10 @@ public sealed class ReadmeTourTests
             Assert.Contains("override@workspace:acme", result.StdOut, StringComparison.Ordinal);
             Assert.Contains("kill-switch:KS3@cohort:pilot", result.StdOut, StringComparison.Ordinal);
             Assert.Contains("verified", result.StdOut, StringComparison.OrdinalIgnoreCase);
+            // The rollback drill: the run finished, and the forward fix resumed the rollout (lifting the lock and freeze).
+            Assert.Contains("target     revision 1", result.StdOut, StringComparison.Ordinal);
+            Assert.Contains("no-stage-lock", result.StdOut, StringComparison.Ordinal);
+            Assert.Contains("Resumed ", result.StdOut, StringComparison.Ordinal);
         }
         finally
         {
