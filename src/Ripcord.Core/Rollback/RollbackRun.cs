@@ -33,7 +33,11 @@ public sealed record RollbackStepRecord(RollbackStep Step, DateTimeOffset At, st
 
 /// <summary>What verification found: the evaluation check and the SDK instances that applied the revision.</summary>
 public sealed record RollbackVerification(bool EvaluationEqual, int Contexts, int Flags, ImmutableArray<FlagDifference> Mismatches,
-    int InstancesApplied, int InstancesTotal, ImmutableArray<string> InstancesPending, bool Passed);
+    int InstancesApplied, int InstancesTotal, ImmutableArray<string> InstancesPending, bool Passed)
+{
+    /// <summary>Operations reported made under the reverted revision although their flag is off for their context (<see cref="StoppedOperations"/>).</summary>
+    public ImmutableArray<Incidents.Violation> Violations { get; init; } = [];
+}
 
 /// <summary>
 /// One durable rollback run: who started it for which incident, to which revision, and each step taken.

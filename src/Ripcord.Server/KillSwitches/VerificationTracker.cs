@@ -93,9 +93,59 @@ public sealed partial class VerificationTracker : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Operations reported under <see cref="FromRevision"/> or later whose flag is now off for their context
+    /// (<see cref="Ripcord.Core.Rollback.StoppedOperations"/>): what a rollback's verification watches while it waits for the SDKs.
+    /// </summary>
+    public sealed class OperationWatch(string program, long fromRevision)
+    {
+        private readonly List<Violation> _violations = [];
+
+        public string Program { get; } = program;
+        public long FromRevision { get; } = fromRevision;
+
+        public IReadOnlyList<Violation> Violations
+        {
+            get
+            {
+                lock (_violations)
+                {
+                    return [.. _violations];
+                }
+            }
+        }
+
+        internal void Add(Violation violation)
+        {
+            lock (_violations)
+            {
+                if (_violations.Count < 100)
+                {
+                    _violations.Add(violation);
+                }
+            }
+        }
+    }
+
+    private readonly ConcurrentDictionary<OperationWatch, byte> _watches = new();
+
+    /// <summary>Starts watching a program's operation telemetry from a revision on; <see cref="Unwatch"/> ends it.</summary>
+    public OperationWatch Watch(string program, long fromRevision)
+    {
+        var watch = new OperationWatch(program, fromRevision);
+        _watches[watch] = 0;
+        return watch;
+    }
+
+    public void Unwatch(OperationWatch watch) => _watches.TryRemove(watch, out _);
+
     /// <summary>Telemetry just stored: an operation event in a watched activation's scope, made under its revision or later, is a violation.</summary>
     public void Observe(string program, string instance, IReadOnlyList<ValidatedEvent> events)
     {
+        if (!_watches.IsEmpty)
+        {
+            ObserveWatches(program, instance, events);
+        }
         if (_tracked.IsEmpty || !_registry.TryGet(program, out var compiled))
         {
             return;
@@ -127,6 +177,30 @@ public sealed partial class VerificationTracker : BackgroundService
                     }
                 }
                 Wake();
+            }
+        }
+    }
+
+    private void ObserveWatches(string program, string instance, IReadOnlyList<ValidatedEvent> events)
+    {
+        if (!_registry.TryGet(program, out var compiled))
+        {
+            return;
+        }
+        var now = _clock.GetUtcNow();
+        foreach (var watch in _watches.Keys)
+        {
+            if (!string.Equals(watch.Program, program, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            foreach (var e in events)
+            {
+                if (Ripcord.Core.Rollback.StoppedOperations.Violated(compiled, watch.FromRevision, e.Type, e.Revision, e.WorkspaceId, e.Facts?.Tier, now)
+                    is { } operation)
+                {
+                    watch.Add(new Violation(instance, operation, e.Type, e.Revision!.Value, e.At, e.WorkspaceId));
+                }
             }
         }
     }

@@ -36,7 +36,7 @@ public interface IRollbackFaults
 public sealed partial class RollbackService(Databases databases, WorkflowDocs docs, IncidentService incidents, ReviewService reviews,
     FreezeService freezes, StageLocks locks, ProgramRegistry registry, ProgramWriter writer, RevisionLog log, KnownSafeStore knownSafe,
     ClientRegistry clients, IAuditLog audit, TimeProvider clock, ServerOptions options, ILogger<RollbackService> logger,
-    IEnumerable<IRollbackFaults> faults)
+    IEnumerable<IRollbackFaults> faults, KillSwitches.VerificationTracker operations)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _runs = new(StringComparer.Ordinal);
@@ -253,10 +253,20 @@ public sealed partial class RollbackService(Databases databases, WorkflowDocs do
         var now = Now;
         var expected = RollbackPlanner.After(current.State, run.TargetRevision, target, run.KeepKillSwitches, now);
         var check = RollbackPlanner.Compare(current.State, expected, RollbackPlanner.Contexts(current.State, target), now);
-        var sdk = await WaitForInstancesAsync(run, ct);
+        // While the SDKs apply the revision, an operation they report made under it although its flag is now off is a violation.
+        var watch = operations.Watch(run.Program, run.Revision ?? 0);
+        VerificationResult sdk;
+        try
+        {
+            sdk = await WaitForInstancesAsync(run, watch, ct);
+        }
+        finally
+        {
+            operations.Unwatch(watch);
+        }
         var passed = check.Equal && sdk.Status == VerificationStatus.Verified;
         var verification = new RollbackVerification(check.Equal, check.Contexts, check.Flags, check.Mismatches, sdk.Applied, sdk.Total,
-            [.. sdk.Stragglers.Concat(sdk.Unreachable)], passed);
+            [.. sdk.Stragglers.Concat(sdk.Unreachable)], passed) { Violations = sdk.Violations };
         var words = $"rollback {run.Id} verification {(passed ? "passed" : "FAILED")}: evaluation {(check.Equal ? "equals" : "differs from")} the target's over "
             + $"{check.Contexts} contexts × {check.Flags} flags" + (check.Equal ? "" : $" ({check.Mismatches.Length} differences, e.g. {check.Mismatches[0].Flag} at {check.Mismatches[0].Context})")
             + $"; {string.Join("; ", sdk.Describe())}";
@@ -273,7 +283,7 @@ public sealed partial class RollbackService(Databases databases, WorkflowDocs do
     /// The SDK instances connected at the revert, until each has applied the revision or disconnected, or the wait is over
     /// (counted in real time: a run resumed under a test's fake clock still ends). Decided as the kill-switch verification decides.
     /// </summary>
-    private async Task<VerificationResult> WaitForInstancesAsync(RollbackRun run, CancellationToken ct)
+    private async Task<VerificationResult> WaitForInstancesAsync(RollbackRun run, KillSwitches.VerificationTracker.OperationWatch watch, CancellationToken ct)
     {
         var revision = run.Revision ?? 0;
         var waited = Stopwatch.StartNew();
@@ -289,7 +299,7 @@ public sealed partial class RollbackService(Databases databases, WorkflowDocs do
             }
             var over = waited.Elapsed >= options.RollbackVerifyWait;
             var now = clock.GetUtcNow();
-            var result = KillSwitchVerification.Evaluate(revision, run.InstancesAtRevert, reports, [], over ? now : now.AddDays(1), now);
+            var result = KillSwitchVerification.Evaluate(revision, run.InstancesAtRevert, reports, watch.Violations, over ? now : now.AddDays(1), now);
             if (result.Status != VerificationStatus.Pending)
             {
                 return result;

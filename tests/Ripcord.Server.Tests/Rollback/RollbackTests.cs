@@ -5,6 +5,7 @@ using Ripcord.Core.Gates;
 using Ripcord.Core.Rollback;
 using Ripcord.Server.Rollback;
 using Ripcord.Server.Tests.KillSwitches;
+using Ripcord.Server.Tests.Telemetry;
 
 namespace Ripcord.Server.Tests.Rollback;
 
@@ -89,6 +90,58 @@ public sealed class RollbackTests
 
         Assert.Equal(head, await server.HeadAsync());
         Assert.Equal(audit, await server.AuditHeadAsync());
+    }
+
+    [Fact]
+    [Invariant("RB-11", "after a rollback, an operation reported under its revision is a violation exactly when its flag is off for the reporting context (workspace and tier); a violation fails the rollback's verification")]
+    public async Task AnOperationReportedUnderTheRevertedRevision_WhileItsFlagIsOff_FailsTheVerification()
+    {
+        await using var server = await RipcordTestServer.StartAsync(customize: o => o with { RollbackVerifyWait = TimeSpan.FromSeconds(30) });
+        // The target: routes on everywhere, sends off for acme. Then sends go back on for acme.
+        await server.SetOverrideAsync("F1", "global", true);
+        await server.SetOverrideAsync("groups.send.enabled", "workspace:acme", false);
+        var safe = await server.HeadAsync();
+        await server.SetOverrideAsync("groups.send.enabled", "workspace:acme", true);
+        var incident = await server.DeclareAsync();
+        var releaseManager = await server.CreateTokenAsync("release-manager", "rita");
+        var key = await server.TokenAsync("sdk");
+
+        // An SDK instance connected at the revert that never reports applying it: the verification waits for it,
+        // and meanwhile the instance reports a send from acme made under the reverted revision.
+        using var sdk = server.NewClient(key);
+        using var streamRequest = new HttpRequestMessage(HttpMethod.Get, $"{Api}/stream");
+        streamRequest.Headers.Add("X-Ripcord-Instance", "sender-1");
+        using var stream = await sdk.SendAsync(streamRequest, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        var before = await server.HeadAsync();
+        var run = server.SendAsync(HttpMethod.Post, $"{Api}/rollbacks", releaseManager, new { incident, to = safe, reason = "sends failing for acme" });
+        var reported = 0;
+        while (!run.IsCompleted)
+        {
+            if (await server.HeadAsync() is var head && head > before)
+            {
+                using var posted = await server.PostTelemetryAsync(key, new
+                {
+                    program = "groups",
+                    instance = "sender-1",
+                    events = new object[] { new { type = "send", at = RipcordTestServer.Epoch, ackLatencyMs = 12, outcome = "ok", workspaceId = "acme", tier = 1, revision = head } },
+                });
+                Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+                reported++;
+            }
+            await Task.WhenAny(run, Task.Delay(50));
+        }
+        using var response = await run;
+        var body = await ApiAssert.SuccessJsonAsync(response);
+
+        Assert.True(reported > 0);
+        var verification = body.GetProperty("verification");
+        Assert.True(verification.GetProperty("evaluationEqual").GetBoolean());
+        Assert.False(verification.GetProperty("passed").GetBoolean());
+        var violation = verification.GetProperty("violations")[0];
+        Assert.Equal("send", violation.GetProperty("operation").GetString());
+        Assert.Equal("acme", violation.GetProperty("workspace").GetString());
+        Assert.Equal(1, Count(await TimelineAsync(server, incident), "verification-failed", "disabled operations"));
     }
 
     [Fact]
