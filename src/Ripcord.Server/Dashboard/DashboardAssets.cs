@@ -19,6 +19,10 @@ public static class DashboardAssets
         header { display: flex; justify-content: space-between; align-items: center; padding: .5rem 1rem; background: #222; color: #fff; }
         header a.brand { color: #fff; font-weight: bold; text-decoration: none; }
         header form { display: inline; margin-left: 1rem; }
+        header nav { flex: 1; margin: 0 1rem; }
+        header nav a { color: #fff; margin-right: .6rem; }
+        header nav a:focus, a:focus, button:focus, input:focus, select:focus { outline: 2px solid #4d90fe; outline-offset: 1px; }
+        header .nav-program { color: #bbb; margin-right: .3rem; }
         main { padding: 1rem; max-width: 80rem; }
         section { background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: .5rem 1rem; margin-bottom: 1rem; }
         dl.facts { display: flex; flex-wrap: wrap; gap: 1rem 2rem; margin: 0; }
@@ -35,6 +39,6 @@ public static class DashboardAssets
         .v-verified { color: #05690d; font-weight: 600; }
         .v-failed { color: #b00020; font-weight: 600; }
         .v-pending { color: #8a5a00; font-weight: 600; }
-        @media (max-width: 600px) { dl.facts { display: block; } th, td { font-size: .85rem; } }
+        @media (max-width: 600px) { dl.facts { display: block; } th, td { font-size: .85rem; } header { flex-wrap: wrap; } header nav { order: 3; flex-basis: 100%; margin: .3rem 0 0; } }
         """;
 }

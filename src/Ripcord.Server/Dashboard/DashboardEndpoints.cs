@@ -34,8 +34,25 @@ public sealed record DashboardEndpoint(bool NeedsSession, Permission? Needs)
 /// events. Every action checks the role matrix on the server (and audits a refusal) before it calls the
 /// same service the API calls; the service then applies its own rules (an ops lead's request, P1 lifts).
 /// </summary>
-public static class DashboardEndpoints
+public static partial class DashboardEndpoints
 {
+    /// <summary>
+    /// The live fragments <c>/ui/events?view=…</c> can follow, by view name: each area's Map method registers its own (a renderer
+    /// reads the request's query and services and returns the fragment's HTML). Unknown views follow the overview.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<HttpContext, CancellationToken, Task<string>>> LiveViews =
+        new(StringComparer.Ordinal);
+
+    /// <summary>The per-program links in the header (order, label, path for a program), registered by each area's Map method.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, (string Label, Func<string, string> Path)> ProgramNav = new();
+
+    private static void Live(string view, Func<HttpContext, CancellationToken, Task<string>> render) => LiveViews[view] = render;
+
+    private static void Nav(int order, string label, Func<string, string> path) => ProgramNav[order] = (label, path);
+
+    /// <summary>A program's segment in a dashboard path.</summary>
+    public static string ProgramPath(string program) => "/ui/programs/" + Uri.EscapeDataString(program);
+
     /// <summary>How often a live page re-renders when no event woke it (incidents and verification decisions, changes on other nodes).</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
@@ -53,6 +70,7 @@ public static class DashboardEndpoints
         ui.MapPost("/ui/programs/{program}/incidents", DeclareAsync).WithMetadata(DashboardEndpoint.Permits(Permission.IncidentsWrite));
         ui.MapGet("/ui/programs/{program}/incidents/{id}", IncidentPageAsync).WithMetadata(DashboardEndpoint.Session);
         ui.MapGet("/ui/programs/{program}/why", WhyPageAsync).WithMetadata(DashboardEndpoint.Session);
+        Nav(10, "Why", p => ProgramPath(p) + "/why");
         ui.MapPost("/ui/programs/{program}/incidents/{id}/activate", ActivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchActivate));
         ui.MapPost("/ui/programs/{program}/incidents/{id}/deactivate", DeactivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchDeactivate));
         ui.MapPost("/ui/programs/{program}/incidents/{id}/approve", ApproveAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchApprove));
@@ -432,6 +450,7 @@ public static class DashboardEndpoints
                     {
                         "incident" => await views.IncidentAsync(program, incident, ct),
                         "why" => WhyContext(http.Request.Query) is { Context: { } context } ? views.Why(program, context) : "",
+                        _ when LiveViews.TryGetValue(view, out var render) => await render(http, ct),
                         _ => await views.OverviewAsync(ct),
                     };
                 }
@@ -576,6 +595,22 @@ public static class DashboardEndpoints
             $"<h1>{E(title)}</h1><p class=\"error\" role=\"alert\" data-test=\"error\">{E(text)}</p><p><a href=\"{E(link)}\">Back</a></p>", status);
     }
 
+    /// <summary>The header's links: for each program, each area registered with <see cref="Nav"/>, in order.</summary>
+    private static string NavLinks(HttpContext http)
+    {
+        var programs = http.RequestServices.GetRequiredService<ProgramRegistry>().All.Select(p => p.Program).ToList();
+        var html = new StringBuilder("<nav aria-label=\"Programs\">");
+        foreach (var program in programs)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<span class=\"nav-program\">{E(program)}:</span>");
+            foreach (var (_, (label, path)) in ProgramNav.OrderBy(n => n.Key))
+            {
+                html.Append(CultureInfo.InvariantCulture, $" <a href=\"{E(path(program))}\">{E(label)}</a>");
+            }
+        }
+        return html.Append("</nav>").ToString();
+    }
+
     private static IResult Page(HttpContext http, Actor? actor, IAntiforgery antiforgery, string title, string body, int status = StatusCodes.Status200OK)
     {
         var headers = http.Response.Headers;
@@ -592,7 +627,7 @@ public static class DashboardEndpoints
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{E(title)}</title><link rel="stylesheet" href="/ui/dashboard.css"><script src="/ui/dashboard.js" defer></script></head>
-            <body><header><a class="brand" href="/">Ripcord</a>{who}</header><main>
+            <body><header><a class="brand" href="/">Ripcord</a>{(actor is null ? "" : NavLinks(http))}{who}</header><main>
             {body}
             </main></body></html>
             """;
