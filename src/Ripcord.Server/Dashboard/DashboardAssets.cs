@@ -39,6 +39,17 @@ public static class DashboardAssets
         .v-verified { color: #05690d; font-weight: 600; }
         .v-failed { color: #b00020; font-weight: 600; }
         .v-pending { color: #8a5a00; font-weight: 600; }
+        ol.milestones { display: flex; flex-wrap: wrap; gap: .5rem; list-style: none; padding: 0; margin: .5rem 0; }
+        ol.milestones li { flex: 1 1 8rem; border-top: 4px solid #ccc; padding: .3rem .4rem; font-size: .85rem; }
+        ol.milestones li.done { border-top-color: #05690d; }
+        ol.milestones li.todo { color: #777; }
+        ol.timeline { padding-left: 1.2rem; font-size: .9rem; }
+        ol.timeline .kind { font-weight: 600; }
+        ol.timeline .by, ol.timeline time { color: #555; }
+        form.inline { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: .4rem 0; }
+        form.inline label { margin: 0; }
+        pre { white-space: pre-wrap; background: #f4f4f4; padding: .5rem; border-radius: 3px; }
+        article.announcement, article.review { border-top: 1px solid #eee; padding: .3rem 0; }
         @media (max-width: 600px) { dl.facts { display: block; } th, td { font-size: .85rem; } header { flex-wrap: wrap; } header nav { order: 3; flex-basis: 100%; margin: .3rem 0 0; } }
         """;
 }

@@ -71,6 +71,7 @@ public static partial class DashboardEndpoints
         ui.MapGet("/ui/programs/{program}/incidents/{id}", IncidentPageAsync).WithMetadata(DashboardEndpoint.Session);
         ui.MapGet("/ui/programs/{program}/why", WhyPageAsync).WithMetadata(DashboardEndpoint.Session);
         Nav(10, "Why", p => ProgramPath(p) + "/why");
+        MapIncidentPages(ui);
         ui.MapPost("/ui/programs/{program}/incidents/{id}/activate", ActivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchActivate));
         ui.MapPost("/ui/programs/{program}/incidents/{id}/deactivate", DeactivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchDeactivate));
         ui.MapPost("/ui/programs/{program}/incidents/{id}/approve", ApproveAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchApprove));
@@ -195,6 +196,7 @@ public static partial class DashboardEndpoints
                 <button type="submit" name="step" value="review">Review activation…</button>
                 </form>{Permitted(actor, Permission.KillSwitchActivate, "activate a kill switch")}</section>
                 {await LiftAndApproveAsync(http, actor, antiforgery, killSwitches, program, id)}
+                {await IncidentWorkAsync(http, actor, antiforgery, program, incident)}
                 """;
             return Page(http, actor, antiforgery, $"Ripcord — incident {id}", body);
         });

@@ -70,7 +70,7 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
                 $"<div><dt>Last known-safe revision</dt><dd data-test=\"known-safe\">{(safe is null ? "none tagged" : $"{safe.Revision} (stage {E(safe.Stage)}, {E(safe.Kind)})")}</dd></div>");
             html.Append("</dl>");
 
-            html.Append("<h3>Firing alerts</h3>");
+            html.Append(CultureInfo.InvariantCulture, $"<h3>Firing alerts <small><a href=\"{DashboardEndpoints.ProgramPath(program)}/alerts\">all alerts, acknowledge</a></small></h3>");
             if (firing.Count == 0)
             {
                 html.Append("<p class=\"empty\" data-test=\"no-alerts\">No alert is firing.</p>");
@@ -130,7 +130,7 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
             }
             if (openReviews.Count > 0)
             {
-                html.Append(CultureInfo.InvariantCulture, $"<h3>Open post-action reviews ({openReviews.Count})</h3><ul data-test=\"reviews\">");
+                html.Append(CultureInfo.InvariantCulture, $"<h3>Open post-action reviews ({openReviews.Count}) <small><a href=\"{DashboardEndpoints.ProgramPath(program)}/reviews\">complete them</a></small></h3><ul data-test=\"reviews\">");
                 foreach (var r in openReviews.Take(20))
                 {
                     html.Append(CultureInfo.InvariantCulture, $"<li>{E(r.Action)} {E(r.Target)} by {E(r.Actor)} at {Time(r.OpenedAt)}: {E(r.Summary)}</li>");
@@ -167,6 +167,7 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
             + $"<div><dt>Declared</dt><dd>{Time(incident.DeclaredAt)}</dd></div>"
             + $"<div><dt>Fleet</dt><dd data-test=\"fleet\">{connected} connected, {atHead} at revision {head}</dd></div></dl>");
         html.Append(CultureInfo.InvariantCulture, $"<p class=\"summary\">{E(incident.Summary)}</p>");
+        html.Append(Milestones(incident));
         html.Append("<h3>Recommendation</h3>");
         html.Append(advice.Level is null
             ? "<p data-test=\"recommendation\">No level recommended: decide with the reasoning below.</p>"
@@ -208,7 +209,65 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
             html.Append(CultureInfo.InvariantCulture,
                 $"<p data-test=\"request\">Request {E(r.Id)}: {E(r.Level)} at {E(r.Scope)} by {E(r.RequestedBy)} — {E(r.Status.ToString().ToLowerInvariant())}</p>");
         }
+        html.Append("<h3>Timeline</h3><ol class=\"timeline\" data-test=\"timeline\">");
+        foreach (var t in incident.Timeline.Reverse())
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<li data-kind=\"{E(t.Kind)}\"><time>{Time(t.At)}</time> <span class=\"kind\">{E(t.Kind)}</span> {E(t.Text)} <span class=\"by\">— {E(t.By)}</span></li>");
+        }
+        html.Append("</ol>");
         return html.ToString();
+    }
+
+    /// <summary>
+    /// The incident's course as a visual timeline: declared → applied → verified → announced → resolved → closed, each
+    /// reached step with its time (the first time it happened) and the minutes since declaring; the steps not reached yet greyed.
+    /// </summary>
+    public static string Milestones(Incident incident)
+    {
+        DateTimeOffset? First(string kind) => incident.Timeline.FirstOrDefault(t => t.Kind == kind)?.At;
+        (string Name, DateTimeOffset? At)[] steps =
+        [
+            ("declared", incident.DeclaredAt),
+            ("applied", First(TimelineKinds.Applied)),
+            ("verified", incident.MitigatedAt ?? First(TimelineKinds.Verified)),
+            ("announced", First(TimelineKinds.Announced)),
+            ("resolved", incident.ResolvedAt),
+            ("closed", incident.ClosedAt),
+        ];
+        var html = new StringBuilder("<ol class=\"milestones\" data-test=\"milestones\" aria-label=\"The incident's course\">");
+        foreach (var (name, at) in steps)
+        {
+            var since = at is { } a ? $" <small>+{Elapsed(a - incident.DeclaredAt)}</small>" : "";
+            html.Append(CultureInfo.InvariantCulture,
+                $"<li class=\"{(at is null ? "todo" : "done")}\" data-step=\"{name}\"><span class=\"mark\">{(at is null ? "○" : "●")}</span> {name}<br><time>{(at is { } t ? Time(t) : "not yet")}</time>{since}</li>");
+        }
+        return html.Append("</ol>").ToString();
+    }
+
+    private static string Elapsed(TimeSpan d) => d.TotalSeconds < 120
+        ? d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
+        : d.TotalMinutes < 120 ? d.TotalMinutes.ToString("0", CultureInfo.InvariantCulture) + " min" : d.TotalHours.ToString("0.#", CultureInfo.InvariantCulture) + " h";
+
+    /// <summary>Every incident of the program, newest first, with its status, response clock and open action items.</summary>
+    public async Task<string> IncidentListAsync(string program, CancellationToken ct)
+    {
+        registry.Current(program);
+        var list = await incidents.ListAsync(program, null, ct);
+        if (list.Count == 0)
+        {
+            return "<p class=\"empty\" data-test=\"no-incidents\">No incident has been declared in this program.</p>";
+        }
+        var now = clock.GetUtcNow();
+        var html = new StringBuilder("<table data-test=\"incident-list\"><thead><tr><th>Incident</th><th>Class</th><th>Status</th><th>Summary</th><th>Declared</th><th>Response clock</th><th>Time to mitigate</th><th>Open items</th></tr></thead><tbody>");
+        foreach (var i in list.OrderByDescending(i => i.DeclaredAt))
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr data-incident=\"{E(i.Id)}\"><td><a href=\"{IncidentPath(program, i.Id)}\">{E(i.Id)}</a></td><td>{E(i.Class.ToString())} · {E(Lower(i.Severity.ToString()))}</td><td>{E(IncidentWorkflow.Name(i.Status))}</td>"
+                + $"<td>{E(i.Summary)}</td><td>{Time(i.DeclaredAt)}</td><td>{(IsOpen(i.Status) ? ClockText(ResponseClock.For(i, now)) : "—")}</td>"
+                + $"<td>{(i.TimeToMitigate is { } m ? Elapsed(m) : "—")}</td><td>{i.Actions.Count(a => a.Open)}</td></tr>");
+        }
+        return html.Append("</tbody></table>").ToString();
     }
 
     /// <summary>

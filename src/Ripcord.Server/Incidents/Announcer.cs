@@ -50,6 +50,19 @@ public sealed class Announcer(Databases databases, IncidentService incidents, Wo
         return announcement;
     }
 
+    /// <summary>
+    /// The announcement as <see cref="AnnounceAsync"/> would render it now (same model, template and locale fallback),
+    /// without recording or delivering it: what the dashboard previews per audience and locale.
+    /// </summary>
+    public async Task<AnnouncementResult> PreviewAsync(string program, string id, string audience, string? locale, CancellationToken ct)
+    {
+        var compiled = registry.Current(program);
+        var incident = await incidents.LoadAsync(null, program, id, ct);
+        var activations = await docs.ListAsync<KillSwitchRecord>(DocKinds.Activation, ct, program, incidentId: id);
+        var model = Model(compiled.State.Definition, compiled.Revision, incident, activations.FirstOrDefault(), clock.GetUtcNow());
+        return AnnouncementTemplates.Render(compiled.State.Definition, audience, locale ?? AnnouncementTemplates.FallbackLocale, model);
+    }
+
     public static AnnouncementModel Model(Core.Definitions.ProgramDefinition definition, long revision, Incident incident, KillSwitchRecord? activation,
         DateTimeOffset now) => new()
         {

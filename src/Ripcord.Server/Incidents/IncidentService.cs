@@ -74,6 +74,23 @@ public sealed class IncidentService(Databases databases, WorkflowDocs docs, IAud
         return after;
     }
 
+    /// <summary>A note on the timeline.</summary>
+    public Task<Incident> NoteAsync(string program, string id, string text, Actor actor, CancellationToken ct) =>
+        UpdateAsync(program, id, actor, (i, now) => IncidentWorkflow.Note(i, text, actor.Name, now), ct);
+
+    /// <summary>An open action item (ids a1, a2, … in the order they were added), with an optional owner.</summary>
+    public Task<Incident> AddActionAsync(string program, string id, string text, string? owner, Actor actor, CancellationToken ct) =>
+        UpdateAsync(program, id, actor, (i, now) => IncidentWorkflow.AddAction(i, "a" + (i.Actions.Length + 1), text, owner, actor.Name, now), ct);
+
+    public Task<Incident> ResolveActionAsync(string program, string id, string action, Actor actor, CancellationToken ct) =>
+        UpdateAsync(program, id, actor, (i, now) => IncidentWorkflow.ResolveAction(i, action, actor.Name, now), ct);
+
+    public Task<Incident> ResolveAsync(string program, string id, string summary, Actor actor, CancellationToken ct) =>
+        UpdateAsync(program, id, actor, (i, now) => IncidentWorkflow.Resolve(i, summary, actor.Name, now), ct);
+
+    public Task<Incident> CloseAsync(string program, string id, Actor actor, CancellationToken ct) =>
+        UpdateAsync(program, id, actor, (i, now) => IncidentWorkflow.Close(i, actor.Name, now), ct);
+
     public Task<Incident?> GetAsync(string id, CancellationToken ct) => docs.GetAsync<Incident>(DocKinds.Incident, id, ct);
 
     public async Task<Incident> LoadAsync(WriteSession? session, string program, string id, CancellationToken ct)

@@ -56,23 +56,23 @@ public static class IncidentsApi
             .Read("RecommendKillSwitch", "The minimal effective kill-switch level and smallest covering scope for the incident, with the reasoning")
             .RequireAuthorization(read);
         incidents.MapPost("/{id}/notes", (string program, string id, NoteBody body, HttpContext http, IncidentService service) =>
-                Step(service, program, id, http, (i, now) => IncidentWorkflow.Note(i, body.Text, http.Actor().Name, now)))
+                Ok(service.NoteAsync(program, id, body.Text, http.Actor(), http.RequestAborted)))
             .Write("AddIncidentNote", "Add a note to the incident's timeline")
             .RequireAuthorization(write);
         incidents.MapPost("/{id}/actions", (string program, string id, ActionItemBody body, HttpContext http, IncidentService service) =>
-                Step(service, program, id, http, (i, now) => IncidentWorkflow.AddAction(i, "a" + (i.Actions.Length + 1), body.Text, body.Owner, http.Actor().Name, now)))
+                Ok(service.AddActionAsync(program, id, body.Text, body.Owner, http.Actor(), http.RequestAborted)))
             .Write("AddIncidentAction", "Add an action item (open, with an optional owner)")
             .RequireAuthorization(write);
         incidents.MapPost("/{id}/actions/{action}/resolve", (string program, string id, string action, HttpContext http, IncidentService service) =>
-                Step(service, program, id, http, (i, now) => IncidentWorkflow.ResolveAction(i, action, http.Actor().Name, now)))
+                Ok(service.ResolveActionAsync(program, id, action, http.Actor(), http.RequestAborted)))
             .Write("ResolveIncidentAction", "Resolve an action item")
             .RequireAuthorization(write);
         incidents.MapPost("/{id}/resolve", (string program, string id, ResolveIncidentBody body, HttpContext http, IncidentService service) =>
-                Step(service, program, id, http, (i, now) => IncidentWorkflow.Resolve(i, body.Summary, http.Actor().Name, now)))
+                Ok(service.ResolveAsync(program, id, body.Summary, http.Actor(), http.RequestAborted)))
             .Write("ResolveIncident", "Mark the incident resolved, with a summary")
             .RequireAuthorization(write);
         incidents.MapPost("/{id}/close", (string program, string id, HttpContext http, IncidentService service) =>
-                Step(service, program, id, http, (i, now) => IncidentWorkflow.Close(i, http.Actor().Name, now)))
+                Ok(service.CloseAsync(program, id, http.Actor(), http.RequestAborted)))
             .Write("CloseIncident", "Close a resolved incident whose action items are all resolved")
             .RequireAuthorization(write);
         incidents.MapPost("/{id}/announcements", async (string program, string id, AnnounceBody body, HttpContext http, Announcer announcer) =>
@@ -118,7 +118,5 @@ public static class IncidentsApi
         return TypedResults.Ok(KillSwitchAdvice.For(registry.Current(program).State, incident));
     }
 
-    private static async Task<Ok<Incident>> Step(IncidentService service, string program, string id, HttpContext http,
-        Func<Incident, DateTimeOffset, Incident> step) =>
-        TypedResults.Ok(await service.UpdateAsync(program, id, http.Actor(), step, http.RequestAborted));
+    private static async Task<Ok<Incident>> Ok(Task<Incident> step) => TypedResults.Ok(await step);
 }

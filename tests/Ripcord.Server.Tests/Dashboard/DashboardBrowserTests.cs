@@ -137,7 +137,7 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser) : IAsyncLife
         await declare.GetByLabel("Summary").FillAsync("acks failing in the EU");
         await declare.GetByRole(AriaRole.Button, new() { Name = "Declare incident" }).ClickAsync();
 
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Incident" })).ToContainTextAsync("inc_");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { NameRegex = new("^Incident inc_") })).ToBeVisibleAsync();
         await Expect(page.Locator("[data-test=recommendation]")).ToContainTextAsync("Recommended: KS3 at scope global");
         var incident = page.Url.Split('/').Last();
         await page.GetByRole(AriaRole.Button, new() { Name = "Review activation…" }).ClickAsync();
