@@ -172,6 +172,7 @@ public static class RipcordServer
             });
         services.AddSingleton<GateStore>();
         services.AddSingleton<KnownSafeStore>();
+        services.AddSingleton<RevisionService>();
         services.AddSingleton<GateService>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<AlertService>();

@@ -286,6 +286,9 @@ public sealed class TelemetryAndGrantTests
 
         public Task<IReadOnlyList<AuditEntry>> ReadLatestAsync(int limit, DateTimeOffset? since, CancellationToken ct = default) =>
             inner.ReadLatestAsync(limit, since, ct);
+
+        public Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditFilter filter, long? beforeSeq, int limit, CancellationToken ct = default) =>
+            inner.SearchAsync(filter, beforeSeq, limit, ct);
     }
 
     [Fact]

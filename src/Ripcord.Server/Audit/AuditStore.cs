@@ -21,7 +21,16 @@ public interface IAuditLog
 
     /// <summary>The newest <paramref name="limit"/> entries (at or after <paramref name="since"/>), newest first.</summary>
     Task<IReadOnlyList<AuditEntry>> ReadLatestAsync(int limit, DateTimeOffset? since, CancellationToken ct = default);
+
+    /// <summary>The newest <paramref name="limit"/> entries that match <paramref name="filter"/> with Seq &lt; <paramref name="beforeSeq"/> (when given), newest first.</summary>
+    Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditFilter filter, long? beforeSeq, int limit, CancellationToken ct = default);
 }
+
+/// <summary>
+/// What to look for in the audit log: an actor's name and an action's name exactly (e.g. <c>rollback.start</c>), and a target
+/// by its beginning (<c>revision:groups/</c>, <c>freeze:groups</c>); each left empty matches everything.
+/// </summary>
+public sealed record AuditFilter(string? Actor = null, string? Action = null, string? Target = null);
 
 /// <summary>
 /// The audit table of the configuration database. Rows are chained under the write lock (the
@@ -85,4 +94,34 @@ public sealed class AuditStore(Databases databases) : IAuditLog
         since is { } from
             ? await Db.QueryAsync($"SELECT {Columns} FROM audit WHERE at >= @since ORDER BY seq DESC LIMIT @l", Map, ct, ("@since", Db.Time(from)), ("@l", (long)limit))
             : await Db.QueryAsync($"SELECT {Columns} FROM audit ORDER BY seq DESC LIMIT @l", Map, ct, ("@l", (long)limit));
+
+    public async Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditFilter filter, long? beforeSeq, int limit, CancellationToken ct = default)
+    {
+        var where = new List<string>();
+        var args = new List<(string, object?)> { ("@l", (long)limit) };
+        if (beforeSeq is { } before)
+        {
+            where.Add("seq < @before");
+            args.Add(("@before", before));
+        }
+        if (!string.IsNullOrEmpty(filter.Actor))
+        {
+            where.Add("actor = @actor");
+            args.Add(("@actor", filter.Actor));
+        }
+        if (!string.IsNullOrEmpty(filter.Action))
+        {
+            where.Add("action = @action");
+            args.Add(("@action", filter.Action));
+        }
+        if (!string.IsNullOrEmpty(filter.Target))
+        {
+            // A prefix, with LIKE's own characters escaped: the same answer on SQLite and PostgreSQL.
+            where.Add("target LIKE @target ESCAPE '\\'");
+            args.Add(("@target", filter.Target.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+                .Replace("_", "\\_", StringComparison.Ordinal) + "%"));
+        }
+        var clause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where) + " ";
+        return await Db.QueryAsync($"SELECT {Columns} FROM audit {clause}ORDER BY seq DESC LIMIT @l", Map, ct, [.. args]);
+    }
 }

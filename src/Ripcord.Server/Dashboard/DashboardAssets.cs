@@ -51,5 +51,18 @@ public static class DashboardAssets
         pre { white-space: pre-wrap; background: #f4f4f4; padding: .5rem; border-radius: 3px; }
         article.announcement, article.review { border-top: 1px solid #eee; padding: .3rem 0; }
         @media (max-width: 600px) { dl.facts { display: block; } th, td { font-size: .85rem; } header { flex-wrap: wrap; } header nav { order: 3; flex-basis: 100%; margin: .3rem 0 0; } }
+        /* stage, audit */
+        .pass { color: #05690d; font-weight: 600; white-space: nowrap; }
+        .fail { color: #b00020; font-weight: 600; white-space: nowrap; }
+        table.checklist tr.failed { background: #fff3f4; }
+        .scroll { overflow-x: auto; }
+        form.inline label, form.filters label { display: inline-block; margin-right: 1rem; }
+        label.check input { margin-right: .4rem; }
+        .plan h3 { font-size: 1rem; margin: .8rem 0 .3rem; }
+        .rollback-run { border-top: 1px solid #eee; padding: .3rem 0; }
+        .rollback-run ol.steps { margin: .2rem 0; padding-left: 1.4rem; }
+        .confirm { border: 2px solid #b00020; border-radius: 4px; padding: .5rem 1rem; background: #fff; }
+        table.audit td.target { word-break: break-all; }
+        @media (max-width: 600px) { form.inline label, form.filters label { display: block; margin-right: 0; } .scroll table { min-width: 36rem; } input, select { max-width: 100%; } }
         """;
 }

@@ -75,6 +75,8 @@ public static partial class DashboardEndpoints
         ui.MapPost("/ui/programs/{program}/incidents/{id}/activate", ActivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchActivate));
         ui.MapPost("/ui/programs/{program}/incidents/{id}/deactivate", DeactivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchDeactivate));
         ui.MapPost("/ui/programs/{program}/incidents/{id}/approve", ApproveAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchApprove));
+        MapStage(ui);
+        MapAudit(ui);
         return app;
     }
 

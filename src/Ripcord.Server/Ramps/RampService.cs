@@ -40,6 +40,7 @@ public sealed partial class RampService(Databases databases, RampStore store, Pr
     /// <summary>Starts the ramp of the program's current stage at its first step (one revision when that moves the cohort).</summary>
     public async Task<RampStatusView> StartAsync(string program, string? reason, Actor actor, CancellationToken ct)
     {
+        CheckReason(reason, required: false);
         await _lock.WaitAsync(ct);
         try
         {
@@ -66,13 +67,37 @@ public sealed partial class RampService(Databases databases, RampStore store, Pr
         }
     }
 
-    public Task<RampStatusView> PauseAsync(string program, string reason, Actor actor, CancellationToken ct) =>
-        ChangeAsync(program, actor, AuditAction.RampPause, r => r.Status is RampStatus.Running or RampStatus.Holding
+    public Task<RampStatusView> PauseAsync(string program, string reason, Actor actor, CancellationToken ct)
+    {
+        CheckReason(reason, required: true);
+        return ChangeAsync(program, actor, AuditAction.RampPause, r => r.Status is RampStatus.Running or RampStatus.Holding
             ? RampMachine.Pause(r, reason) : throw NotMovable(r, "paused"), ct);
+    }
 
-    public Task<RampStatusView> ResumeAsync(string program, string? reason, Actor actor, CancellationToken ct) =>
-        ChangeAsync(program, actor, AuditAction.RampResume, r => r.Status is RampStatus.Paused or RampStatus.Holding or RampStatus.RolledBack
+    public Task<RampStatusView> ResumeAsync(string program, string? reason, Actor actor, CancellationToken ct)
+    {
+        CheckReason(reason, required: false);
+        return ChangeAsync(program, actor, AuditAction.RampResume, r => r.Status is RampStatus.Paused or RampStatus.Holding or RampStatus.RolledBack
             ? Noted(RampMachine.Resume(r, Now), reason) : throw NotMovable(r, "resumed"), ct);
+    }
+
+    /// <summary>
+    /// A pause says why (required); a start or resume may (1 to <see cref="MaxReasonLength"/> characters when given): the API's and
+    /// the dashboard's one check.
+    /// </summary>
+    private static void CheckReason(string? reason, bool required)
+    {
+        if (reason is null && !required)
+        {
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength)
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "reason", required
+                ? $"reason is required (at most {MaxReasonLength} characters): why the ramp stops"
+                : $"reason, when given, is 1 to {MaxReasonLength} characters");
+        }
+    }
 
     private static RampState Noted(RampState r, string? reason) => reason is null ? r : r with { Reason = $"{r.Reason}: {reason}" };
 

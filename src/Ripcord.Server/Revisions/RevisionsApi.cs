@@ -1,12 +1,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ripcord.Core;
-using Ripcord.Core.Audit;
-using Ripcord.Server.Audit;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
 using Ripcord.Server.Programs;
-using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Revisions;
 
@@ -62,24 +59,13 @@ public static class RevisionsApi
 
         // A literal segment: routing prefers it to /{revision}.
         revisions.MapGet("/diff", async Task<Results<Ok<RevisionDiff>, ProblemHttpResult>> (
-                string program, long? from, long? to, ProgramRegistry registry, IRevisionStore store, RevisionLog log, CancellationToken ct) =>
+                string program, long? from, long? to, RevisionService service, CancellationToken ct) =>
             {
-                var head = registry.Current(program);
                 if (from is null || to is null)
                 {
                     return Problems.BadRequest("give both revisions: ?from=A&to=B", from is null ? "from" : "to");
                 }
-                var states = new Core.Evaluation.ProgramState[2];
-                foreach (var (i, revision) in new[] { (0, from.Value), (1, to.Value) })
-                {
-                    if (revision < 1 || revision > head.Revision)
-                    {
-                        return Problems.NotFound($"program '{program}' has no revision {revision} (its revisions are 1 to {head.Revision})");
-                    }
-                    states[i] = await log.StateAtAsync(program, revision, ct, head.Revision == revision ? (head.State, head.Revision) : null)
-                        ?? throw new InvalidDataException($"revision {revision} of '{program}' could not be rebuilt");
-                }
-                return TypedResults.Ok(new RevisionDiff(program, from.Value, to.Value, Core.Changes.StateDiff.Between(states[0], states[1])));
+                return TypedResults.Ok(await service.DiffAsync(program, from.Value, to.Value, ct));
             })
             .Read("DiffRevisions", "What changed from revision 'from' to revision 'to', flag by flag and scope by scope, in words")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
@@ -108,33 +94,7 @@ public static class RevisionsApi
         return api;
     }
 
-    private static async Task<Results<Ok<KnownSafeRevision>, ProblemHttpResult>> TagKnownSafeAsync(string program, long revision, KnownSafeBody body,
-        HttpContext http, ProgramRegistry registry, RevisionLog log, KnownSafeStore knownSafe, Databases databases, IAuditLog audit, TimeProvider clock)
-    {
-        var head = registry.Current(program);
-        if (revision < 1 || revision > head.Revision)
-        {
-            return Problems.NotFound($"program '{program}' has no revision {revision} (its revisions are 1 to {head.Revision})");
-        }
-        if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Length > MaxReasonLength)
-        {
-            return Problems.BadRequest($"reason is required (at most {MaxReasonLength} characters): why the revision is known to be safe", "reason");
-        }
-        var state = await log.StateAtAsync(program, revision, http.RequestAborted, head.Revision == revision ? (head.State, head.Revision) : null)
-            ?? throw new InvalidDataException($"revision {revision} of '{program}' could not be rebuilt");
-        var actor = http.Actor();
-        var now = SqlDatabase.Storable(clock.GetUtcNow());
-        var tag = new KnownSafeRevision(revision, KnownSafeRevision.Manual, state.Stage, body.Reason, null, now, actor.Name);
-        await using var session = await databases.Config.BeginWriteAsync(http.RequestAborted);
-        if (!await knownSafe.TagKnownSafeAsync(session, program, tag, http.RequestAborted))
-        {
-            return Problems.Conflict($"revision {revision} of '{program}' already is known-safe");
-        }
-        await audit.AppendAsync(session, new AuditDraft(now, actor.Principal.Id, actor.Name, actor.Role.Name, AuditAction.KnownSafeTag,
-            $"revision:{program}/{revision}", null, JsonSerializer.Serialize(tag, CoreJson.Options)), http.RequestAborted);
-        await session.CommitAsync(http.RequestAborted);
-        return TypedResults.Ok(tag);
-    }
-
-    private const int MaxReasonLength = 1000;
+    private static async Task<Results<Ok<KnownSafeRevision>, ProblemHttpResult>> TagKnownSafeAsync(string program, long revision, KnownSafeBody body, HttpContext http,
+        RevisionService service) =>
+        TypedResults.Ok(await service.TagKnownSafeAsync(program, revision, body.Reason, http.Actor(), http.RequestAborted));
 }
