@@ -129,6 +129,7 @@ public static class RipcordServer
         services.AddSingleton<ProgramWriter>();
         services.AddSingleton<OverridePermission>();
         services.AddSingleton<OverrideService>();
+        services.AddSingleton<MetricsService>();
         services.AddSingleton<IWebhookStore, WebhookStore>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<WebhookOutbox>();
