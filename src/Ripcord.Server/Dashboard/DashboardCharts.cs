@@ -24,6 +24,7 @@ public static partial class DashboardEndpoints
     private static readonly (string Value, string Label, TimeSpan Length)[] ChartRanges =
         [("1h", "1 h", TimeSpan.FromHours(1)), ("6h", "6 h", TimeSpan.FromHours(6)), ("24h", "24 h", TimeSpan.FromHours(24)), ("7d", "7 d", TimeSpan.FromDays(7))];
 
+    /// <summary>Constant text, not encoded (it holds no markup).</summary>
     private const string NoTelemetry = "no telemetry in this range — SDKs report it; see docs/telemetry.md";
 
     private static readonly Lazy<byte[]> ChartsScript = new(() => Resource("dashboard/charts.js"));
@@ -177,7 +178,7 @@ public static partial class DashboardEndpoints
         html.Append(CultureInfo.InvariantCulture, $"<section class=\"chart\" data-dashboard=\"{E(d)}\"><h2>{E(Title(d))}</h2>");
         if (!HasData(view.Totals))
         {
-            html.Append(CultureInfo.InvariantCulture, $"<p class=\"empty\" data-test=\"no-telemetry\">{E(NoTelemetry)}</p></section>");
+            html.Append(CultureInfo.InvariantCulture, $"<p class=\"empty\" data-test=\"no-telemetry\">{NoTelemetry}</p></section>");
             return html.ToString();
         }
         var points = view.Points;
