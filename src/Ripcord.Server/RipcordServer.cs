@@ -128,6 +128,8 @@ public static class RipcordServer
         services.AddSingleton<ProgramRegistry>();
         services.AddSingleton<ProgramWriter>();
         services.AddSingleton<OverridePermission>();
+        services.AddSingleton<OverrideService>();
+        services.AddSingleton<MetricsService>();
         services.AddSingleton<IWebhookStore, WebhookStore>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<WebhookOutbox>();

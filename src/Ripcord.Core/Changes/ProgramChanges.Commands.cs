@@ -75,10 +75,15 @@ public static partial class ProgramChanges
 
     private static ProgramChange Remove(ProgramState state, RemoveOverride c)
     {
+        if (c.Reason is { } given && (string.IsNullOrWhiteSpace(given) || given.Length > MaxReasonLength))
+        {
+            throw new ChangeRejectedException(ChangeError.Invalid, "reason", $"a reason for removing an override, when given, must not be blank (at most {MaxReasonLength} characters)");
+        }
         var (next, removed) = RemoveOverride(state, c.Id);
+        var reason = c.Reason?.Trim();
         return One(next, new OverrideRemoved(removed),
-            new AuditSummary(AuditAction.OverrideDelete, $"override:{state.Program}/{removed.Id}", removed, null,
-                $"removed override of {removed.Flag} at {removed.Scope}"));
+            new AuditSummary(AuditAction.OverrideDelete, $"override:{state.Program}/{removed.Id}", removed, reason is null ? null : new { reason },
+                $"removed override of {removed.Flag} at {removed.Scope}" + (reason is null ? "" : $": {reason}")));
     }
 
     private static ProgramChange Stage(ProgramState state, SetStage c)

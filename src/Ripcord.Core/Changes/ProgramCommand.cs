@@ -38,7 +38,8 @@ public sealed record SetOverride(string Id, string Flag, string Scope, bool Valu
     public override string Name => "set-override";
 }
 
-public sealed record RemoveOverride(string Id) : ProgramCommand
+/// <summary>Removes an override; the reason, when given (the dashboard always asks for one), goes into the audit row.</summary>
+public sealed record RemoveOverride(string Id, string? Reason = null) : ProgramCommand
 {
     public override string Name => "remove-override";
 }

@@ -67,6 +67,33 @@ public static class Evaluator
         }
     }
 
+    /// <summary>
+    /// Every flag for a member of one cohort who is in no other cohort (but those of everyone) and has no workspace or
+    /// user of its own: what the cohort's members get from the global and cohort layers (kill switches, emergency,
+    /// cohort and global overrides, the stage). The flags page's per-cohort column; null for a cohort the program lacks.
+    /// </summary>
+    public static FlagResult[]? EvaluateAllForCohort(CompiledProgram program, string cohortId, DateTimeOffset now)
+    {
+        var cohort = Array.FindIndex(program.Cohorts, c => string.Equals(c.Id, cohortId, StringComparison.Ordinal));
+        if (cohort < 0)
+        {
+            return null;
+        }
+        var memo = new sbyte[program.Cohorts.Length];
+        for (var i = 0; i < memo.Length; i++)
+        {
+            // Everyone cohorts are left to InCohort (they match any context).
+            memo[i] = i == cohort ? (sbyte)1 : program.Cohorts[i].Kind == Definitions.CohortKind.Everyone ? (sbyte)0 : (sbyte)-1;
+        }
+        var results = new FlagResult[program.Flags.Length];
+        var scope = new EvalScope(program, EvaluationContext.Empty, now.UtcTicks, memo, new bool[results.Length], results);
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = Eval(ref scope, i);
+        }
+        return results;
+    }
+
     private ref struct EvalScope(CompiledProgram program, EvaluationContext context, long now, Span<sbyte> cohorts,
         Span<bool> done, Span<FlagResult> results)
     {

@@ -64,5 +64,21 @@ public static class DashboardAssets
         .confirm { border: 2px solid #b00020; border-radius: 4px; padding: .5rem 1rem; background: #fff; }
         table.audit td.target { word-break: break-all; }
         @media (max-width: 600px) { form.inline label, form.filters label { display: block; margin-right: 0; } .scroll table { min-width: 36rem; } input, select { max-width: 100%; } }
+        /* flags, charts */
+        .wide { overflow-x: auto; }
+        .on { color: #05690d; font-weight: 600; }
+        .off { color: #555; }
+        small.source { color: #555; }
+        .badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .75rem; font-weight: 600; }
+        .badge.emergency { background: #b00020; color: #fff; }
+        tr.expired td { color: #777; }
+        form.override, form.charts-scope { display: flex; flex-wrap: wrap; gap: .2rem 1rem; align-items: flex-end; }
+        form.remove-override { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; margin: .3rem 0; }
+        form.remove-override label { flex: 1 1 20rem; }
+        form.remove-override input { width: 100%; box-sizing: border-box; }
+        section.chart .chart-box { position: relative; height: 260px; margin: .5rem 0; }
+        tr.total th, tr.total td { font-weight: 600; }
+        ul.firings { color: #b00020; }
+        @media (max-width: 600px) { form.override, form.charts-scope { display: block; } section.chart .chart-box { height: 200px; } section { padding: .5rem; } }
         """;
 }

@@ -72,6 +72,8 @@ public static partial class DashboardEndpoints
         ui.MapGet("/ui/programs/{program}/why", WhyPageAsync).WithMetadata(DashboardEndpoint.Session);
         Nav(10, "Why", p => ProgramPath(p) + "/why");
         MapIncidentPages(ui);
+        MapFlags(ui);
+        MapCharts(ui);
         ui.MapPost("/ui/programs/{program}/incidents/{id}/activate", ActivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchActivate));
         ui.MapPost("/ui/programs/{program}/incidents/{id}/deactivate", DeactivateAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchDeactivate));
         ui.MapPost("/ui/programs/{program}/incidents/{id}/approve", ApproveAsync).WithMetadata(DashboardEndpoint.Permits(Permission.KillSwitchApprove));

@@ -287,7 +287,7 @@ public static partial class DashboardEndpoints
         return html.Append("</div>").ToString();
     }
 
-    private static string OnOff(bool value) => value ? "on" : "off";
+    private static string OnOffText(bool value) => value ? "on" : "off";
 
     /// <summary>A rollback plan in words: the target, the configuration changes, per-flag effective differences, overrides and kill switches.</summary>
     private static string RollbackPlanHtml(RollbackPlan plan)
@@ -317,7 +317,7 @@ public static partial class DashboardEndpoints
             foreach (var d in plan.Differences)
             {
                 html.Append(CultureInfo.InvariantCulture,
-                    $"<tr><td>{E(d.Flag)}</td><td>{E(d.Context)}</td><td>{OnOff(d.Now)} ({E(d.NowReason)})</td><td>{OnOff(d.After)} ({E(d.AfterReason)})</td></tr>");
+                    $"<tr><td>{E(d.Flag)}</td><td>{E(d.Context)}</td><td>{OnOffText(d.Now)} ({E(d.NowReason)})</td><td>{OnOffText(d.After)} ({E(d.AfterReason)})</td></tr>");
             }
             html.Append("</tbody></table></div>");
             if (plan.DifferenceCount > plan.Differences.Length)
@@ -328,7 +328,7 @@ public static partial class DashboardEndpoints
         var overrides = plan.Overrides.AddRange(plan.Orphaned);
         html.Append("<h3>Overrides</h3>");
         html.Append(overrides.IsEmpty ? "<p class=\"empty\">None.</p>" : "<ul data-test=\"plan-overrides\">" + string.Concat(overrides.Select(o =>
-            $"<li><strong>{E(o.Fate)}</strong>: {E(o.Flag)} = {OnOff(o.Value)} at {E(o.Scope)} ({E(o.Id)})</li>")) + "</ul>");
+            $"<li><strong>{E(o.Fate)}</strong>: {E(o.Flag)} = {OnOffText(o.Value)} at {E(o.Scope)} ({E(o.Id)})</li>")) + "</ul>");
         html.Append("<h3>Kill switches</h3>");
         html.Append(plan.KillSwitches.IsEmpty ? "<p class=\"empty\">None active.</p>" : "<ul data-test=\"plan-kill-switches\">" + string.Concat(plan.KillSwitches.Select(k =>
             $"<li><strong>{E(k.Fate)}</strong>: {E(k.Level)} at {E(k.Scope)} ({E(k.Id)})</li>")) + "</ul>");

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
 using Ripcord.Server.Http;
 
@@ -11,14 +10,11 @@ public sealed class OverridePermission(DenialAudit denials)
     public async Task<ProblemHttpResult?> DenyAsync(HttpContext context, string scopeText)
     {
         var actor = context.Actor();
-        var isUserScope = Scope.TryParse(scopeText, out var scope, out _) && scope.Kind == ScopeKind.User;
-        if (isUserScope || RoleMatrix.Allows(Permission.OverridesWrite, actor.Role))
+        if (OverrideService.ScopeRefusal(actor, scopeText) is not { } refusal)
         {
             return null;
         }
         await denials.RecordAsync(context, actor, $"{context.Request.Method} {context.Request.Path} scope={scopeText}");
-        return Problems.Result(StatusCodes.Status403Forbidden, "Forbidden",
-            $"Role '{actor.Role}' may only set user-scope (diagnostic) overrides; {scopeText} needs one of: "
-            + string.Join(", ", RoleMatrix.RoleNames(Permission.OverridesWrite)));
+        return Problems.Result(StatusCodes.Status403Forbidden, "Forbidden", refusal);
     }
 }

@@ -1,10 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Ripcord.Core.Changes;
 using Ripcord.Core.Evaluation;
 using Ripcord.Server.Auth;
-using Ripcord.Server.Storage;
-using Ripcord.Server.Incidents;
 using Ripcord.Server.Http;
 using Ripcord.Server.Programs;
 
@@ -33,11 +30,7 @@ public static class OverridesApi
     {
         var overrides = api.MapGroup("/programs/{program}/overrides").WithTags("Overrides");
 
-        overrides.MapGet("", (string program, ProgramRegistry registry, ProgramWriter writer) =>
-            {
-                var state = registry.Current(program).State;
-                return TypedResults.Ok(state.Overrides.Select(o => View(state, o, writer.Now)).ToList());
-            })
+        overrides.MapGet("", (string program, OverrideService service) => TypedResults.Ok(service.List(program)))
             .Read("ListOverrides", "Every override of the program, with expiry and whether it is diagnostic")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.ConfigRead));
 
@@ -48,14 +41,14 @@ public static class OverridesApi
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.DiagnosticOverridesWrite));
 
         overrides.MapDelete("/{id}", DeleteAsync)
-            .Write("RemoveOverride", "Remove an override")
+            .Write("RemoveOverride", "Remove an override (an optional ?reason= is audited)")
             .RequireAuthorization(RoleMatrix.PolicyName(Permission.DiagnosticOverridesWrite));
         return api;
     }
 
     private static async Task<Results<Created<OverrideWritten>, Ok<OverrideWritten>, ProblemHttpResult>> CreateAsync(
         string program, OverrideBody body, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
-        ProgramWriter writer, ProgramRegistry registry, OverridePermission permission, ReviewService reviews)
+        ProgramRegistry registry, OverridePermission permission, OverrideService service)
     {
         registry.Current(program);
         var (ifMatch, badIfMatch) = RequestReading.IfMatch(ifMatchHeader);
@@ -73,25 +66,17 @@ public static class OverridesApi
         {
             return denied;
         }
-        var actor = context.Actor();
-        var id = "ovr_" + Guid.NewGuid().ToString("N")[..12];
-        var outcome = await writer.ExecuteAsync(program,
-            new SetOverride(id, body.Flag, body.Scope, body.Value.Value, body.Reason, body.ExpiresAt, actor.Principal), actor, ifMatch,
-            context.RequestAborted, EmergencyReview(reviews, actor, writer));
-        RequestReading.SetRevision(context.Response, outcome.Revision);
-        var set = outcome.Change.Event<OverrideSet>();
-        var view = View(outcome.Change.State, set.Override, writer.Now);
-        var shadows = OverrideShadows.Of(outcome.Change.State, set.Override, writer.Now).Select(o => View(outcome.Change.State, o, writer.Now)).ToList();
-        if (outcome.Unchanged)
-        {
-            return TypedResults.Ok(new OverrideWritten(view, outcome.Revision, null, shadows, Unchanged: true));
-        }
-        return TypedResults.Created($"/api/v1/programs/{program}/overrides/{view.Id}", new OverrideWritten(view, outcome.Revision, set.Replaced?.Id, shadows));
+        var written = await service.SetAsync(program, new OverrideChange(body.Flag, body.Scope, body.Value.Value, body.Reason, body.ExpiresAt),
+            context.Actor(), ifMatch, context.RequestAborted);
+        RequestReading.SetRevision(context.Response, written.Revision);
+        return written.Unchanged
+            ? TypedResults.Ok(written)
+            : TypedResults.Created($"/api/v1/programs/{program}/overrides/{written.Override.Id}", written);
     }
 
     private static async Task<Results<Ok<OverrideDeleted>, ProblemHttpResult>> DeleteAsync(
-        string program, string id, [FromHeader(Name = "If-Match")] string? ifMatchHeader, HttpContext context,
-        ProgramWriter writer, ProgramRegistry registry, OverridePermission permission, ReviewService reviews)
+        string program, string id, [FromHeader(Name = "If-Match")] string? ifMatchHeader, [FromQuery] string? reason, HttpContext context,
+        ProgramRegistry registry, OverridePermission permission, OverrideService service)
     {
         var existing = registry.Current(program).State.FindOverride(id);
         if (existing is null)
@@ -107,34 +92,10 @@ public static class OverridesApi
         {
             return denied;
         }
-        var outcome = await writer.ExecuteAsync(program, new RemoveOverride(id), context.Actor(), ifMatch, context.RequestAborted,
-            EmergencyReview(reviews, context.Actor(), writer));
-        RequestReading.SetRevision(context.Response, outcome.Revision);
-        return TypedResults.Ok(new OverrideDeleted(id, outcome.Revision));
+        var deleted = await service.RemoveAsync(program, id, reason, context.Actor(), ifMatch, context.RequestAborted);
+        RequestReading.SetRevision(context.Response, deleted.Revision);
+        return TypedResults.Ok(deleted);
     }
-
-    /// <summary>
-    /// A change to the program's emergency flag (F5 in groups) is an emergency action (SPEC §9): it opens a
-    /// post-action review in the same transaction. Other overrides open none.
-    /// </summary>
-    private static WorkflowRows EmergencyReview(ReviewService reviews, Actor actor, ProgramWriter writer) => async (session, result, ct) =>
-    {
-        var emergency = result.Change.State.Definition.EmergencyFlag;
-        var changed = result.Change.Events.Select(e => e switch
-        {
-            OverrideSet s => (s.Override, Verb: "set"),
-            OverrideRemoved r => (r.Override, Verb: "removed"),
-            _ => default,
-        }).FirstOrDefault(x => x.Override is not null);
-        if (emergency is null || changed.Override is null || !string.Equals(changed.Override.Flag, emergency, StringComparison.Ordinal))
-        {
-            return;
-        }
-        var o = changed.Override;
-        await reviews.OpenAsync(session, result.Program, result.Change.Audit.Action, $"override:{result.Program}/{o.Id}",
-            $"emergency flag {o.Flag} {changed.Verb} {(o.Value ? "on" : "off")} at {o.Scope}", null, actor.Principal,
-            SqlDatabase.Storable(writer.Now), ct);
-    };
 
     public static OverrideView View(ProgramState state, FlagOverride o, DateTimeOffset now) => new(
         o.Id, o.Flag, state.Definition.FindFlag(o.Flag)?.Alias, o.Scope.ToString(), o.Value, o.Reason, o.CreatedAt, o.CreatedBy,
