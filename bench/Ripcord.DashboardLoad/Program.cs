@@ -10,7 +10,7 @@ using Ripcord.Sdk;
 // 1,000 connected SDK instances, and a change made elsewhere reaching an open page ≤ 1 s.
 //
 // The real server (`ripcord serve`, SQLite, its own process) gets --overrides overrides through the API (a
-// quarter of them expiring), then --clients real SDK clients (Ripcord.Sdk) connect and apply the head. A
+// quarter of them expiring), then --clients SDK instances connect and apply the head (see below). A
 // person signs in through the sign-in form (antiforgery and all) and then:
 //   * each page in --pages is loaded once cold (its first load since the server started) and then --loads
 //     times; the time is the client's, request sent → last byte read, on loopback: an upper bound of the
@@ -19,7 +19,7 @@ using Ripcord.Sdk;
 //     written through the API, one every --pause-ms; each change's time is API answered → the stream's
 //     update showing the new head revision.
 //
-//   dotnet build src/Ripcord.Cli -c Release && dotnet run -c Release --project bench/Ripcord.DashboardLoad -- [--overrides 10000] [--clients 1000] [--loads 30] [--changes 30] [--json]
+//   dotnet build src/Ripcord.Cli -c Release && dotnet run -c Release --project bench/Ripcord.DashboardLoad -- [--overrides 10000] [--clients 1000] [--sdk-clients 10] [--loads 30] [--changes 30] [--json]
 var overrideCount = Arg("--overrides", 10_000);
 var clientsCount = Arg("--clients", 1000);
 var loads = Arg("--loads", 30);
@@ -71,10 +71,14 @@ await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
 var listed = (await admin.GetFromJsonAsync<JsonElement>("api/v1/programs/groups/overrides")).GetArrayLength();
 log.WriteLine($"{listed} overrides in {setup.Elapsed.TotalSeconds:0} s; connecting {clientsCount} SDK clients…");
 
-// ---- 1,000 SDK clients ----------------------------------------------------------------------------------------------
+// ---- 1,000 connected SDK instances ------------------------------------------------------------------------------------
+// --sdk-clients real Ripcord.Sdk clients; the rest are raw instances, as the server sees an SDK: a stream read to the
+// end (each one's snapshot carries the 10,000 overrides) and a revision heartbeat for the head. A thousand real SDK
+// clients in one process would each compile the 10,000-override program; in production each runs in its own process.
 var key = await server.SdkKeyAsync();
-var clients = new List<RipcordClient>(clientsCount);
-for (var i = 0; i < clientsCount; i++)
+var sdkClients = Math.Min(Arg("--sdk-clients", 10), clientsCount);
+var clients = new List<RipcordClient>(sdkClients);
+for (var i = 0; i < sdkClients; i++)
 {
     clients.Add(new RipcordClient(new RipcordClientOptions
     {
@@ -85,10 +89,44 @@ for (var i = 0; i < clientsCount; i++)
     }));
 }
 var head = await server.HeadAsync();
-await Until(async () => await Task.FromResult(clients.All(c => c.Revision >= head)), TimeSpan.FromMinutes(3), "every client at the head");
+using var raw = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4096 }) { BaseAddress = server.Url, Timeout = Timeout.InfiniteTimeSpan };
+using var rawStop = new CancellationTokenSource();
+var rawReaders = new List<Task>();
+for (var i = sdkClients; i < clientsCount; i++)
+{
+    var id = $"dash-{i:D5}";
+    var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/programs/groups/stream");
+    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+    request.Headers.Add("X-Ripcord-Instance", id);
+    var response = await raw.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    response.EnsureSuccessStatusCode();
+    rawReaders.Add(Task.Run(async () =>
+    {
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(rawStop.Token);
+            await body.CopyToAsync(Stream.Null, rawStop.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
+        {
+        }
+    }));
+    var heartbeat = new HttpRequestMessage(HttpMethod.Post, "api/v1/telemetry")
+    {
+        Content = JsonContent.Create(new
+        {
+            program = "groups", instance = id, sdk = "bench-raw/1", dropped = 0,
+            events = new[] { new { type = "revision-heartbeat", at = DateTimeOffset.UtcNow, revision = head, state = "live" } },
+        }),
+    };
+    heartbeat.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+    using var posted = await raw.SendAsync(heartbeat);
+    posted.EnsureSuccessStatusCode();
+}
+await Until(async () => await Task.FromResult(clients.All(c => c.Revision >= head)), TimeSpan.FromMinutes(3), "every SDK client at the head");
 await Until(async () => (await admin.GetFromJsonAsync<JsonElement>("api/v1/programs/groups/clients?limit=1")).GetProperty("connected").GetInt32() >= clientsCount,
-    TimeSpan.FromMinutes(1), "every client registered");
-log.WriteLine($"{clientsCount} clients connected at revision {head}");
+    TimeSpan.FromMinutes(1), "every instance registered");
+log.WriteLine($"{clientsCount} instances connected at revision {head} ({sdkClients} of them Ripcord.Sdk clients)");
 
 // ---- a person signs in ----------------------------------------------------------------------------------------------
 using var tokenResponse = await admin.PostAsJsonAsync("api/v1/tokens", new { name = "dana", role = "release-manager" });
@@ -196,6 +234,8 @@ foreach (var c in clients)
 {
     await c.DisposeAsync();
 }
+await rawStop.CancelAsync();
+await Task.WhenAll(rawReaders);
 return 0;
 
 static async Task<(double Ms, HttpStatusCode Status, long Bytes)> LoadAsync(HttpClient http, string path)

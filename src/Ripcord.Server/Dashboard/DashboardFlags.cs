@@ -28,7 +28,7 @@ public static partial class DashboardEndpoints
         ui.MapPost("/ui/programs/{program}/overrides/{id}/remove", RemoveOverrideAsync)
             .WithMetadata(DashboardEndpoint.Permits(Permission.DiagnosticOverridesWrite));
         Live("flags", (http, _) => Task.FromResult(FlagsFragment(http.RequestServices.GetRequiredService<ProgramRegistry>(),
-            http.RequestServices.GetRequiredService<OverrideService>(), http.Request.Query["program"].ToString())));
+            http.RequestServices.GetRequiredService<OverrideService>(), http.Request.Query["program"].ToString(), OverrideQuery.From(http.Request.Query))));
         Nav(20, "Flags", p => ProgramPath(p) + "/flags");
     }
 
@@ -45,9 +45,10 @@ public static partial class DashboardEndpoints
         {
             var state = registry.Current(program).State;
             var flags = state.Definition.Flags.Select(f => f.Key).ToList();
-            var live = $"/ui/events?view=flags&program={Uri.EscapeDataString(program)}";
-            var current = overrides.List(program).Where(o => !o.Expired).ToList();
-            var removable = new StringBuilder(current.Count == 0 ? "<p class=\"empty\">No override to remove.</p>" : "");
+            var query = OverrideQuery.From(http.Request.Query);
+            var live = $"/ui/events?view=flags&program={Uri.EscapeDataString(program)}{query.Suffix}";
+            var current = query.Page(overrides.List(program)).Rows.Where(o => !o.Expired).ToList();
+            var removable = new StringBuilder(current.Count == 0 ? "<p class=\"empty\">No override to remove on this page.</p>" : "");
             foreach (var o in current)
             {
                 removable.Append(CultureInfo.InvariantCulture, $"""
@@ -59,7 +60,10 @@ public static partial class DashboardEndpoints
             var body = $"""
                 <p><a href="/">← Overview</a></p>
                 <h1>Flags and overrides of {E(program)}</h1>
-                <div id="flags" data-live="{E(live)}" aria-live="polite">{FlagsFragment(registry, overrides, program)}</div>
+                <form method="get" action="{FlagsPath(program)}" class="override-filter" role="search">
+                <label>Find overrides <input name="q" value="{E(query.Text)}" placeholder="flag, scope, reason or author" maxlength="200"></label>
+                <button type="submit">Find</button>{(query.Text.Length == 0 ? "" : $" <a href=\"{FlagsPath(program)}\">all overrides</a>")}</form>
+                <div id="flags" data-live="{E(live)}" aria-live="polite">{FlagsFragment(registry, overrides, program, query)}</div>
                 <section class="set-override"><h2>Set an override</h2>
                 <form method="post" action="{ProgramPath(program)}/overrides" class="override">{Csrf(http, antiforgery)}
                 <label>Flag <select name="flag">{Options(flags, flags.FirstOrDefault())}</select></label>
@@ -73,7 +77,7 @@ public static partial class DashboardEndpoints
                 {(RoleMatrix.Allows(Permission.DiagnosticOverridesWrite, actor.Role) && !RoleMatrix.Allows(Permission.OverridesWrite, actor.Role)
                     ? $"<p class=\"note\">Your role ({E(actor.Role.Name)}) may set and remove user-scope (diagnostic) overrides only.</p>" : "")}</section>
                 <section class="remove"><h2>Remove an override</h2>
-                <p class="note">As of this page's load; the list above is always current.</p>
+                <p class="note">The overrides on this page of the list above (find others with the filter), as of this page's load; the list above is always current.</p>
                 {removable}{Permitted(actor, Permission.DiagnosticOverridesWrite, "remove an override")}</section>
                 """;
             return Task.FromResult(Page(http, actor, antiforgery, $"Ripcord — flags ({program})", body));
@@ -81,7 +85,7 @@ public static partial class DashboardEndpoints
     }
 
     /// <summary>The live part: the stage's per-cohort values, then the overrides by scope with their expiry countdown.</summary>
-    private static string FlagsFragment(ProgramRegistry registry, OverrideService overrides, string program)
+    private static string FlagsFragment(ProgramRegistry registry, OverrideService overrides, string program, OverrideQuery query)
     {
         var compiled = registry.Current(program);
         var state = compiled.State;
@@ -119,16 +123,24 @@ public static partial class DashboardEndpoints
         }
         html.Append("</tbody></table></div>");
 
-        html.Append("<h2>Overrides</h2>");
-        var list = overrides.List(program);
+        var (rows, total, matching, first) = query.Page(overrides.List(program));
+        html.Append(CultureInfo.InvariantCulture, $"<h2>Overrides</h2><p data-test=\"override-count\">{total} override(s)");
+        if (query.Text.Length > 0)
+        {
+            html.Append(CultureInfo.InvariantCulture, $", {matching} matching “{E(query.Text)}”");
+        }
+        if (matching > rows.Count)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"; showing {first + 1}–{first + rows.Count}, by scope, flag and scope id");
+        }
+        html.Append(".</p>");
         foreach (var kind in OverrideScopeKinds)
         {
-            var atKind = list.Where(o => Scope.TryParse(o.Scope, out var s, out _) && string.Equals(ScopeKindName(s.Kind), kind, StringComparison.Ordinal))
-                .OrderBy(o => o.Flag, StringComparer.Ordinal).ThenBy(o => o.Scope, StringComparer.Ordinal).ToList();
+            var atKind = rows.Where(o => OverrideQuery.KindOf(o) == kind).ToList();
             html.Append(CultureInfo.InvariantCulture, $"<h3>{E(kind)}{(kind == "user" ? " (diagnostic)" : "")}</h3>");
             if (atKind.Count == 0)
             {
-                html.Append(CultureInfo.InvariantCulture, $"<p class=\"empty\">No {E(kind)} override.</p>");
+                html.Append(CultureInfo.InvariantCulture, $"<p class=\"empty\">No {E(kind)} override{(matching > rows.Count || query.Text.Length > 0 ? " on this page" : "")}.</p>");
                 continue;
             }
             html.Append(CultureInfo.InvariantCulture,
@@ -141,16 +153,21 @@ public static partial class DashboardEndpoints
             }
             html.Append("</tbody></table></div>");
         }
+        if (matching > rows.Count)
+        {
+            html.Append("<nav class=\"pager\" aria-label=\"Override pages\">");
+            if (first > 0)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<a href=\"{FlagsPath(program)}?{query.With(first / OverrideQuery.PageSize - 1)}\" data-test=\"previous\">← previous {OverrideQuery.PageSize}</a> ");
+            }
+            if (first + rows.Count < matching)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<a href=\"{FlagsPath(program)}?{query.With(first / OverrideQuery.PageSize + 1)}\" data-test=\"next\">next {OverrideQuery.PageSize} →</a>");
+            }
+            html.Append("</nav>");
+        }
         return html.ToString();
     }
-
-    private static string ScopeKindName(ScopeKind kind) => kind switch
-    {
-        ScopeKind.User => "user",
-        ScopeKind.Cohort => "cohort",
-        ScopeKind.Workspace => "workspace",
-        _ => "global",
-    };
 
     private static string OnOff(bool value) => value ? "<span class=\"on\">on</span>" : "<span class=\"off\">off</span>";
 
@@ -233,4 +250,55 @@ public static partial class DashboardEndpoints
                 + (wasEmergency ? "<li data-test=\"review\">This was the emergency flag: a post-action review was opened.</li>" : "")
                 + $"</ul><p><a href=\"{FlagsPath(program)}\" data-test=\"back\">Back to flags</a></p>");
         });
+}
+
+/// <summary>
+/// Which overrides the flags page lists: those matching <see cref="Text"/> (a case-insensitive part of the flag, alias, scope,
+/// reason, author or id), ordered by scope kind, flag and scope, <see cref="PageSize"/> at a time. A program may hold tens of
+/// thousands of overrides; a page (and its live re-render) stays small whatever their number.
+/// </summary>
+internal sealed record OverrideQuery(string Text, int PageNumber)
+{
+    public const int PageSize = 100;
+
+    private static readonly string[] Kinds = ["global", "cohort", "workspace", "user"];
+
+    public static OverrideQuery From(IQueryCollection query)
+    {
+        var text = query["q"].ToString().Trim();
+        var page = int.TryParse(query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? Math.Min(p, 1_000_000) : 0;
+        return new OverrideQuery(text.Length > 200 ? text[..200] : text, page);
+    }
+
+    /// <summary>The query string of this filter at another page (empty parts left out).</summary>
+    public string With(int page) => string.Join("&", new[]
+    {
+        Text.Length > 0 ? "q=" + Uri.EscapeDataString(Text) : null,
+        page > 0 ? "page=" + page.ToString(CultureInfo.InvariantCulture) : null,
+    }.Where(p => p is not null));
+
+    /// <summary>What the live stream's URL adds to follow the same page.</summary>
+    public string Suffix => With(PageNumber) is { Length: > 0 } q ? "&" + q : "";
+
+    public static string KindOf(OverrideView o) => o.Scope switch
+    {
+        "global" => "global",
+        _ when o.Scope.StartsWith("cohort:", StringComparison.Ordinal) => "cohort",
+        _ when o.Scope.StartsWith("workspace:", StringComparison.Ordinal) => "workspace",
+        _ => "user",
+    };
+
+    public (List<OverrideView> Rows, int Total, int Matching, int First) Page(IReadOnlyList<OverrideView> all)
+    {
+        var matching = Text.Length == 0 ? all : all.Where(Matches).ToList();
+        var first = Math.Min(PageNumber, Math.Max(0, (matching.Count - 1) / PageSize)) * PageSize;
+        var rows = matching.OrderBy(o => Array.IndexOf(Kinds, KindOf(o))).ThenBy(o => o.Flag, StringComparer.Ordinal).ThenBy(o => o.Scope, StringComparer.Ordinal)
+            .Skip(first).Take(PageSize).ToList();
+        return (rows, all.Count, matching.Count, first);
+    }
+
+    private bool Matches(OverrideView o) =>
+        o.Flag.Contains(Text, StringComparison.OrdinalIgnoreCase) || (o.Alias?.Contains(Text, StringComparison.OrdinalIgnoreCase) ?? false)
+        || o.Scope.Contains(Text, StringComparison.OrdinalIgnoreCase) || o.Reason.Contains(Text, StringComparison.OrdinalIgnoreCase)
+        || o.CreatedBy.Contains(Text, StringComparison.OrdinalIgnoreCase) || o.Id.Contains(Text, StringComparison.OrdinalIgnoreCase);
 }

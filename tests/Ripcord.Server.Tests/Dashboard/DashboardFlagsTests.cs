@@ -150,6 +150,37 @@ public sealed partial class DashboardFlagsTests(DashboardBrowser browser) : IAsy
         Assert.DoesNotContain("expires in", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ManyOverrides_AreListedAPageAtATime_AndTheFilterFindsAnyOfThem_SoThePageStaysSmall()
+    {
+        for (var i = 0; i < 230; i++)
+        {
+            await _server.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/overrides",
+                new { flag = F1, scope = $"workspace:ws-{i:D3}", value = i % 2 == 0, reason = i == 217 ? "the needle" : "bulk" });
+        }
+        var http = await SignedInAsync("viewer");
+
+        var first = await http.GetStringAsync(Flags);
+        Assert.Contains("230 override(s); showing 1–100", first, StringComparison.Ordinal);
+        Assert.Equal(100, Regex.Matches(first, "<tr data-override=").Count);
+        Assert.Contains("ws-000", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("ws-100", first, StringComparison.Ordinal);
+
+        var last = await http.GetStringAsync(Flags + "?page=2");
+        Assert.Contains("showing 201–230", last, StringComparison.Ordinal);
+        Assert.Equal(30, Regex.Matches(last, "<tr data-override=").Count);
+        Assert.Contains("data-test=\"previous\"", last, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-test=\"next\"", last, StringComparison.Ordinal);
+
+        // The filter matches the reason (and flag, scope, author, id); the live stream follows the same filter.
+        var found = await http.GetStringAsync(Flags + "?q=NEEDLE");
+        Assert.Contains("230 override(s), 1 matching", found, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(found, "<tr data-override="));
+        Assert.Contains("workspace:ws-217", found, StringComparison.Ordinal);
+        Assert.Contains("view=flags&amp;program=groups&amp;q=NEEDLE", found, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(found, "class=\"remove-override\""));
+    }
+
     private async Task<HttpClient> SignedInAsync(string role) => await SignedInAsync(_server, await _server.CreateTokenAsync(role));
 
     internal static async Task<HttpClient> SignedInAsync(RipcordTestServer server, string token)
