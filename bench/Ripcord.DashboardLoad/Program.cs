@@ -144,6 +144,20 @@ using (var session = await browser.PostAsync("/session", new FormUrlEncodedConte
 }
 
 // ---- page loads -----------------------------------------------------------------------------------------------------
+// An incident with a kill switch verified on the fleet, so its panel (recommendation, verification, timeline, the four
+// audiences' announcements rendered) is among the pages.
+using var declared = await admin.PostAsJsonAsync("api/v1/programs/groups/incidents",
+    new { @class = "P3", severity = "high", trigger = "publish-ack-failures", summary = "dashboard bench incident" });
+var incident = (await declared.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+using (var activated = await admin.PostAsJsonAsync("api/v1/programs/groups/kill-switches/KS2/activations",
+    new { scope = "global", incident, reason = "dashboard bench", verifyWithinSeconds = 30 }))
+{
+    activated.EnsureSuccessStatusCode();
+}
+if (!args.Contains("--pages"))
+{
+    pages = [.. pages, $"/ui/programs/groups/incidents/{incident}"];
+}
 var pageResults = new List<object>();
 foreach (var path in pages)
 {

@@ -50,7 +50,7 @@ public static class DashboardAssets
         form.inline label { margin: 0; }
         pre { white-space: pre-wrap; background: #f4f4f4; padding: .5rem; border-radius: 3px; }
         article.announcement, article.review { border-top: 1px solid #eee; padding: .3rem 0; }
-        @media (max-width: 600px) { dl.facts { display: block; } th, td { font-size: .85rem; } header { flex-wrap: wrap; } header nav { order: 3; flex-basis: 100%; margin: .3rem 0 0; } }
+        @media (max-width: 600px) { dl.facts { display: block; } th, td { font-size: .85rem; } table { display: block; overflow-x: auto; max-width: 100%; } main { padding: .5rem; } header { flex-wrap: wrap; } header nav { order: 3; flex-basis: 100%; margin: .3rem 0 0; } }
         /* stage, audit */
         .pass { color: #05690d; font-weight: 600; white-space: nowrap; }
         .fail { color: #b00020; font-weight: 600; white-space: nowrap; }

@@ -85,6 +85,37 @@ public sealed class DashboardIncidentTests(DashboardBrowser browser) : IAsyncLif
     }
 
     [Fact]
+    public async Task OnAPhoneWidthScreen_NoPageScrollsSideways_AndTheKeyboardAloneSignsInAndReachesThePages()
+    {
+        var incident = await _server.DeclareAsync();
+        await _server.ActivateAsync("KS2", "global", incident);
+        var page = await browser.OpenAsync(_server);
+        await page.SetViewportSizeAsync(390, 844);
+
+        // Keyboard only: the token field has the focus, Enter signs in, Tab reaches the header's links.
+        await page.Keyboard.TypeAsync(await _server.CreateTokenAsync("ops-lead", "otto"));
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("[data-test=who]")).ToHaveTextAsync("otto · ops-lead");
+        string? focused = null;
+        for (var i = 0; i < 10 && focused != "Incidents"; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            focused = await page.EvaluateAsync<string>("() => document.activeElement.textContent");
+        }
+        Assert.Equal("Incidents", focused);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator($"[data-test=incident-list] tr[data-incident={incident}]")).ToBeVisibleAsync();
+
+        foreach (var path in new[] { "/", "/ui/programs/groups/incidents", $"/ui/programs/groups/incidents/{incident}", "/ui/programs/groups/flags",
+            "/ui/programs/groups/stage", "/ui/programs/groups/charts", "/ui/audit", "/ui/programs/groups/why?workspace=acme" })
+        {
+            await page.GotoAsync(path);
+            var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            Assert.True(overflow <= 0, $"{path} scrolls sideways by {overflow} px at 390 px wide");
+        }
+    }
+
+    [Fact]
     public async Task AViewer_CannotChangeAnIncident_EvenWithACraftedRequest_AndNothingIsWritten()
     {
         var incident = await _server.DeclareAsync();

@@ -44,5 +44,32 @@ public sealed class DashboardScreenshots(DashboardBrowser browser)
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-overview.png"), FullPage = true });
         await page.GotoAsync("/ui/programs/groups/why?workspace=acme&tier=1");
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-why.png"), FullPage = true });
+
+        // Telemetry for the charts: sends from two workspaces, through the ingest API the SDKs use.
+        for (var i = 0; i < 20; i++)
+        {
+            await a.SendAsync(head - 1, i % 3 == 0 ? "acme" : "initech"); // before the kill switch: not violations of it
+        }
+        await server.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/overrides",
+            new { flag = "groups.routes.enabled", scope = "workspace:acme", value = true, reason = "pilot customer asked early", expiresAt = DateTimeOffset.UtcNow.AddHours(6) });
+        await server.OkAsync(HttpMethod.Post, $"/api/v1/programs/groups/incidents/{incident}/actions", new { text = "add an ack-latency canary", owner = "rita" });
+        await page.GotoAsync($"/ui/programs/groups/incidents/{incident}");
+        await page.Locator("article.announcement[data-audience=operator] button").ClickAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-incident.png"), FullPage = true });
+        await page.GotoAsync("/ui/programs/groups/flags");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-flags.png"), FullPage = true });
+        await page.GotoAsync("/ui/programs/groups/charts?range=1h");
+        await Expect(page.Locator("canvas").First).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(500); // Chart.js animates its first draw
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-charts.png"), FullPage = true });
+        await page.GotoAsync("/ui/programs/groups/stage");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-stage.png"), FullPage = true });
+        await page.GotoAsync("/ui/audit");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-audit.png") });
+
+        // The on-call person's phone.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync("/");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-overview-phone.png"), FullPage = true });
     }
 }
