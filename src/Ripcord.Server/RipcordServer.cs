@@ -70,6 +70,11 @@ public sealed record ServerOptions
 
     /// <summary>How long a rollback's verification waits for the SDK instances connected at the revert to apply its revision.</summary>
     public TimeSpan RollbackVerifyWait { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How often a node re-reads what other nodes sharing its database wrote: each program's head revision (published to its
+    /// SDK streams and open dashboards) and revoked tokens. A change made on another node reaches this node's clients within it.
+    /// </summary>
+    public TimeSpan StorageRefreshInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     /// <summary>How long a dashboard sign-in lasts (the session cookie's expiry); sign in again after it.</summary>
     public TimeSpan DashboardSessionLifetime { get; init; } = TimeSpan.FromHours(8);
 }

@@ -4,14 +4,15 @@ using Ripcord.Server.Programs;
 namespace Ripcord.Server.Storage;
 
 /// <summary>
-/// Polls storage so a node sees other nodes' work within a second: new program revisions,
+/// Polls storage (every <see cref="ServerOptions.StorageRefreshInterval"/>, 500 ms) so a node sees other nodes' work: new program revisions,
 /// and token revocations (which must not outlive the revoking request by more than that).
 /// </summary>
-public sealed class StorageRefreshService(ProgramRegistry registry, TokenService tokens, ILogger<StorageRefreshService> log) : BackgroundService
+public sealed class StorageRefreshService(ProgramRegistry registry, TokenService tokens, ServerOptions options, ILogger<StorageRefreshService> log)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        using var timer = new PeriodicTimer(options.StorageRefreshInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
