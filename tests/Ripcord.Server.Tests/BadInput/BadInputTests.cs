@@ -114,6 +114,8 @@ public sealed class BadInputTests : IAsyncLifetime
         ["revision beyond long"] = new("GET", "/api/v1/programs/groups/revisions/99999999999999999999", null, null, HttpStatusCode.BadRequest),
         ["audit limit 5000"] = new("GET", "/api/v1/audit?limit=5000", null, null, HttpStatusCode.BadRequest),
         ["audit after x"] = new("GET", "/api/v1/audit?after=x", null, null, HttpStatusCode.BadRequest),
+        ["audit search with after"] = new("GET", "/api/v1/audit?actor=alice&after=3", null, null, HttpStatusCode.BadRequest),
+        ["audit before x"] = new("GET", "/api/v1/audit?before=x", null, null, HttpStatusCode.BadRequest),
         // unknown programs and things
         ["unknown program: summary"] = new("GET", "/api/v1/programs/nope", null, null, HttpStatusCode.NotFound),
         ["unknown program: flags"] = new("GET", "/api/v1/programs/nope/flags", null, null, HttpStatusCode.NotFound),

@@ -26,6 +26,32 @@ public sealed class DashboardStageAuditTests(DashboardBrowser browser) : IAsyncL
     private static string Text(long n) => n.ToString(CultureInfo.InvariantCulture);
 
     [Fact]
+    public async Task TheApiSearchesTheAuditLogAsTheAuditPageDoes_ByActorActionAndTarget_NewestFirst_PagedWithBefore()
+    {
+        var olga = await _server.CreateTokenAsync("operator", "olga");
+        for (var i = 0; i < 3; i++)
+        {
+            await _server.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/overrides",
+                new { flag = "F1", scope = $"workspace:w-{i}", value = true, reason = "search" }, token: olga);
+        }
+        await _server.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/overrides", new { flag = "F2", scope = "workspace:w-9", value = true, reason = "admin's" });
+
+        var first = await _server.GetAsync("/api/v1/audit?actor=olga&action=override.create&limit=2");
+        var entries = first.GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, e => Assert.Equal(("olga", "override.create"), (e.GetProperty("actor").GetString(), e.GetProperty("action").GetString())));
+        Assert.True(entries[0].GetProperty("seq").GetInt64() > entries[1].GetProperty("seq").GetInt64()); // newest first
+        var next = first.GetProperty("next").GetInt64();
+        var rest = (await _server.GetAsync($"/api/v1/audit?actor=olga&action=override.create&before={Text(next)}")).GetProperty("entries").EnumerateArray().ToList();
+        Assert.Single(rest);
+
+        var page = await DashboardFlagsTests.SignedInAsync(_server, await _server.CreateTokenAsync("security-lead", "sam"));
+        var html = await page.GetStringAsync("/ui/audit?actor=olga&action=override.create");
+        var seqs = Regex.Matches(html, "data-seq=\"(\\d+)\"").Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(entries.Concat(rest).Select(e => e.GetProperty("seq").GetInt64()), seqs);
+    }
+
+    [Fact]
     public async Task AReleaseManagersAdvance_IsRefusedWithTheChecklist_NamingEachFailedCriterion_AndNothingChanges()
     {
         // What the API's dry run says fails now: the page must name exactly these.

@@ -158,6 +158,26 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AuditSearch_FiltersByActorActionAndTargetPrefix_NewestFirst_WithLikeCharactersTakenLiterally()
+    {
+        await Audit.AppendAsync(Event("override:groups/ovr_1", 0));
+        await Audit.AppendAsync(Event("override:groups/ovr_2", 1, action: AuditAction.OverrideDelete));
+        await Audit.AppendAsync(new AuditDraft(T0.AddSeconds(2), "prn_bob", "bob", "admin", AuditAction.OverrideCreate, "override:groupsX/ovr_3", null, "{}"));
+        await Audit.AppendAsync(Event("override:g%oups/ovr_4", 3));
+
+        Assert.Equal(["override:g%oups/ovr_4", "override:groups/ovr_2", "override:groups/ovr_1"],
+            (await Audit.SearchAsync(new AuditFilter(Actor: "alice"), null, 10)).Select(e => e.Target));
+        Assert.Equal(["override:groups/ovr_2"], (await Audit.SearchAsync(new AuditFilter(Action: AuditAction.OverrideDelete.Name), null, 10)).Select(e => e.Target));
+        // A prefix: "override:groups/" is not "override:groupsX/"; % and _ are characters, not wildcards.
+        Assert.Equal(["override:groups/ovr_2", "override:groups/ovr_1"], (await Audit.SearchAsync(new AuditFilter(Target: "override:groups/"), null, 10)).Select(e => e.Target));
+        Assert.Equal(["override:g%oups/ovr_4"], (await Audit.SearchAsync(new AuditFilter(Target: "override:g%"), null, 10)).Select(e => e.Target));
+        Assert.Empty(await Audit.SearchAsync(new AuditFilter(Target: "override:gr_ups"), null, 10));
+        var newest = await Audit.SearchAsync(new AuditFilter(), null, 2);
+        Assert.Equal(["override:g%oups/ovr_4", "override:groupsX/ovr_3"], newest.Select(e => e.Target));
+        Assert.Equal(["override:groups/ovr_2", "override:groups/ovr_1"], (await Audit.SearchAsync(new AuditFilter(), newest[^1].Seq, 10)).Select(e => e.Target));
+    }
+
+    [Fact]
     public async Task AuditEntries_AreSequencedAndHashChained_AndTheChainVerifies()
     {
         var appended = new List<AuditEntry>();
