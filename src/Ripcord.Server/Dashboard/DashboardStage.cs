@@ -171,7 +171,7 @@ public static partial class DashboardEndpoints
         {
             var outcome = await services.GetRequiredService<GateService>().AdvanceAsync(program, next, true, actor, ct);
             html.Append(CultureInfo.InvariantCulture, $"<h2>Checklist for stage {E(next)}</h2>");
-            html.Append(Checklist(outcome.Verdict));
+            html.Append(Checklist(program, outcome.Verdict));
         }
         else
         {
@@ -213,7 +213,7 @@ public static partial class DashboardEndpoints
     private static string Mark(bool passed) => passed ? "<span class=\"pass\">✓ pass</span>" : "<span class=\"fail\">✗ fail</span>";
 
     /// <summary>A stage move's checklist: each entry and exit criterion with pass/fail, figure, threshold and evidence.</summary>
-    private static string Checklist(GateVerdict verdict)
+    private static string Checklist(string program, GateVerdict verdict)
     {
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"<p data-test=\"verdict\">{(verdict.Allowed
@@ -223,11 +223,35 @@ public static partial class DashboardEndpoints
         foreach (var c in verdict.Criteria)
         {
             html.Append(CultureInfo.InvariantCulture, $"""
-                <tr data-criterion="{E(c.Name)}" class="{(c.Passed ? "passed" : "failed")}"><td>{Mark(c.Passed)}</td><td>{E(c.Name)}</td><td>{(c.Kind == CriterionKind.Entry ? "entry" : "exit")}</td><td>{E(c.Figure)}</td><td>{E(c.Threshold)}</td><td>{E(c.Evidence)}</td></tr>
+                <tr data-criterion="{E(c.Name)}" class="{(c.Passed ? "passed" : "failed")}"><td>{Mark(c.Passed)}</td><td>{E(c.Name)}</td><td>{(c.Kind == CriterionKind.Entry ? "entry" : "exit")}</td><td>{E(c.Figure)}</td><td>{E(c.Threshold)}</td><td class="evidence">{Evidence(program, c.Evidence)}</td></tr>
                 """);
         }
         return html.Append("</tbody></table></div>").ToString();
     }
+
+    /// <summary>
+    /// A criterion's evidence with what it names made followable: a CI link (http or https) opens it, an incident id or an
+    /// action item (<c>inc_…/a1</c>) its incident page, a review id the reviews page. The rest is text.
+    /// </summary>
+    internal static string Evidence(string program, string evidence)
+    {
+        var html = new StringBuilder();
+        var at = 0;
+        foreach (System.Text.RegularExpressions.Match m in EvidenceLink().Matches(evidence))
+        {
+            html.Append(E(evidence[at..m.Index]));
+            var text = m.Value;
+            var href = text.StartsWith("inc_", StringComparison.Ordinal) ? IncidentPath(program, text.Split('/')[0])
+                : text.StartsWith("rvw_", StringComparison.Ordinal) ? ProgramPath(program) + "/reviews"
+                : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri.AbsoluteUri : null;
+            html.Append(href is null ? E(text) : $"<a href=\"{E(href)}\" rel=\"noreferrer noopener\">{E(text)}</a>");
+            at = m.Index + m.Length;
+        }
+        return html.Append(E(evidence[at..])).ToString();
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"https?://[^\s,;<>""]+|\binc_[0-9a-f]+(?:/a[0-9]+)?|\brvw_[0-9a-f]+")]
+    private static partial System.Text.RegularExpressions.Regex EvidenceLink();
 
     private static string RampHtml(RampStatusView status)
     {
@@ -350,7 +374,7 @@ public static partial class DashboardEndpoints
                 <p><a href="{StagePath(program)}">← Stage of {E(program)}</a></p>
                 <h1>Stage {E(v.Target)} refused</h1>
                 <p class="error" role="alert" data-test="error">Refused: stage {E(v.Target)} refused: {E(string.Join(", ", v.Failing.Select(c => c.Name)))} did not pass. Nothing changed.</p>
-                {Checklist(v)}
+                {Checklist(program, v)}
                 """;
             return Page(http, actor, antiforgery, "Ripcord — advance refused", body, StatusCodes.Status422UnprocessableEntity);
         });

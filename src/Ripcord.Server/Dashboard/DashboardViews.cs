@@ -19,7 +19,7 @@ namespace Ripcord.Server.Ui;
 /// server-sent event stream re-sends whenever they change.
 /// </summary>
 public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clients, KillSwitchService killSwitches, IncidentService incidents,
-    FreezeService freezes, AlertService alerts, ReviewService reviews, KnownSafeStore knownSafe, TimeProvider clock)
+    FreezeService freezes, AlertService alerts, ReviewService reviews, KnownSafeStore knownSafe, Rollback.StageLocks stageLocks, TimeProvider clock)
 {
     public static string E(string? value) => HtmlEncoder.Default.Encode(value ?? "");
 
@@ -56,6 +56,7 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
             var firing = (await alerts.ListAsync(program, 100, ct)).Where(a => a.Status == AlertPhase.Firing).ToList();
             var openReviews = await reviews.ListAsync(true, program, null, ct);
             var safe = await knownSafe.LatestAsync(program, ct);
+            var locked = await stageLocks.ActiveAsync(program, ct);
             var now = clock.GetUtcNow();
             html.Append(CultureInfo.InvariantCulture,
                 $"<section class=\"program\" data-program=\"{E(program)}\"><h2>{E(program)}</h2><p><a href=\"/ui/programs/{Uri.EscapeDataString(program)}/why\">Why explorer: each flag's value for a context, and why</a></p>");
@@ -64,6 +65,8 @@ public sealed class DashboardViews(ProgramRegistry registry, ClientRegistry clie
             html.Append(CultureInfo.InvariantCulture, $"<div><dt>Head revision</dt><dd data-test=\"head\">{head}</dd></div>");
             html.Append(CultureInfo.InvariantCulture,
                 $"<div><dt>Fleet</dt><dd data-test=\"fleet\">{connected} connected, {atHead} at revision {head}</dd></div>");
+            html.Append(CultureInfo.InvariantCulture,
+                $"<div><dt>Stage lock</dt><dd data-test=\"stage-lock\">{(locked is null ? "none" : $"<a href=\"{IncidentPath(program, locked.IncidentId)}\">held by a rollback for {E(locked.IncidentId)}</a> since {Time(locked.LockedAt)}: stage advances refused")}</dd></div>");
             html.Append(CultureInfo.InvariantCulture,
                 $"<div><dt>Freezes</dt><dd data-test=\"freezes\">{(frozen.Count == 0 ? "none" : string.Join("; ", frozen.Select(f => $"{E(f.Scope)}: {E(f.Reason)}" + (f.Until is { } u ? $" (until {Time(u)})" : ""))))}</dd></div>");
             html.Append(CultureInfo.InvariantCulture,

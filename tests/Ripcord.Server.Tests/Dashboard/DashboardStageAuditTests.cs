@@ -93,6 +93,21 @@ public sealed class DashboardStageAuditTests(DashboardBrowser browser) : IAsyncL
     }
 
     [Fact]
+    public async Task TheChecklistsEvidence_LinksTheCiRunTheIncidentAndTheReview()
+    {
+        await _server.PostCheckAsync(await _server.CreateTokenAsync("operator", "ci"), "quality", "pilot");
+        var incident = await _server.DeclareAsync();
+        await _server.OkAsync(HttpMethod.Post, $"/api/v1/programs/groups/incidents/{incident}/actions", new { text = "follow up" });
+        var http = await DashboardFlagsTests.SignedInAsync(_server, await _server.CreateTokenAsync("viewer", "vera"));
+        var html = await http.GetStringAsync(StagePage);
+
+        Assert.Contains("<a href=\"https://ci.example/quality/pilot\" rel=\"noreferrer noopener\">https://ci.example/quality/pilot</a>", html, StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"/ui/programs/groups/incidents/{incident}\" rel=\"noreferrer noopener\">{incident}/a1</a>", html, StringComparison.Ordinal);
+        // Text that only looks like a link stays text, and is encoded.
+        Assert.Equal("see javascript:alert(1) &lt;b&gt;", Ripcord.Server.Ui.DashboardEndpoints.Evidence("groups", "see javascript:alert(1) <b>"));
+    }
+
+    [Fact]
     public async Task AViewersCraftedAdvance_WithAValidAntiforgeryToken_IsRefused403_Audited_AndWritesNothing()
     {
         var page = await browser.OpenAsync(_server);
@@ -179,6 +194,9 @@ public sealed class DashboardStageAuditTests(DashboardBrowser browser) : IAsyncL
         await Expect(run.Locator("[data-test=rollback-verification]")).ToContainTextAsync("evaluation equals the target's");
         await Expect(page.Locator("[data-test=stage-lock]")).ToContainTextAsync("rollback rbk_");
         await Expect(page.Locator("#stage [data-test=freezes]")).ToContainTextAsync("frz_");
+        // The overview says so too, linking the incident.
+        await page.GotoAsync("/");
+        await Expect(page.Locator("[data-program=groups] [data-test=stage-lock]")).ToContainTextAsync($"held by a rollback for {incident}");
 
         var runs = await _server.GetAsync($"{GateHarness.Api}/rollbacks");
         var stored = Assert.Single(runs.EnumerateArray());
