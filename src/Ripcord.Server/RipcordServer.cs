@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Ripcord.Core.Changes;
 using Ripcord.Core.Definitions;
 using Ripcord.Server.Alerts;
@@ -194,9 +195,12 @@ public static class RipcordServer
         services.AddSingleton<IncidentDocuments>();
         services.AddSingleton<DashboardSessions>();
         services.AddSingleton<DashboardViews>();
-        // The dashboard's antiforgery tokens need keys only for as long as its in-memory sessions live: kept in memory too,
-        // so the server writes no key files (a restart signs everyone out either way).
-        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // The dashboard's antiforgery tokens: their keys live in the shared configuration database, like its sessions, so
+        // any node accepts a form another rendered, and no key files are written.
+        services.AddDataProtection().SetApplicationName("ripcord");
+        services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(provider =>
+            new ConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o =>
+                o.XmlRepository = new DatabaseKeyRepository(provider.GetRequiredService<Databases>(), provider.GetRequiredService<TimeProvider>())));
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "ripcord_antiforgery";

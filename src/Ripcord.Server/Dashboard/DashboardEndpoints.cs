@@ -141,7 +141,7 @@ public static partial class DashboardEndpoints
         {
             return Message(http, null, antiforgery, "Form expired", "The form expired: reload the page and try again.", StatusCodes.Status400BadRequest);
         }
-        sessions.SignOut(http);
+        await sessions.SignOutAsync(http);
         return Results.Redirect("/");
     }
 

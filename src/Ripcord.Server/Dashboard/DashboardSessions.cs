@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Ripcord.Core.Governance;
 using Ripcord.Server.Auth;
+using Ripcord.Server.Storage;
 
 namespace Ripcord.Server.Ui;
 
@@ -20,19 +20,17 @@ public enum SignInResult
 }
 
 /// <summary>
-/// Dashboard sessions, in memory: the browser holds only a random session id in an HttpOnly, SameSite=Strict
-/// cookie with an expiry; the server maps the id's hash to the token's hash. Every request re-authenticates
-/// that token hash, so revoking the token ends its sessions (within the token cache's 30 s, as for the API).
+/// Dashboard sessions, in the shared configuration database (so every node knows them): the browser holds only a random
+/// session id in an HttpOnly, SameSite=Strict cookie with an expiry; the server keeps the id's hash mapped to the token's
+/// hash and the expiry. Every request reads the session and re-authenticates that token hash, so a sign-out on any node
+/// ends the session on all of them, and revoking the token ends its sessions (within the token cache's 30 s, as for the API).
 /// </summary>
-public sealed class DashboardSessions(TokenService tokens, FailedAuthentications failures, ServerOptions options, TimeProvider clock)
+public sealed class DashboardSessions(TokenService tokens, FailedAuthentications failures, ServerOptions options, Databases databases, TimeProvider clock)
 {
     public const string CookieName = "ripcord_session";
     public const string AuthenticationType = "DashboardSession";
 
-    private readonly ConcurrentDictionary<string, DashboardSession> _sessions = new(StringComparer.Ordinal);
-
-    /// <summary>Open sessions (expired ones are swept at each sign-in).</summary>
-    public int Count => _sessions.Count;
+    private SqlDatabase Db => databases.Config;
 
     public async Task<(SignInResult Result, TimeSpan? RetryAfter)> SignInAsync(HttpContext http, string token)
     {
@@ -46,14 +44,17 @@ public sealed class DashboardSessions(TokenService tokens, FailedAuthentications
         {
             return (SignInResult.NotAPerson, null);
         }
-        var now = clock.GetUtcNow();
-        foreach (var stale in _sessions.Where(s => s.Value.ExpiresAt <= now).Select(s => s.Key).ToList())
-        {
-            _sessions.TryRemove(stale, out _);
-        }
+        var now = SqlDatabase.Storable(clock.GetUtcNow());
         var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var expires = now + options.DashboardSessionLifetime;
-        _sessions[Key(id)] = new DashboardSession(TokenService.Hash(token.Trim()), expires);
+        await using (var write = await Db.BeginWriteAsync(http.RequestAborted))
+        {
+            // Ended sessions go at each sign-in: the table holds the live ones and the few that expired since.
+            await write.ExecAsync("DELETE FROM dashboard_sessions WHERE expires_at <= @now", http.RequestAborted, ("@now", Db.Time(now)));
+            await write.ExecAsync("INSERT INTO dashboard_sessions (id_hash, token_hash, expires_at) VALUES (@id, @token, @expires)", http.RequestAborted,
+                ("@id", Key(id)), ("@token", TokenService.Hash(token.Trim())), ("@expires", Db.Time(expires)));
+            await write.CommitAsync(http.RequestAborted);
+        }
         http.Response.Cookies.Append(CookieName, id, Cookie(http, expires));
         SetUser(http, actor);
         return (SignInResult.SignedIn, null);
@@ -66,31 +67,29 @@ public sealed class DashboardSessions(TokenService tokens, FailedAuthentications
         {
             return null;
         }
-        var key = Key(id);
-        if (!_sessions.TryGetValue(key, out var session))
+        var found = await Db.QueryAsync("SELECT token_hash, expires_at FROM dashboard_sessions WHERE id_hash = @id",
+            r => new DashboardSession(r.GetString(0), Db.ReadTime(r, 1)), ct, ("@id", Key(id)));
+        if (found is not [var session] || session.ExpiresAt <= clock.GetUtcNow())
         {
-            return null;
-        }
-        if (session.ExpiresAt <= clock.GetUtcNow())
-        {
-            _sessions.TryRemove(key, out _);
             return null;
         }
         var actor = await tokens.AuthenticateHashAsync(session.TokenHash, ct);
         if (actor is null)
         {
-            _sessions.TryRemove(key, out _);
             return null;
         }
         SetUser(http, actor);
         return actor;
     }
 
-    public void SignOut(HttpContext http)
+    /// <summary>Ends the request's session on the server (every node) and deletes the cookie.</summary>
+    public async Task SignOutAsync(HttpContext http)
     {
-        if (http.Request.Cookies.TryGetValue(CookieName, out var id) && !string.IsNullOrEmpty(id))
+        if (http.Request.Cookies.TryGetValue(CookieName, out var id) && !string.IsNullOrEmpty(id) && id.Length <= 128)
         {
-            _sessions.TryRemove(Key(id), out _);
+            await using var write = await Db.BeginWriteAsync(http.RequestAborted);
+            await write.ExecAsync("DELETE FROM dashboard_sessions WHERE id_hash = @id", http.RequestAborted, ("@id", Key(id)));
+            await write.CommitAsync(http.RequestAborted);
         }
         http.Response.Cookies.Delete(CookieName, Cookie(http, null));
     }

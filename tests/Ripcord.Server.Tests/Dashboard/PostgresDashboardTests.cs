@@ -8,7 +8,7 @@ namespace Ripcord.Server.Tests.Dashboard;
 /// <summary>
 /// The dashboard with two nodes on one PostgreSQL database: a page open on node A follows a change made through
 /// node B's API — a new revision (a kill switch) and an incident that makes none — within a second, through the same
-/// live stream the browser's page follows.
+/// live stream the browser's page follows; a session and its forms work on either node, and signing out on one ends it on both.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresDashboardTests(PostgresCluster cluster)
@@ -36,6 +36,91 @@ public sealed class PostgresDashboardTests(PostgresCluster cluster)
         await live.UntilAsync(frame => frame.Contains($"data-test=\"head\">{revision}<", StringComparison.Ordinal)
             && frame.Contains("data-test=\"kill-switches\"", StringComparison.Ordinal), TimeSpan.FromSeconds(3));
         Assert.True(activated.Elapsed < TimeSpan.FromSeconds(1), $"node A's page showed node B's kill switch after {activated.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task ASessionAndItsForms_WorkOnEveryNode_AndSigningOutOnOneEndsItOnAll()
+    {
+        cluster.RequireRunning();
+        var connectionString = await cluster.FreshSchemaAsync(nameof(ASessionAndItsForms_WorkOnEveryNode_AndSigningOutOnOneEndsItOnAll));
+        await using var nodeA = await RipcordTestServer.StartAsync(connectionString, clock: TimeProvider.System);
+        await using var nodeB = await RipcordTestServer.StartAsync(connectionString, clock: TimeProvider.System);
+        var token = await nodeA.CreateTokenAsync("operator", "olga");
+        var browser = new CookieJar(); // one browser, behind a load balancer that sends each request to either node
+
+        var signIn = await browser.GetAsync(nodeA, "/");
+        using (var posted = await browser.PostAsync(nodeA, "/session", [new("token", token), new("__csrf", CookieJar.Csrf(signIn))]))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        }
+        var onB = await browser.GetAsync(nodeB, "/");
+        Assert.Contains("<h1>Overview</h1>", onB, StringComparison.Ordinal); // node B knows the session node A opened
+
+        // A form node B rendered, posted to node A: the antiforgery keys are shared too.
+        using (var declared = await browser.PostAsync(nodeA, "/ui/programs/groups/incidents", [new("__csrf", CookieJar.Csrf(onB)), new("class", "P3"),
+            new("severity", "high"), new("trigger", "publish-ack-failures"), new("affected", ""), new("summary", "declared across nodes")]))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, declared.StatusCode);
+            Assert.StartsWith("/ui/programs/groups/incidents/inc_", declared.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+
+        // Signing out on node A ends the session on node B.
+        using (var ended = await browser.PostAsync(nodeA, "/session/end", [new("__csrf", CookieJar.Csrf(await browser.GetAsync(nodeA, "/")))]))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, ended.StatusCode);
+        }
+        browser.Replay(Ripcord.Server.Ui.DashboardSessions.CookieName); // even a browser that kept the cookie
+        Assert.Contains("<h1>Sign in</h1>", await browser.GetAsync(nodeB, "/"), StringComparison.Ordinal);
+    }
+
+    /// <summary>A browser's cookies for 127.0.0.1, whichever port (node) answers: what a load balancer in front of the nodes gives.</summary>
+    private sealed class CookieJar
+    {
+        private readonly Dictionary<string, string> _cookies = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _ended = new(StringComparer.Ordinal);
+
+        public static string Csrf(string html) =>
+            System.Text.RegularExpressions.Regex.Match(html, "name=\"__csrf\" value=\"([^\"]+)\"") is { Success: true } m ? m.Groups[1].Value
+                : throw new InvalidOperationException("no __csrf field");
+
+        public async Task<string> GetAsync(RipcordTestServer node, string path)
+        {
+            using var response = await SendAsync(node, new HttpRequestMessage(HttpMethod.Get, path));
+            return await response.Content.ReadAsStringAsync();
+        }
+
+        public Task<HttpResponseMessage> PostAsync(RipcordTestServer node, string path, IEnumerable<KeyValuePair<string, string>> form) =>
+            SendAsync(node, new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) });
+
+        /// <summary>Sends a cookie the server deleted again, as a browser that ignored the deletion would.</summary>
+        public void Replay(string name) => _cookies[name] = _ended[name];
+
+        private async Task<HttpResponseMessage> SendAsync(RipcordTestServer node, HttpRequestMessage request)
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = node.BaseAddress };
+            if (_cookies.Count > 0)
+            {
+                request.Headers.Add("Cookie", string.Join("; ", _cookies.Select(c => $"{c.Key}={c.Value}")));
+            }
+            var response = await http.SendAsync(request);
+            foreach (var set in response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [])
+            {
+                var pair = set.Split(';')[0];
+                var (name, value) = (pair[..pair.IndexOf('=', StringComparison.Ordinal)], pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+                if (value.Length == 0 || set.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase))
+                {
+                    if (_cookies.Remove(name, out var old))
+                    {
+                        _ended[name] = old;
+                    }
+                }
+                else
+                {
+                    _cookies[name] = value;
+                }
+            }
+            return response;
+        }
     }
 
     /// <summary>Follows a dashboard live stream (server-sent events) and keeps every update's HTML.</summary>

@@ -86,7 +86,7 @@ public sealed class PostgresMigrationTests(PostgresCluster cluster)
                     columns.Add(reader.GetString(0));
                 }
             }
-            Assert.Equal(["alert_rule_state.updated_at", "alerts.fired_at", "alerts.updated_at", "audit.at", "gate_checks.posted_at", "known_safe_revisions.tagged_at", "ramps.updated_at", "revisions.created_at", "security_signoffs.signed_at",
+            Assert.Equal(["alert_rule_state.updated_at", "alerts.fired_at", "alerts.updated_at", "audit.at", "dashboard_sessions.expires_at", "data_protection_keys.created_at", "gate_checks.posted_at", "known_safe_revisions.tagged_at", "ramps.updated_at", "revisions.created_at", "security_signoffs.signed_at",
                 "support_load.posted_at", "telemetry_batches.received_at", "tokens.created_at", "tokens.revoked_at",
                 "webhook_deliveries.created_at", "webhook_deliveries.delivered_at", "webhook_deliveries.last_attempt_at",
                 "webhook_deliveries.locked_until", "webhook_deliveries.next_attempt_at", "webhooks.created_at",
