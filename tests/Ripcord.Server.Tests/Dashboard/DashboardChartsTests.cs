@@ -68,7 +68,7 @@ public sealed partial class DashboardChartsTests(DashboardBrowser browser) : IAs
     public async Task TheTables_ShowTheFigures_AndTheSelectorsChangeTheQuery()
     {
         await PostAsync(_server);
-        var http = await DashboardFlagsTests.SignedInAsync(_server, await _server.CreateTokenAsync("viewer"));
+        var http = await DashboardHttp.SignedInAsync(_server, await _server.CreateTokenAsync("viewer"));
         var html = await http.GetStringAsync(Charts);
         // p50 is the latency sketch's estimate of 30 ms (within 2 %, as MetricsApiTests hold it).
         Assert.Matches(new Regex("<th scope=\"row\">total</th><td>6</td><td>2</td><td>33.33 %</td><td>(29\\.[4-9]|30|30\\.[0-6])</td>"), Table(html, "send-latency"));
@@ -119,7 +119,7 @@ public sealed partial class DashboardChartsTests(DashboardBrowser browser) : IAs
         server.Clock.Advance(TimeSpan.FromMinutes(1));
         var fired = Assert.Single(await alerts.ListAsync("groups", 10, CancellationToken.None), a => a.Rule == "send-failures");
 
-        var http = await DashboardFlagsTests.SignedInAsync(server, await server.CreateTokenAsync("viewer"));
+        var http = await DashboardHttp.SignedInAsync(server, await server.CreateTokenAsync("viewer"));
         var html = await http.GetStringAsync(Charts);
         Assert.Contains($"send-failures fired at {Ui.DashboardViews.Time(fired.FiredAt)}: 50 %", html, StringComparison.Ordinal);
         var data = JsonDocument.Parse(Regex.Match(html, "<script type=\"application/json\" id=\"chart-data\">(.*?)</script>", RegexOptions.Singleline).Groups[1].Value);
@@ -131,7 +131,7 @@ public sealed partial class DashboardChartsTests(DashboardBrowser browser) : IAs
     [Fact]
     public async Task WithoutTelemetry_EachChartSaysSo_AndTheAssetsAreServedCacheableAndNotSniffed()
     {
-        var http = await DashboardFlagsTests.SignedInAsync(_server, await _server.CreateTokenAsync("viewer"));
+        var http = await DashboardHttp.SignedInAsync(_server, await _server.CreateTokenAsync("viewer"));
         var html = await http.GetStringAsync(Charts);
         Assert.Equal(5, Regex.Count(html, "no telemetry in this range — SDKs report it; see docs/telemetry.md"));
         Assert.DoesNotContain("<canvas", html, StringComparison.Ordinal);

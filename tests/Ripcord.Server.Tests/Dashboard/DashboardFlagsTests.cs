@@ -11,7 +11,7 @@ namespace Ripcord.Server.Tests.Dashboard;
 /// crafted set is refused (403, audited, nothing written); support is held to user scope as in the API; the service's notes show.
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed partial class DashboardFlagsTests(DashboardBrowser browser) : IAsyncLifetime
+public sealed class DashboardFlagsTests(DashboardBrowser browser) : IAsyncLifetime
 {
     private const string F1 = "groups.routes.enabled";
     private const string Flags = "/ui/programs/groups/flags";
@@ -142,7 +142,7 @@ public sealed partial class DashboardFlagsTests(DashboardBrowser browser) : IAsy
     {
         await using var server = await RipcordTestServer.StartAsync(); // a fake clock
         await server.SetOverrideAsync("F1", "workspace:w-old", true, server.Clock.GetUtcNow().AddHours(1), "short test");
-        var http = await SignedInAsync(server, await server.CreateTokenAsync("viewer"));
+        var http = await DashboardHttp.SignedInAsync(server, await server.CreateTokenAsync("viewer"));
         Assert.Contains("expires in 1 h 0 min", await http.GetStringAsync(Flags), StringComparison.Ordinal);
         server.Clock.Advance(TimeSpan.FromMinutes(61));
         var html = await http.GetStringAsync(Flags);
@@ -181,27 +181,8 @@ public sealed partial class DashboardFlagsTests(DashboardBrowser browser) : IAsy
         Assert.Single(Regex.Matches(found, "class=\"remove-override\""));
     }
 
-    private async Task<HttpClient> SignedInAsync(string role) => await SignedInAsync(_server, await _server.CreateTokenAsync(role));
+    private async Task<HttpClient> SignedInAsync(string role) => await DashboardHttp.SignedInAsync(_server, await _server.CreateTokenAsync(role));
 
-    internal static async Task<HttpClient> SignedInAsync(RipcordTestServer server, string token)
-    {
-        var http = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress };
-        using var page = await http.GetAsync("/");
-        using var posted = await http.PostAsync("/session", new FormUrlEncodedContent(
-            [new("token", token), new("__csrf", Csrf(await page.Content.ReadAsStringAsync()))]));
-        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
-        return http;
-    }
-
-    private static async Task<FormUrlEncodedContent> FormAsync(HttpClient http, params (string Name, string Value)[] fields)
-    {
-        using var page = await http.GetAsync(Flags);
-        return new FormUrlEncodedContent([.. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)),
-            new("__csrf", Csrf(await page.Content.ReadAsStringAsync()))]);
-    }
-
-    private static string Csrf(string html) => CsrfField().Match(html) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException("no __csrf field");
-
-    [GeneratedRegex("name=\"__csrf\" value=\"([^\"]+)\"")]
-    private static partial Regex CsrfField();
+    private static Task<FormUrlEncodedContent> FormAsync(HttpClient http, params (string Name, string Value)[] fields) =>
+        DashboardHttp.FormAsync(http, Flags, fields);
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Ripcord.Server.Auth;
@@ -15,7 +14,7 @@ namespace Ripcord.Server.Tests.Dashboard;
 /// permission (403, the reason, an audited denial, nothing written); forms without an antiforgery token are refused;
 /// pages carry a CSP.
 /// </summary>
-public sealed partial class DashboardRoutesTests : IAsyncLifetime
+public sealed class DashboardRoutesTests : IAsyncLifetime
 {
     private RipcordTestServer _server = null!;
 
@@ -164,7 +163,7 @@ public sealed partial class DashboardRoutesTests : IAsyncLifetime
     public async Task ASession_EndsWhenItExpires_AndWhenItsTokenIsRevoked()
     {
         await using var server = await RipcordTestServer.StartAsync(); // a fake clock
-        var expiring = await SignedInAsync(server, await server.CreateTokenAsync("operator", "olive"));
+        var expiring = await DashboardHttp.SignedInAsync(server, await server.CreateTokenAsync("operator", "olive"));
         Assert.Contains("olive · operator", await expiring.GetStringAsync("/"), StringComparison.Ordinal);
         server.Clock.Advance(new ServerOptions().DashboardSessionLifetime - TimeSpan.FromSeconds(1));
         Assert.Contains("olive · operator", await expiring.GetStringAsync("/"), StringComparison.Ordinal);
@@ -172,7 +171,7 @@ public sealed partial class DashboardRoutesTests : IAsyncLifetime
         Assert.Contains("<h1>Sign in</h1>", await expiring.GetStringAsync("/"), StringComparison.Ordinal);
 
         var token = await server.MintTokenAsync("operator", "rory");
-        var revoked = await SignedInAsync(server, token.Secret);
+        var revoked = await DashboardHttp.SignedInAsync(server, token.Secret);
         Assert.Contains("rory · operator", await revoked.GetStringAsync("/"), StringComparison.Ordinal);
         await server.OkAsync(HttpMethod.Delete, $"/api/v1/tokens/{token.Id}");
         Assert.Contains("<h1>Sign in</h1>", await revoked.GetStringAsync("/"), StringComparison.Ordinal);
@@ -192,31 +191,13 @@ public sealed partial class DashboardRoutesTests : IAsyncLifetime
         Assert.DoesNotContain(posted.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("ripcord_session=", StringComparison.Ordinal)));
     }
 
-    private static async Task<HttpClient> SignedInAsync(RipcordTestServer server, string token)
-    {
-        var http = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress };
-        using var page = await http.GetAsync("/");
-        using var posted = await http.PostAsync("/session", new FormUrlEncodedContent(
-            [new("token", token), new("__csrf", Csrf(await page.Content.ReadAsStringAsync()))]));
-        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
-        return http;
-    }
-
     private HttpClient Client(CookieContainer cookies) =>
         new(new SocketsHttpHandler { CookieContainer = cookies, UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = _server.BaseAddress };
 
-    private async Task<HttpClient> SignedInAsync(string role) => await SignedInAsync(_server, await _server.CreateTokenAsync(role));
+    private async Task<HttpClient> SignedInAsync(string role) => await DashboardHttp.SignedInAsync(_server, await _server.CreateTokenAsync(role));
 
     /// <summary>A form with the antiforgery token of a page the session just loaded.</summary>
-    private static async Task<FormUrlEncodedContent> FormAsync(HttpClient http, params (string Name, string Value)[] fields)
-    {
-        using var page = await http.GetAsync("/");
-        var csrf = Csrf(await page.Content.ReadAsStringAsync());
-        return new FormUrlEncodedContent([.. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)), new("__csrf", csrf)]);
-    }
+    private static Task<FormUrlEncodedContent> FormAsync(HttpClient http, params (string Name, string Value)[] fields) => DashboardHttp.FormAsync(http, "/", fields);
 
-    private static string Csrf(string html) => CsrfField().Match(html) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException("no __csrf field");
-
-    [GeneratedRegex("name=\"__csrf\" value=\"([^\"]+)\"")]
-    private static partial Regex CsrfField();
+    private static string Csrf(string html) => DashboardHttp.Csrf(html);
 }

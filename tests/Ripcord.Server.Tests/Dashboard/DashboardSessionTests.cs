@@ -71,7 +71,7 @@ public sealed partial class DashboardSessionTests : IAsyncLifetime
         // A failed sign-in with a token that is not valid, and a refused action: logged at most as what happened, never the secret.
         using (var anon = new HttpClient(new SocketsHttpHandler { UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = _server.BaseAddress })
         {
-            var form = Csrf().Match(await anon.GetStringAsync("/")).Groups[1].Value;
+            var form = DashboardHttp.Csrf(await anon.GetStringAsync("/"));
             using var refused = await anon.PostAsync("/session", new FormUrlEncodedContent([new("token", "rc_usr_" + new string('x', 40)), new("__csrf", form)]));
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
@@ -84,16 +84,13 @@ public sealed partial class DashboardSessionTests : IAsyncLifetime
     {
         var cookies = new CookieContainer();
         var http = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = _server.BaseAddress };
-        var csrf = Csrf().Match(await http.GetStringAsync("/")).Groups[1].Value;
+        var csrf = DashboardHttp.Csrf(await http.GetStringAsync("/"));
         using var posted = await http.PostAsync("/session", new FormUrlEncodedContent([new("token", token), new("__csrf", csrf)]));
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
         var session = cookies.GetCookies(_server.BaseAddress)[DashboardSessions.CookieName]?.Value;
         Assert.False(string.IsNullOrEmpty(session));
         return (http, session!);
     }
-
-    [GeneratedRegex("name=\"__csrf\" value=\"([^\"]+)\"")]
-    private static partial Regex Csrf();
 
     [GeneratedRegex("(?:href|action|src|data-live)=\"[^\"]*\"")]
     private static partial Regex LinkOrAction();

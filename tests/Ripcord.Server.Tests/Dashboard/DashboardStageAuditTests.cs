@@ -45,7 +45,7 @@ public sealed class DashboardStageAuditTests(DashboardBrowser browser) : IAsyncL
         var rest = (await _server.GetAsync($"/api/v1/audit?actor=olga&action=override.create&before={Text(next)}")).GetProperty("entries").EnumerateArray().ToList();
         Assert.Single(rest);
 
-        var page = await DashboardFlagsTests.SignedInAsync(_server, await _server.CreateTokenAsync("security-lead", "sam"));
+        var page = await DashboardHttp.SignedInAsync(_server, await _server.CreateTokenAsync("security-lead", "sam"));
         var html = await page.GetStringAsync("/ui/audit?actor=olga&action=override.create");
         var seqs = Regex.Matches(html, "data-seq=\"(\\d+)\"").Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(entries.Concat(rest).Select(e => e.GetProperty("seq").GetInt64()), seqs);
@@ -98,7 +98,7 @@ public sealed class DashboardStageAuditTests(DashboardBrowser browser) : IAsyncL
         await _server.PostCheckAsync(await _server.CreateTokenAsync("operator", "ci"), "quality", "pilot");
         var incident = await _server.DeclareAsync();
         await _server.OkAsync(HttpMethod.Post, $"/api/v1/programs/groups/incidents/{incident}/actions", new { text = "follow up" });
-        var http = await DashboardFlagsTests.SignedInAsync(_server, await _server.CreateTokenAsync("viewer", "vera"));
+        var http = await DashboardHttp.SignedInAsync(_server, await _server.CreateTokenAsync("viewer", "vera"));
         var html = await http.GetStringAsync(StagePage);
 
         Assert.Contains("<a href=\"https://ci.example/quality/pilot\" rel=\"noreferrer noopener\">https://ci.example/quality/pilot</a>", html, StringComparison.Ordinal);
