@@ -66,6 +66,16 @@ public sealed class AnnouncementTemplateTests
         Assert.Equal("groups@42 INC-7 cohort:pilot cohort:pilot 12/12 0:14:30 2026-11-24 12:00 11:40", AnnouncementTemplates.Render(d, "internal", "en", Model).Text);
     }
 
+    [Theory]
+    [InlineData(1.9, "1.9 s")]
+    [InlineData(0.04, "0.0 s")]
+    [InlineData(59.94, "59.9 s")]
+    [InlineData(60, "0:01:00")]
+    [InlineData(870, "0:14:30")]
+    [InlineData(3 * 3600 + 5, "3:00:05")]
+    public void A_time_to_mitigate_reads_in_seconds_under_a_minute_else_as_hours_minutes_seconds(double seconds, string text) =>
+        Assert.Equal(text, AnnouncementTemplates.Duration(TimeSpan.FromSeconds(seconds)));
+
     [Fact]
     public void A_missing_locale_falls_back_to_english()
     {

@@ -115,7 +115,12 @@ public static class AnnouncementTemplates
         yield return ("verification", m.Verification is not { } v ? null : new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["status"] = v.Status, ["applied"] = v.Applied, ["total"] = v.Total,
-            ["timeToMitigate"] = v.TimeToMitigate?.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture),
+            ["timeToMitigate"] = v.TimeToMitigate is { } t ? Duration(t) : null,
         });
     }
+
+    /// <summary>A time to mitigate as people read it: seconds with a tenth under a minute (a kill switch verified in 1.9 s), else h:mm:ss.</summary>
+    public static string Duration(TimeSpan t) => t < TimeSpan.FromMinutes(1)
+        ? Math.Max(0, t.TotalSeconds).ToString("0.0", CultureInfo.InvariantCulture) + " s"
+        : t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture);
 }
