@@ -59,6 +59,57 @@ public sealed class TelemetryAndGrantTests
     }
 
     [Fact]
+    public async Task A_client_disposed_while_the_server_is_answering_a_batch_does_not_send_that_batch_again()
+    {
+        await using var server = await SdkTestServer.StartAsync();
+        // The server stores each batch and answers; the answers reach the client only when the test lets them. Disposing the
+        // client in between must not cancel that POST and send its batch again (the server would count it twice).
+        using var held = new HeldTelemetryAnswers { InnerHandler = new SocketsHttpHandler() };
+        var client = new RipcordClient(server.SdkOptions(await server.CreateTokenAsync("sdk")) with { HttpHandler = held });
+        var context = new EvaluationContext("w1", "u1", 0);
+        for (var i = 0; i < 30; i++)
+        {
+            client.RecordSend(context, Transport.Secure, TimeSpan.FromMilliseconds(20), SendOutcome.Ok);
+        }
+        await Eventually.TrueAsync(async () => held.Holding > 0 && await StoredAsync(server, "send") == 30, "the 30 sends stored, their answer held");
+        var disposed = client.DisposeAsync().AsTask();
+        await Task.Delay(200);
+        held.Release();
+        await disposed;
+        await Task.Delay(200); // anything the dispose flush sent again would be stored by now
+        Assert.Equal(30, await StoredAsync(server, "send"));
+    }
+
+    /// <summary>Holds every telemetry answer the server gave until <see cref="Release"/>, as a stalled network would.</summary>
+    private sealed class HeldTelemetryAnswers : DelegatingHandler
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _holding;
+
+        public int Holding => Volatile.Read(ref _holding);
+
+        public void Release() => _released.TrySetResult();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.RequestUri!.AbsolutePath.EndsWith("/telemetry", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _holding);
+                try
+                {
+                    await _released.Task.WaitAsync(cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _holding);
+                }
+            }
+            return response;
+        }
+    }
+
+    [Fact]
     public async Task A_client_whose_instance_id_another_key_owns_drops_its_refused_batches_instead_of_retrying_them()
     {
         await using var server = await SdkTestServer.StartAsync();

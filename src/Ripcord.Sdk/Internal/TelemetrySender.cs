@@ -121,12 +121,17 @@ internal sealed class TelemetrySender : IDisposable
                 lastHeartbeat = clock.GetUtcNow();
                 Heartbeat();
             }
-            await FlushAsync(_stopping);
+            // A POST under way when the client stops is let finish (within PostTimeout): cancelled, its batch would go back in
+            // the queue and the dispose flush would send again what the server may already have stored.
+            await FlushAsync(_stopping, letInFlightFinish: true);
         }
     }
 
-    /// <summary>Sends what is queued, batch by batch; an undelivered batch goes back in the queue.</summary>
-    public async Task FlushAsync(CancellationToken ct)
+    /// <summary>
+    /// Sends what is queued, batch by batch; an undelivered batch goes back in the queue. <paramref name="ct"/> stops
+    /// taking more batches and, unless <paramref name="letInFlightFinish"/>, cancels the POST under way too.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken ct, bool letInFlightFinish = false)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -139,7 +144,7 @@ internal sealed class TelemetrySender : IDisposable
             try
             {
                 using var timeout = new CancellationTokenSource(PostTimeout, _options.Clock);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(letInFlightFinish ? CancellationToken.None : ct, timeout.Token);
                 using var response = await _http.PostAsJsonAsync("api/v1/telemetry",
                     new TelemetryBatch(_options.Program, _instance, _sdk, dropped, batch), linked.Token);
                 if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden or HttpStatusCode.NotFound
