@@ -68,33 +68,44 @@ public sealed class StreamHub : IDisposable
         var feed = _feeds.GetOrAdd(compiled.Program, _ => new Feed());
         lock (feed.Gate)
         {
-            if (feed.Head is { } head && head.Revision >= compiled.Revision)
+            Advance(feed, compiled, published.Delta);
+        }
+    }
+
+    /// <summary>
+    /// Moves the feed to <paramref name="compiled"/> (under its lock): the frame for it — a delta from the feed's head when it
+    /// is the revision before, kept for clients that resume, else a snapshot — goes to every subscriber. Called by the
+    /// publisher and also by a subscriber that finds the registry ahead of the feed (a revision published a moment ago
+    /// whose event has not reached the feed yet), so neither the delta nor the frame to those already subscribed is lost.
+    /// </summary>
+    private void Advance(Feed feed, CompiledProgram compiled, StateDelta? written)
+    {
+        if (feed.Head is { } head && head.Revision >= compiled.Revision)
+        {
+            return;
+        }
+        byte[] frame;
+        if (feed.Head is { } previous && previous.Revision == compiled.Revision - 1)
+        {
+            // The writer already computed this delta for the revision row: reuse it when it starts where this feed is.
+            var delta = written is { } d && d.FromRevision == previous.Revision && d.ToRevision == compiled.Revision
+                ? d
+                : StateSync.Compute(previous.State, previous.Revision, compiled.State, compiled.Revision);
+            frame = Frame(compiled.Revision, "delta", delta);
+            feed.Deltas.Add(compiled.Revision, frame);
+        }
+        else
+        {
+            frame = SnapshotFrame(compiled);
+        }
+        feed.Head = compiled;
+        feed.HeadSnapshot = null;
+        foreach (var subscriber in feed.Subscribers)
+        {
+            if (!subscriber.Frames.Writer.TryWrite(frame) && subscriber.Frames.Writer.TryComplete())
             {
-                return;
-            }
-            byte[] frame;
-            if (feed.Head is { } previous && previous.Revision == compiled.Revision - 1)
-            {
-                // The writer already computed this delta for the revision row: reuse it when it starts where this feed is.
-                var delta = published.Delta is { } d && d.FromRevision == previous.Revision
-                    ? d
-                    : StateSync.Compute(previous.State, previous.Revision, compiled.State, compiled.Revision);
-                frame = Frame(compiled.Revision, "delta", delta);
-                feed.Deltas.Add(compiled.Revision, frame);
-            }
-            else
-            {
-                frame = SnapshotFrame(compiled);
-            }
-            feed.Head = compiled;
-            feed.HeadSnapshot = null;
-            foreach (var subscriber in feed.Subscribers)
-            {
-                if (!subscriber.Frames.Writer.TryWrite(frame) && subscriber.Frames.Writer.TryComplete())
-                {
-                    // Too slow to keep up: end its stream; it reconnects with Last-Event-ID and catches up.
-                    CountSlowDisconnect();
-                }
+                // Too slow to keep up: end its stream; it reconnects with Last-Event-ID and catches up.
+                CountSlowDisconnect();
             }
         }
     }
@@ -108,10 +119,9 @@ public sealed class StreamHub : IDisposable
         {
             if (feed.Head is null || feed.Head.Revision < current.Revision)
             {
-                feed.Head = current;
-                feed.HeadSnapshot = null;
+                Advance(feed, current, null);
             }
-            var head = feed.Head;
+            var head = feed.Head!;
             IReadOnlyList<byte[]> catchUp;
             if (lastRevision is long r && r == head.Revision)
             {

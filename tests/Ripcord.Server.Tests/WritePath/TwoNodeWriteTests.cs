@@ -18,6 +18,44 @@ public sealed class TwoNodeWriteTests(PostgresCluster cluster)
         (await node.GetAsync("/api/v1/programs/groups/overrides")).EnumerateArray().Select(o => o.GetProperty("scope").GetString()!).ToHashSet();
 
     [Fact]
+    public async Task ARevisionWrittenOnTheOtherNode_ReachesThisNodesStreamsAsADelta_NotASnapshot()
+    {
+        cluster.RequireRunning();
+        var connection = await cluster.FreshSchemaAsync(nameof(ARevisionWrittenOnTheOtherNode_ReachesThisNodesStreamsAsADelta_NotASnapshot));
+        await using var a = await RipcordTestServer.StartAsync(connection);
+        await using var b = await RipcordTestServer.StartAsync(connection);
+        var before = await a.HeadAsync();
+        var written = (await b.OkAsync(HttpMethod.Post, "/api/v1/programs/groups/overrides", Override("w-delta"))).GetProperty("revision").GetInt64();
+        Assert.Equal(before + 1, written);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await a.HeadAsync() < written) // node A's storage refresh catches up
+        {
+            Assert.True(DateTime.UtcNow < deadline, "node A never caught up");
+            await Task.Delay(50);
+        }
+
+        // A client of node A that resumes from the revision before gets the change as a delta, as it would from node B.
+        using var request = RipcordTestServer.Request(HttpMethod.Get, "/api/v1/programs/groups/stream", await a.TokenAsync("sdk"));
+        request.Headers.Add("Last-Event-ID", before.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var response = await a.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var events = new List<string>();
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                events.Add(line);
+            }
+            if (line == $"id: {written}")
+            {
+                break;
+            }
+        }
+        Assert.Equal(["event: delta"], events);
+    }
+
+    [Fact]
     public async Task AWriteWithoutIfMatch_OnANodeBehindTheOther_IsAppliedOnTheNewHead_AndAStaleIfMatchIs409()
     {
         cluster.RequireRunning();
