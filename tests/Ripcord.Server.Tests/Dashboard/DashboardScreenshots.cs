@@ -6,8 +6,9 @@ using static Ripcord.Server.Tests.KillSwitches.KillSwitchHarness;
 namespace Ripcord.Server.Tests.Dashboard;
 
 /// <summary>
-/// Regenerates the dashboard screenshots in docs/images/ (scripts/dashboard-screenshots.sh sets RIPCORD_SCREENSHOTS to the folder);
-/// without the variable it returns at once, so the suite does not rewrite docs.
+/// Every main page rendered in Chromium with data in it, and a screenshot of each: into docs/images/ when
+/// scripts/dashboard-screenshots.sh sets RIPCORD_SCREENSHOTS to that folder, else into a temporary folder that is deleted
+/// (so the suite never rewrites docs, and still walks every page and checks each screenshot was taken).
 /// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class DashboardScreenshots(DashboardBrowser browser)
@@ -15,11 +16,30 @@ public sealed class DashboardScreenshots(DashboardBrowser browser)
     [Fact]
     public async Task MainPages()
     {
-        if (Environment.GetEnvironmentVariable("RIPCORD_SCREENSHOTS") is not { Length: > 0 } folder)
-        {
-            return;
-        }
+        var docs = Environment.GetEnvironmentVariable("RIPCORD_SCREENSHOTS") is { Length: > 0 } target ? target : null;
+        var folder = docs ?? Path.Combine(Path.GetTempPath(), "ripcord-screenshots-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
+        try
+        {
+            await TakeAsync(folder);
+            string[] pages = ["sign-in", "confirm", "kill-switch-panel", "overview", "why", "incident", "flags", "charts", "stage", "audit", "overview-phone"];
+            foreach (var name in pages)
+            {
+                var file = new FileInfo(Path.Combine(folder, $"dashboard-{name}.png"));
+                Assert.True(file.Exists && file.Length > 10_000, $"{file.Name} was not taken");
+            }
+        }
+        finally
+        {
+            if (docs is null)
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    private async Task TakeAsync(string folder)
+    {
         await using var server = await RipcordTestServer.StartAsync(clock: TimeProvider.System);
         var sdkKey = await server.CreateTokenAsync("sdk", "app");
         await using var a = await FakeInstance.ConnectAsync(server, sdkKey, "i-a");
